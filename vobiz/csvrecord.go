@@ -1,0 +1,264 @@
+package vobiz
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// The CSV export's layout is undocumented beyond "columns mirror the CDR
+// object fields": column order, quoting and null rendering are not
+// specified. So rows are read by header name, never by position; unknown
+// columns are ignored, missing columns leave their field unset, and an
+// empty cell is null.
+
+// fieldSetter writes one CSV cell into a CDR.
+type fieldSetter func(c *CDR, v string) error
+
+var csvSetters = map[string]fieldSetter{
+	"id":                 setInt(func(c *CDR) *Int { return &c.ID }),
+	"uuid":               setText(func(c *CDR) *Text { return &c.UUID }),
+	"account_id":         setText(func(c *CDR) *Text { return &c.AccountID }),
+	"call_direction":     setText(func(c *CDR) *Text { return &c.CallDirection }),
+	"caller_id_name":     setText(func(c *CDR) *Text { return &c.CallerIDName }),
+	"caller_id_number":   setText(func(c *CDR) *Text { return &c.CallerIDNumber }),
+	"destination_number": setText(func(c *CDR) *Text { return &c.DestinationNumber }),
+	"duration":           setInt(func(c *CDR) *Int { return &c.Duration }),
+	"billsec":            setInt(func(c *CDR) *Int { return &c.Billsec }),
+	"ring_time":          setInt(func(c *CDR) *Int { return &c.RingTime }),
+	"start_time":         setTime(func(c *CDR) *Time { return &c.StartTime }),
+	"progress_time":      setTime(func(c *CDR) *Time { return &c.ProgressTime }),
+	"answer_time":        setTime(func(c *CDR) *Time { return &c.AnswerTime }),
+	"end_time":           setTime(func(c *CDR) *Time { return &c.EndTime }),
+	"created_at":         setTime(func(c *CDR) *Time { return &c.CreatedAt }),
+	"updated_at":         setTime(func(c *CDR) *Time { return &c.UpdatedAt }),
+	"cost":               setFloat(func(c *CDR) *Float { return &c.Cost }),
+	"streaming_cost":     setFloat(func(c *CDR) *Float { return &c.StreamingCost }),
+	"total_cost":         setFloat(func(c *CDR) *Float { return &c.TotalCost }),
+	"currency":           setText(func(c *CDR) *Text { return &c.Currency }),
+	"hangup_cause":       setNullString(func(c *CDR) *NullString { return &c.HangupCause }),
+	"hangup_cause_code":  setNullInt(func(c *CDR) *NullInt { return &c.HangupCauseCode }),
+	"hangup_cause_name":  setNullString(func(c *CDR) *NullString { return &c.HangupCauseName }),
+	"hangup_disposition": setNullString(func(c *CDR) *NullString { return &c.HangupDisposition }),
+	"hangup_source":      setNullString(func(c *CDR) *NullString { return &c.HangupSource }),
+	"failure_code":       setNullString(func(c *CDR) *NullString { return &c.FailureCode }),
+	"failure_reason":     setNullString(func(c *CDR) *NullString { return &c.FailureReason }),
+	"bridge_uuid":        setNullString(func(c *CDR) *NullString { return &c.BridgeUUID }),
+	"sip_call_id":        setText(func(c *CDR) *Text { return &c.SIPCallID }),
+	"sip_user_agent":     setNullString(func(c *CDR) *NullString { return &c.SIPUserAgent }),
+	"codec":              setNullString(func(c *CDR) *NullString { return &c.Codec }),
+	"mos":                setNullFloat(func(c *CDR) *NullFloat { return &c.MOS }),
+	"jitter":             setNullFloat(func(c *CDR) *NullFloat { return &c.Jitter }),
+	"packet_loss":        setNullFloat(func(c *CDR) *NullFloat { return &c.PacketLoss }),
+	"network_addr":       setNullString(func(c *CDR) *NullString { return &c.NetworkAddr }),
+	"carrier_ip":         setNullString(func(c *CDR) *NullString { return &c.CarrierIP }),
+	"context":            setText(func(c *CDR) *Text { return &c.Context }),
+	"region":             setText(func(c *CDR) *Text { return &c.Region }),
+	"origination_region": setText(func(c *CDR) *Text { return &c.OriginationRegion }),
+	"campaign_id":        setNullString(func(c *CDR) *NullString { return &c.CampaignID }),
+	"customer_endpoint":  setNullString(func(c *CDR) *NullString { return &c.CustomerEndpoint }),
+	"trunk_id":           setNullString(func(c *CDR) *NullString { return &c.TrunkID }),
+	"terminated_to":      setNullString(func(c *CDR) *NullString { return &c.TerminatedTo }),
+}
+
+func setText(f func(*CDR) *Text) fieldSetter {
+	return func(c *CDR, v string) error { *f(c) = Text(v); return nil }
+}
+
+func setNullString(f func(*CDR) *NullString) fieldSetter {
+	return func(c *CDR, v string) error { *f(c) = NullString{String: v, Valid: v != ""}; return nil }
+}
+
+func setInt(f func(*CDR) *Int) fieldSetter {
+	return func(c *CDR, v string) error {
+		n, ok, err := parseWholeCell(v)
+		if err != nil {
+			return err
+		}
+		if ok {
+			*f(c) = Int(n)
+		}
+		return nil
+	}
+}
+
+func setNullInt(f func(*CDR) *NullInt) fieldSetter {
+	return func(c *CDR, v string) error {
+		n, ok, err := parseWholeCell(v)
+		if err != nil {
+			return err
+		}
+		*f(c) = NullInt{Int64: int64(n), Valid: ok}
+		return nil
+	}
+}
+
+func setFloat(f func(*CDR) *Float) fieldSetter {
+	return func(c *CDR, v string) error {
+		n, _, err := parseCell(v)
+		*f(c) = Float(n)
+		return err
+	}
+}
+
+func setNullFloat(f func(*CDR) *NullFloat) fieldSetter {
+	return func(c *CDR, v string) error {
+		n, ok, err := parseCell(v)
+		*f(c) = NullFloat{Float64: n, Valid: ok && err == nil}
+		return err
+	}
+}
+
+func setTime(f func(*CDR) *Time) fieldSetter {
+	return func(c *CDR, v string) error {
+		if strings.TrimSpace(v) == "" {
+			*f(c) = Time{}
+			return nil
+		}
+		t, err := ParseTime(v)
+		if err != nil {
+			return err
+		}
+		*f(c) = Time{t}
+		return nil
+	}
+}
+
+func parseCell(v string) (float64, bool, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "null" {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("%q is not a number", v)
+	}
+	return n, true, nil
+}
+
+// parseWholeCell is parseCell for integer columns: like the JSON decoder,
+// it refuses a fraction instead of silently truncating it.
+func parseWholeCell(v string) (float64, bool, error) {
+	n, ok, err := parseCell(v)
+	if err == nil && ok && (n != math.Trunc(n) || n >= 0x1p63 || n < -0x1p63) {
+		return 0, false, fmt.Errorf("%q is not a whole number", strings.TrimSpace(v))
+	}
+	return n, ok, err
+}
+
+// CSVDecoder turns CSV export rows into CDRs, matching columns by header
+// name.
+type CSVDecoder struct {
+	header  []string
+	setters []fieldSetter // parallel to header; nil for unknown columns
+}
+
+// NewCSVDecoder prepares a decoder for the given header row. It fails when
+// the header holds none of the CDR fields, which means the body is not a
+// CDR export at all (an HTML error page, say).
+func NewCSVDecoder(header []string) (*CSVDecoder, error) {
+	d := &CSVDecoder{header: header, setters: make([]fieldSetter, len(header))}
+	known := 0
+	for i, h := range header {
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if s, ok := csvSetters[name]; ok {
+			d.setters[i] = s
+			known++
+		}
+	}
+	if known == 0 {
+		return nil, errors.New("vobiz: csv: the header row names no CDR field")
+	}
+	return d, nil
+}
+
+// Header returns the header row the decoder was made with.
+func (d *CSVDecoder) Header() []string { return d.header }
+
+// Decode fills c from one record. c is reset first.
+func (d *CSVDecoder) Decode(record []string, c *CDR) error {
+	*c = CDR{}
+	for i, v := range record {
+		if i >= len(d.setters) || d.setters[i] == nil {
+			continue
+		}
+		if err := d.setters[i](c, v); err != nil {
+			return fmt.Errorf("vobiz: csv: column %s: %w", d.header[i], err)
+		}
+	}
+	return nil
+}
+
+// ExportReader reads CDRs one at a time from an export body, in constant
+// memory.
+type ExportReader struct {
+	r   *csv.Reader
+	dec *CSVDecoder
+	rec CDR
+	raw []string
+}
+
+// NewExportReader reads the header row and returns a reader for the rest.
+// An empty body (the docs allow "header-only (or empty)") is not an error:
+// the first Next returns io.EOF.
+func NewExportReader(r io.Reader) (*ExportReader, error) {
+	// Drop a UTF-8 byte order mark (spreadsheet tools write one) before
+	// the CSV parser sees it: in front of a quoted header cell it would
+	// otherwise be a "bare quote" error.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return &ExportReader{r: cr}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vobiz: csv header: %w", err)
+	}
+	dec, err := NewCSVDecoder(append([]string(nil), header...))
+	if err != nil {
+		return nil, err
+	}
+	return &ExportReader{r: cr, dec: dec}, nil
+}
+
+// Header returns the export's header row (nil for an empty body).
+func (e *ExportReader) Header() []string {
+	if e.dec == nil {
+		return nil
+	}
+	return e.dec.Header()
+}
+
+// Next returns the next record, valid until the following call, or io.EOF.
+func (e *ExportReader) Next() (*CDR, error) {
+	if e.dec == nil {
+		return nil, io.EOF
+	}
+	rec, err := e.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, fmt.Errorf("vobiz: csv: %w", err)
+	}
+	e.raw = rec
+	if err := e.dec.Decode(rec, &e.rec); err != nil {
+		line, _ := e.r.FieldPos(0)
+		return nil, fmt.Errorf("line %d: %w", line, err)
+	}
+	return &e.rec, nil
+}
+
+// Record returns the raw cells of the last row read by Next (valid until
+// the following call), for transformers that copy columns through.
+func (e *ExportReader) Record() []string { return e.raw }
