@@ -1,0 +1,544 @@
+package diagnosis
+
+// The explanation rules: one function per scenario, each reading the
+// timings, parties and quality together to pick the wording.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+func (f *facts) find() finding {
+	var fd finding
+	switch {
+	case !f.primary.ok && !f.familyOK:
+		fd = f.unknownFinding()
+	case !f.primary.ok:
+		fd = f.familyFinding()
+	case !f.timed:
+		fd = f.sparseFinding()
+	default:
+		switch f.sc {
+		case scMediaTimeout:
+			fd = f.mediaTimeout()
+		case scNormal:
+			fd = f.normal()
+		case scCancel:
+			fd = f.cancel()
+		case scNoAnswer:
+			fd = f.noAnswer()
+		case scBusy:
+			fd = f.busy()
+		case scRejected:
+			fd = f.rejected()
+		case scBadNumber:
+			fd = f.badNumber()
+		default:
+			fd = f.generic()
+		}
+	}
+	if fd.severity == "" {
+		fd.severity = f.primary.severity
+	}
+	if fd.severity == "" {
+		fd.severity = SeverityWarning
+	}
+	if fd.short == "" {
+		fd.short = f.primary.summary
+	}
+	return fd
+}
+
+// generic explains from the table row alone, with the timings.
+func (f *facts) generic() finding {
+	sum := f.primary.summary
+	var h string
+	switch {
+	case f.answered:
+		h = fmt.Sprintf("The call ended after %s of talk: %s", dur(f.talk), sum)
+	case f.ring > 0:
+		h = fmt.Sprintf("%s: %s (after %s of ringing)", notConnectedLead(f.outcome), sum, dur(f.ring))
+	default:
+		h = notConnectedLead(f.outcome) + ": " + sum
+	}
+	reason := capitalize(sum) + "."
+	if r := familyReading[f.primary.family]; r != "" {
+		reason += " " + r
+	}
+	if !f.answered && f.outcome == Failed {
+		if f.ring > 0 {
+			reason += fmt.Sprintf(" It failed after %s of ringing, so the destination was reached first.", dur(f.ring))
+		} else {
+			switch f.dir {
+			case vobiz.DirectionInbound:
+				reason += " It failed at once, before anyone on your side could answer."
+			case vobiz.DirectionOutbound:
+				reason += " It failed at once, without ringing: the call never reached the customer's phone."
+			default:
+				reason += " It failed at once, without ringing: the call never reached the phone it was meant for."
+			}
+		}
+	}
+	if subject, side, _ := f.who(); subject != "" && side != SideError {
+		reason += " The hangup is attributed to " + subject + "."
+	}
+	if f.primary.retry != "" && f.primary.retry != RetryNone {
+		reason += " Advice: " + strings.ToLower(f.primary.retry[:1]) + f.primary.retry[1:] + "."
+	}
+	return finding{headline: h, short: sum, reason: reason}
+}
+
+// familyReading says where the fault lies for each family, in support
+// terms; it follows the vendors' own grouping (standards notes §6 rule 3).
+var familyReading = map[string]string{
+	FamilyCanceled:    "The call was stopped before it was answered, by your app or by the platform, not by a fault on the line.",
+	FamilyDestination: "The problem is the destination or what your account allows for it, not the network's health.",
+	FamilyCarrier:     "The carrier on the route reported the problem; nothing on your side or the customer's phone caused it.",
+	FamilySystem:      "The failure was on the platform or network side; nothing the customer did caused it.",
+	FamilyTimeout:     "A platform timer ended the call.",
+	FamilyURL:         "The fault is in your application's setup, not the network or the customer: the platform could not get instructions for the call.",
+	FamilyXML:         "The fault is in your application's XML, not the network or the customer.",
+}
+
+func notConnectedLead(o Outcome) string {
+	switch o {
+	case NoAnswer:
+		return "Not answered"
+	case Busy:
+		return "Busy"
+	case Cancelled:
+		return "Cancelled"
+	}
+	return "Not connected"
+}
+
+// sparseFinding is for input with no timings (a pasted cause or code): it
+// explains the values without guessing what happened on the call.
+func (f *facts) sparseFinding() finding {
+	fd := finding{
+		headline: f.label() + ": " + f.primary.summary,
+		short:    f.primary.summary,
+		reason:   "Only the hangup cause or code was given, so this explains the value itself; paste the whole CDR to read the timings, who ended the call and the audio figures.",
+	}
+	if subject, _, _ := f.who(); subject != "" {
+		fd.reason += " The hangup is attributed to " + subject + "."
+	}
+	return fd
+}
+
+func (f *facts) mediaTimeout() finding {
+	fd := finding{severity: SeverityError}
+	mediaFlowed := f.answered && f.q.MOS.Band.rank() > 0
+	switch {
+	case mediaFlowed:
+		fd.headline = fmt.Sprintf("The call dropped after %s of talk because the audio stopped flowing (media timeout)", dur(f.talk))
+		fd.short = fmt.Sprintf("audio stopped after %s of talk and the platform dropped the call", dur(f.talk))
+		fd.reason = "Audio (RTP) had been flowing, then stopped arriving for about 60 s, so the platform hung up. When media works at first and then stops, the usual causes are a NAT mapping or firewall pinhole that expired, the handset switching networks (Wi-Fi to mobile data), or a re-INVITE that moved the media to an address that cannot be reached."
+		fd.steps = []string{"Check NAT and firewall timeouts for UDP media, and whether the caller's device changed networks during the call."}
+	case f.answered:
+		fd.headline = fmt.Sprintf("The call was answered but no audio ever arrived, and it was dropped after %s", dur(f.talk))
+		fd.short = "answered, but no audio arrived and the platform dropped the call"
+		fd.reason = "The call connected, but no RTP audio reached the platform, so both sides most likely heard silence until the media timeout ended it. Media that never arrives points to the media path: a firewall or NAT blocking the RTP UDP ports, or a private IP address advertised in the SDP."
+	default:
+		fd.headline = "No audio ever arrived, so the call was dropped before it was answered (media timeout)"
+		fd.short = "no audio arrived and the platform dropped the call"
+		fd.reason = "No RTP audio reached the platform during call setup. That points to the media path: a firewall or NAT blocking the RTP UDP ports, or a wrong public IP in the SDP."
+	}
+	return fd
+}
+
+func (f *facts) normal() finding {
+	if !f.answered {
+		return f.normalUnanswered()
+	}
+	subject, side, person := f.who()
+	verb := "ended the call"
+	if person {
+		verb = "hung up"
+	}
+	talk := dur(f.talk)
+	var fd finding
+	switch {
+	case f.talk <= immediateTalkSecs:
+		fd.severity = SeverityWarning
+		fd.steps = []string{"Listen to the recording if there is one (Recording API, by call UUID) to hear what the person heard."}
+		switch {
+		case side == SideCallee && f.dir != vobiz.DirectionInbound:
+			fd.headline = fmt.Sprintf("%s hung up %s after answering", capitalize(subject), talk)
+			fd.short = fmt.Sprintf("%s hung up %s after answering", subject, talk)
+			fd.reason = "The callee hung up almost immediately after answering. That is rarely a conversation: a wrong number, a voicemail or IVR greeting that picked up and dropped, or one-way audio (they heard nothing and gave up)?"
+			fd.steps = append(fd.steps, "Check the number dialled really belongs to this customer.", "If your app plays something first, make sure it starts at once: a few seconds of silence makes people hang up.")
+		case side == SideCallee:
+			fd.headline = fmt.Sprintf("Your side (the callee) hung up %s after answering", talk)
+			fd.short = fmt.Sprintf("your side hung up %s after answering", talk)
+			fd.reason = "Your side answered the customer's call and then ended it almost at once: an answer XML that ends straight away, an agent who dropped the call, or a device that answered and hung up."
+			fd.steps = append(fd.steps, "Check the answer XML returned for this call and the agent's or device's logs at that time.")
+		case side == SideCaller && f.dir == vobiz.DirectionOutbound:
+			fd.headline = fmt.Sprintf("Your side (the caller) hung up %s after the customer answered", talk)
+			fd.short = fmt.Sprintf("your side hung up %s after the answer", talk)
+			fd.reason = "Your app or agent ended the call right after the customer answered: an XML flow that ends at once, answering-machine handling, or an agent who hung up."
+			fd.steps = append(fd.steps, "Check your app's answer XML and logs for this call.")
+		case side == SideCaller:
+			fd.headline = fmt.Sprintf("%s hung up %s after being answered", capitalize(subject), talk)
+			fd.short = fmt.Sprintf("%s hung up %s after being answered", subject, talk)
+			fd.reason = "The caller hung up almost as soon as the call was answered: they may have heard silence or an unexpected greeting, or realised they had dialled the wrong number."
+			fd.steps = append(fd.steps, "Check what the caller hears first (greeting, IVR) and that it starts at once.")
+		default:
+			fd.headline = fmt.Sprintf("The call ended %s after it was answered", talk)
+			if subject != "" {
+				fd.headline = fmt.Sprintf("%s ended the call %s after it was answered", capitalize(subject), talk)
+			}
+			fd.short = fmt.Sprintf("it ended %s after the answer", talk)
+			fd.reason = "A call this short after the answer is rarely a real conversation: check what your app did right after the answer and whether audio flowed."
+		}
+		if f.q.Overall == BandNoMedia {
+			fd.reason += " No audio figures were recorded, which points to one-way or no audio."
+			fd.steps = append(fd.steps, "Test for one-way audio: NAT or firewall rules on the RTP ports.")
+		}
+	case f.talk >= longTalkSecs:
+		fd.severity = SeverityOK
+		if subject != "" {
+			fd.headline = fmt.Sprintf("%s %s normally after a long conversation (%s)", capitalize(subject), verb, talk)
+			fd.short = fmt.Sprintf("%s %s normally after a long conversation", subject, verb)
+		} else {
+			fd.headline = fmt.Sprintf("The call ended normally after a long conversation (%s)", talk)
+			fd.short = "it ended normally after a long conversation"
+		}
+		fd.reason = "A normal end to a long conversation; nothing points to a fault on the line."
+	default:
+		fd.severity = SeverityOK
+		if subject != "" {
+			fd.headline = fmt.Sprintf("%s %s normally after %s of talk", capitalize(subject), verb, talk)
+			fd.short = fmt.Sprintf("%s %s normally", subject, verb)
+		} else {
+			fd.headline = fmt.Sprintf("The call ended normally after %s of talk", talk)
+			fd.short = "it ended normally"
+		}
+		fd.reason = "The call connected and ended in the ordinary way; nothing points to a fault."
+	}
+	if side == SidePlatform || side == SideError {
+		fd.reason += " The platform, not a person, ended it: look at the code and your app's limits (time limit, end of XML)."
+		fd.severity = worseSeverity(fd.severity, SeverityInfo)
+	}
+	if f.q.Overall == BandPoor && f.talk > immediateTalkSecs {
+		fd.reason += " The audio was poor, though, which may be why the call ended when it did."
+	}
+	return fd
+}
+
+func (f *facts) normalUnanswered() finding {
+	subject, side, _ := f.who()
+	if side == SideCaller || side == SideApp || f.dispOK && (f.disp.Value == "send_cancel" || f.disp.Value == "recv_cancel") {
+		return f.cancel()
+	}
+	ring := ""
+	if f.ring > 0 {
+		ring = " after " + dur(f.ring) + " of ringing"
+	}
+	fd := finding{severity: SeverityInfo}
+	if !f.c.AnswerTime.IsZero() {
+		fd.headline = "The call was answered but ended within a second, before any billable talk"
+		fd.short = "answered but ended at once (no billable talk)"
+		fd.reason = "An answer time is recorded but billsec is 0: the call was picked up and dropped immediately, which usually means a device or app that answers and hangs up, or a failure right after the answer."
+		fd.severity = SeverityWarning
+		return fd
+	}
+	fd.headline = "The call was cleared before it was answered" + ring
+	fd.short = "cleared before anyone answered" + ring
+	fd.reason = "The cause is a normal hangup, but nobody talked: the attempt ended before the answer."
+	if subject != "" {
+		fd.reason += " The hangup is attributed to " + subject + "."
+	}
+	return fd
+}
+
+func (f *facts) cancel() finding {
+	subject, side, _ := f.who()
+	ring := dur(f.ring)
+	fd := finding{severity: SeverityInfo}
+	switch {
+	case f.ring < immediateCancelSecs:
+		if side == SideApp {
+			fd.headline = fmt.Sprintf("%s cancelled the call after only %s", capitalize(subject), ring)
+			fd.short = "your app cancelled the call almost at once"
+			fd.reason = "Your application stopped the call before it could ring properly; nothing on the network failed."
+			fd.steps = []string{"If the cancel was not intended, find which part of your app calls the Hangup / Cancel Call API right after placing the call."}
+			break
+		}
+		if f.dir == vobiz.DirectionInbound {
+			fd.headline = fmt.Sprintf("The customer hung up almost immediately (%s of ringing)", ring)
+			fd.short = fmt.Sprintf("the customer hung up after only %s", ring)
+			fd.reason = "A cancel this quick is rarely impatience: most likely a misdial or a pocket dial noticed straight away."
+			break
+		}
+		fd.headline = fmt.Sprintf("The call was cancelled almost immediately (%s of ringing)", ring)
+		fd.short = fmt.Sprintf("cancelled after only %s", ring)
+		fd.reason = "A cancel this quick is rarely someone giving up: it is usually a misdial noticed straight away, or your app (or the API) cancelling the call. Check hangup_source: API Request means your app did it."
+		fd.steps = []string{"Check your app's logs for a Hangup / Cancel Call API request right after the call was placed."}
+	case f.ring >= longRingSecs:
+		switch {
+		case side == SideApp || f.dir == vobiz.DirectionOutbound:
+			fd.headline = fmt.Sprintf("Your side stopped waiting after %s of ringing", ring)
+			fd.short = fmt.Sprintf("your side gave up after %s of ringing", ring)
+			fd.reason = fmt.Sprintf("Nobody answered within %s and your app or agent cancelled the attempt. If that limit comes from your app's own timeout, consider allowing more time.", ring)
+		case f.dir == vobiz.DirectionInbound:
+			fd.headline = fmt.Sprintf("The customer gave up after %s of ringing", ring)
+			fd.short = fmt.Sprintf("the customer gave up after %s of ringing", ring)
+			fd.reason = fmt.Sprintf("The customer waited %s for an answer and hung up.", ring)
+			fd.steps = []string{"Answer faster: more agents at this hour, a shorter message before the queue, or offer a callback."}
+			fd.severity = SeverityWarning
+		default:
+			fd.headline = fmt.Sprintf("The caller gave up after %s of ringing", ring)
+			fd.short = fmt.Sprintf("the caller gave up after %s of ringing", ring)
+			fd.reason = fmt.Sprintf("Nobody answered within %s and the caller stopped waiting.", ring)
+		}
+	default:
+		who := "The caller"
+		if subject != "" && side == SideCaller {
+			who = capitalize(subject)
+		}
+		fd.headline = fmt.Sprintf("%s hung up after %s of ringing, before anyone answered", who, ring)
+		fd.short = fmt.Sprintf("cancelled after %s of ringing", ring)
+		fd.reason = fmt.Sprintf("The caller stopped the attempt before anyone answered. %s is not a long wait, so it may have been a change of mind rather than impatience.", capitalize(ring))
+	}
+	return fd
+}
+
+func (f *facts) noAnswer() finding {
+	ring := dur(f.ring)
+	ourSide := f.dispOK && f.disp.Value == "send_cancel" || f.codeOK && f.code == 6010 ||
+		f.srcOK && (f.src.Side == SideCaller || f.src.Side == SideApp || f.src.Side == SidePlatform)
+	farSide := f.dispOK && (f.disp.Value == "recv_refuse" || f.disp.Value == "recv_cancel") ||
+		f.srcOK && f.src.Side == SideCarrier
+	fd := finding{severity: SeverityInfo}
+	switch {
+	case f.ring == 0:
+		fd.headline = "It never rang: the destination could not be reached"
+		fd.short = "it never rang (destination unreachable)"
+		fd.reason = "A no-answer with no ringing time usually means the phone was switched off, out of coverage or not registered (SIP 480), so there was nothing to answer."
+	case f.ring >= nearTimeoutSecs:
+		fd.headline = fmt.Sprintf("Rang for %s, the full ring timeout, with no answer", ring)
+		fd.short = fmt.Sprintf("rang the full %s with no answer", ring)
+		fd.reason = fmt.Sprintf("The phone rang until the ring timeout (%d s by default) ran out: the person was away from the phone or chose not to answer.", defaultRingTimeoutSecs)
+		if f.codeOK && f.code == 6010 {
+			fd.reason += " Code 6010 (Ring Timeout Reached) confirms the platform's timer ended it."
+		}
+	case f.dir == vobiz.DirectionInbound:
+		fd.headline = fmt.Sprintf("Your side did not answer within %s", ring)
+		fd.short = fmt.Sprintf("rang %s on your side with no answer", ring)
+		fd.reason = fmt.Sprintf("The customer's call rang for %s on your side (app, agent or SIP device) without being answered.", ring)
+		fd.steps = []string{"Check agent availability and that your answering device or app is registered and picks up."}
+		fd.severity = SeverityWarning
+	case f.ring < shortRingSecs && ourSide:
+		fd.headline = fmt.Sprintf("Rang only %s before your side stopped waiting", ring)
+		fd.short = fmt.Sprintf("rang %s with no answer before your side stopped waiting", ring)
+		fd.reason = fmt.Sprintf("%s is a short ring: a ring timeout set by your app (ring_timeout / timeout on the dial) most likely cut the attempt off before the person could reach the phone.", capitalize(ring))
+		if f.codeOK && f.code == 6010 {
+			fd.reason = fmt.Sprintf("Code 6010 (Ring Timeout Reached) after only %s means the ring timeout is set short, shorter than a person needs to reach the phone.", ring)
+		}
+		fd.steps = []string{"Set the ring timeout to 30 s or more unless a short one is deliberate."}
+		fd.severity = SeverityWarning
+	case f.ring < shortRingSecs && farSide:
+		fd.headline = fmt.Sprintf("Rang %s, then the callee's network ended the attempt", ring)
+		fd.short = fmt.Sprintf("rang %s, then the callee's network stopped it", ring)
+		fd.reason = fmt.Sprintf("The far end stopped the ringing after %s, before your timeout: the phone or its network has its own no-answer timer (often when voicemail is off), or the person silenced the call.", ring)
+	case f.ring < shortRingSecs:
+		fd.headline = fmt.Sprintf("Rang %s with no answer", ring)
+		fd.short = fmt.Sprintf("rang %s with no answer", ring)
+		fd.reason = fmt.Sprintf("%s is short for a person to answer. If your app sets a ring timeout, check that it allows 30 s or more.", capitalize(ring))
+	default:
+		fd.headline = fmt.Sprintf("Rang %s with no answer", ring)
+		fd.short = fmt.Sprintf("rang %s with no answer", ring)
+		fd.reason = fmt.Sprintf("The phone rang for %s but nobody picked up", ring)
+		switch {
+		case ourSide:
+			fd.reason += "; then your side stopped the attempt (a ring timeout or the caller giving up)."
+		case farSide:
+			fd.reason += "; then the callee's network stopped it."
+		default:
+			fd.reason += "."
+		}
+	}
+	return fd
+}
+
+func (f *facts) busy() finding {
+	subject, _, _ := f.who()
+	fd := finding{severity: SeverityInfo}
+	switch {
+	case f.srcOK && f.src.Value == "Answer XML":
+		fd.headline = "Your application's XML refused the call as busy"
+		fd.short = "your app's XML returned busy"
+		fd.reason = "Your answer XML ended the call with Hangup reason \"busy\", so the caller heard a busy signal; nothing was wrong on the network."
+		fd.steps = []string{"Check the answer XML logic that returns busy (opening hours, capacity checks)."}
+	case f.dir == vobiz.DirectionInbound:
+		fd.headline = "Your side was busy"
+		fd.short = "your side was busy"
+		fd.reason = "The customer's call reached a line, agent or device of yours that was already busy."
+		fd.steps = []string{"Check capacity at that time (agents, concurrent calls), or queue callers instead of returning busy."}
+		fd.severity = SeverityWarning
+	case f.ring > declinedAfterRingSecs:
+		who := "the callee"
+		if subject != "" && f.srcOK && f.src.Side == SideCallee {
+			who = subject
+		}
+		fd.headline = fmt.Sprintf("%s rejected the call after %s of ringing (signalled as busy)", capitalize(who), dur(f.ring))
+		fd.short = fmt.Sprintf("rejected as busy after %s of ringing", dur(f.ring))
+		fd.reason = "Busy after ringing usually means the person saw the call and pressed decline: many mobiles report a decline as busy (SIP 486)."
+	default:
+		fd.headline = "The line was busy"
+		fd.short = "the line was busy"
+		fd.reason = "Busy came back straight away: the person was on another call without call waiting, or their phone rejects calls automatically. If many numbers on one carrier come back busy at once, that carrier may be filtering your caller ID as spam."
+	}
+	return fd
+}
+
+func (f *facts) rejected() finding {
+	subject, _, _ := f.who()
+	fd := finding{}
+	sum := f.primary.summary
+	switch {
+	case f.srcOK && f.src.Value == "Answer XML":
+		fd.headline = "Your application's XML rejected the call"
+		fd.short = "your app's XML rejected the call"
+		fd.reason = "Your answer XML ended the call with Hangup reason \"rejected\" (or with Hangup as its first element), so the call was refused before it was answered."
+		fd.steps = []string{"Check the answer XML logic that rejects calls (blocked callers, opening hours)."}
+		fd.severity = SeverityInfo
+	case f.ring > declinedAfterRingSecs:
+		who := "the callee"
+		if subject != "" && f.srcOK && f.src.Side == SideCallee {
+			who = subject
+		}
+		fd.headline = fmt.Sprintf("%s declined the call after %s of ringing", capitalize(who), dur(f.ring))
+		fd.short = fmt.Sprintf("declined after %s of ringing", dur(f.ring))
+		fd.reason = "The phone rang and the call was then actively declined: the person saw it and chose not to answer."
+		fd.severity = SeverityInfo
+	default:
+		fd.headline = "The call was rejected before it rang: " + sum
+		fd.short = sum + " before it rang"
+		fd.reason = "An instant rejection comes from the network or a blocking service, not a person: check the caller ID you present (is it a number on your account, is it flagged as spam?) and the route's permissions."
+		fd.steps = []string{"Try a test call to the same destination with another caller ID from your account."}
+		fd.severity = SeverityWarning
+	}
+	return fd
+}
+
+func (f *facts) badNumber() finding {
+	dest := strings.TrimSpace(string(f.c.DestinationNumber))
+	sum := f.primary.summary
+	fd := finding{severity: SeverityWarning}
+	if dest != "" {
+		fd.headline = fmt.Sprintf("Not connected: %s (%s)", sum, clip(dest, 40))
+	} else {
+		fd.headline = "Not connected: " + sum
+	}
+	fd.short = sum
+	fd.reason = capitalize(sum) + "."
+	digits := 0
+	for _, r := range dest {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	lower := strings.ToLower(dest)
+	switch {
+	case dest == "":
+	case strings.HasPrefix(lower, "sip:") || strings.Contains(dest, "@"):
+		fd.reason += " The destination is a SIP address: check the user part and the domain."
+	case digits > maxE164Digits:
+		fd.reason += fmt.Sprintf(" The number has %d digits; E.164 numbers have at most %d, so digits were probably added or doubled.", digits, maxE164Digits)
+	case digits < minNumberDigits:
+		fd.reason += fmt.Sprintf(" The number has only %d digits, too few for a full international number.", digits)
+	case !strings.HasPrefix(dest, "+"):
+		fd.reason += " It was dialled without a leading + and country code, the most common cause of this error."
+	case f.formatProblem():
+		fd.reason += " It looks like a valid international number, so check for a missing or extra digit for that country, or a wrong country code."
+	default:
+		fd.reason += " The number is well formed, so it is most likely disconnected, or mistyped by a digit."
+	}
+	return fd
+}
+
+// formatProblem: the cause or code says the number's format is wrong,
+// rather than that a well-formed number is not in service.
+func (f *facts) formatProblem() bool {
+	if f.codeOK && f.code == 2000 {
+		return true
+	}
+	return f.causeOK && (f.cause.Name == "INVALID_NUMBER" || f.cause.Name == "INVALID_NUMBER_FORMAT")
+}
+
+// familyFinding explains a code missing from the table but inside a
+// documented range.
+func (f *facts) familyFinding() finding {
+	fam := f.family
+	fd := finding{severity: fam.Severity, steps: fam.NextSteps}
+	desc := fmt.Sprintf("unrecognised code %d in the %s range", f.code, fam.Name)
+	if f.rawCause != "" {
+		desc = fmt.Sprintf("unrecognised %s with code %d in the %s range", quote(clip(f.rawCause, 60)), f.code, fam.Name)
+	}
+	fd.headline = capitalize(desc)
+	if f.timed {
+		fd.headline = fmt.Sprintf("%s: %s", f.fallbackLead(), desc)
+	}
+	fd.short = desc
+	fd.reason = fam.Meaning + " " + f.fallbackFacts()
+	return fd
+}
+
+// unknownFinding is the last resort: nothing is in the tables, so report
+// what the fields themselves say.
+func (f *facts) unknownFinding() finding {
+	var what string
+	switch {
+	case f.rawCause != "" && f.codeValid:
+		what = fmt.Sprintf("unrecognised hangup cause %s with code %d", quote(clip(f.rawCause, 60)), f.code)
+	case f.rawCause != "":
+		what = "unrecognised hangup cause " + quote(clip(f.rawCause, 60))
+	case f.codeValid:
+		what = fmt.Sprintf("unrecognised code %d", f.code)
+	default:
+		what = "no hangup cause or code recorded"
+	}
+	fd := finding{severity: SeverityWarning, short: what}
+	fd.headline = capitalize(what)
+	if f.timed {
+		fd.headline = f.fallbackLead() + ": " + what
+	}
+	fd.reason = f.fallbackFacts()
+	if fr, ok := LookupCause(f.failRsn); ok {
+		fd.short = what + "; failure_reason says " + fr.Summary
+	}
+	fd.steps = []string{"Read failure_code / failure_reason and hangup_cause_name for the platform's own wording."}
+	return fd
+}
+
+func (f *facts) fallbackLead() string {
+	if f.outcome == Answered {
+		return fmt.Sprintf("Answered, ended after %s of talk", dur(f.talk))
+	}
+	return notConnectedLead(f.outcome)
+}
+
+// fallbackFacts restates what the record says when the tables cannot.
+func (f *facts) fallbackFacts() string {
+	var s []string
+	if name := strings.TrimSpace(f.c.HangupCauseName.String); name != "" && !f.codeOK {
+		s = append(s, fmt.Sprintf("The record names it %s.", quote(clip(name, 80))))
+	}
+	if !f.timed {
+		s = append(s, "No call timings were given.")
+	} else if f.answered {
+		s = append(s, fmt.Sprintf("The call was answered and lasted %s of talk.", dur(f.talk)))
+	} else if f.ring > 0 {
+		s = append(s, fmt.Sprintf("It was not answered; it rang for %s.", dur(f.ring)))
+	} else {
+		s = append(s, "It was not answered and did not ring.")
+	}
+	if subject, _, _ := f.who(); subject != "" {
+		s = append(s, "The hangup is attributed to "+subject+".")
+	}
+	return strings.Join(s, " ")
+}

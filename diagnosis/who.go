@@ -1,0 +1,161 @@
+package diagnosis
+
+// Who ended the call: hangup_source, hangup_disposition and the call
+// direction read together (standards notes §4.1, §5; contract §5.1).
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// who returns the subject for "X hung up" sentences, the side it stands
+// for, and whether it is a person (who "hangs up") rather than a system
+// (which "ends the call"). With no usable hangup_source the SIP
+// disposition and call direction stand in.
+func (f *facts) who() (subject, side string, person bool) {
+	if f.srcOK {
+		switch f.src.Side {
+		case SideCaller, SideCallee:
+			return partyName(f.src.Side, f.dir), f.src.Side, true
+		case SideApp:
+			if f.src.Value == "Answer XML" {
+				return "your application's XML", SideApp, false
+			}
+			return "your application (through the API)", SideApp, false
+		case SidePlatform, SideCarrier:
+			return partyName(f.src.Side, f.dir), f.src.Side, false
+		}
+		return "", f.src.Side, false
+	}
+	if side := f.dispSide(); side != "" {
+		return partyName(side, f.dir), side, side == SideCaller || side == SideCallee
+	}
+	return "", "", false
+}
+
+// dispSide reads which party a disposition points at, where it does.
+func (f *facts) dispSide() string {
+	if !f.dispOK {
+		return ""
+	}
+	switch f.disp.Value {
+	case "recv_bye":
+		switch f.dir {
+		case vobiz.DirectionOutbound:
+			return SideCallee
+		case vobiz.DirectionInbound:
+			return SideCaller
+		}
+	case "recv_cancel":
+		return SideCaller
+	case "send_cancel":
+		if f.dir == vobiz.DirectionOutbound {
+			return SideCaller
+		}
+	case "recv_refuse":
+		return SideCallee
+	}
+	return ""
+}
+
+func (f *facts) whoEnded() string {
+	var s []string
+	subject, side, _ := f.who()
+	switch {
+	case f.srcOK:
+		tagged := fmt.Sprintf(" (hangup_source %s)", quote(f.srcRaw))
+		switch {
+		case f.sc == scMediaTimeout && (side == SideCaller || side == SideCallee):
+			// A media timeout is the platform's decision whatever the
+			// source says (standards notes §6 rule 6).
+			s = append(s, fmt.Sprintf("The platform ended the call because audio stopped arriving; hangup_source %s only names %s, the side whose audio went missing.", quote(f.srcRaw), subject))
+		case side == SideCaller:
+			if f.answered {
+				s = append(s, capitalize(subject)+" hung up"+tagged+".")
+			} else {
+				s = append(s, capitalize(subject)+" ended the attempt before it was answered"+tagged+".")
+			}
+		case side == SideCallee:
+			switch {
+			case f.answered:
+				s = append(s, capitalize(subject)+" hung up"+tagged+".")
+			case f.outcome == NoAnswer:
+				s = append(s, capitalize(subject)+" did not answer"+tagged+".")
+			case f.outcome == Busy:
+				s = append(s, capitalize(subject)+" was busy or declined"+tagged+".")
+			default:
+				s = append(s, capitalize(subject)+" did not take the call"+tagged+".")
+			}
+		case side == SideApp:
+			if f.src.Value == "Answer XML" {
+				s = append(s, "Your application's XML ended the call with its Hangup element"+tagged+".")
+			} else {
+				s = append(s, "Your application ended the call with the Hangup / Cancel Call API"+tagged+".")
+			}
+		case side == SidePlatform:
+			s = append(s, "The Vobiz platform ended the call itself"+tagged+": a limit, a timeout or an error it detected.")
+		case side == SideCarrier:
+			s = append(s, "The remote carrier's network ended the call"+tagged+".")
+		case side == SideError:
+			s = append(s, "An error ended the call"+tagged+"; the cause and code say which.")
+		default:
+			s = append(s, "The platform could not tell who ended the call"+tagged+".")
+		}
+	case f.srcRaw != "":
+		s = append(s, fmt.Sprintf("hangup_source is %s, a value not in the documented list.", quote(clip(f.srcRaw, 60))))
+	default:
+		s = append(s, "hangup_source is empty.")
+	}
+
+	switch {
+	case f.dispOK:
+		clause := f.disp.clause
+		if f.disp.Value == "recv_bye" {
+			switch f.dir {
+			case vobiz.DirectionOutbound:
+				clause = "the hangup (BYE) came from the callee's side"
+			case vobiz.DirectionInbound:
+				clause = "the hangup (BYE) came from the caller's side"
+			}
+		}
+		sent := "SIP shows " + clause + " (" + f.disp.Value + ")."
+		if !f.srcOK && subject != "" {
+			sent += " Going by that, " + subject + " ended it."
+		}
+		s = append(s, sent)
+	case f.dispRaw != "":
+		s = append(s, fmt.Sprintf("hangup_disposition %s is not a value we know.", quote(clip(f.dispRaw, 60))))
+	}
+
+	// Fields that disagree about the leg.
+	if f.dispOK && f.srcOK {
+		switch {
+		case f.answered && f.disp.BeforeAnswer:
+			s = append(s, "That disposition normally ends an unanswered call, yet talk time was recorded.")
+		case f.disp.Value == "recv_bye" && f.dir == vobiz.DirectionOutbound && f.src.Side == SideCaller:
+			s = append(s, "On an outbound call recv_bye means the callee's side sent the BYE, which disagrees with hangup_source Caller: the record may describe the other leg.")
+		case f.disp.Value == "recv_bye" && f.dir == vobiz.DirectionInbound && f.src.Side == SideCallee:
+			s = append(s, "On an inbound call recv_bye means the caller's side sent the BYE, which disagrees with hangup_source Callee: the record may describe the other leg.")
+		}
+	}
+
+	// The code's documented source (PL-CAUSES-LEGACY, codes up to 2040)
+	// against the record's. Code 0 is skipped: it is set in too many
+	// situations for its "Unknown" source to mean anything.
+	if f.codeOK && f.code != 0 && f.codeInfo.Source != "" && f.srcOK && f.src.Side != SideUnknown &&
+		!strings.Contains(f.codeInfo.Source, f.src.Value) {
+		s = append(s, fmt.Sprintf("Code %d is documented with hangup_source %s, not %s; the code is usually the better guide to who acted.", f.code, f.codeInfo.Source, f.src.Value))
+	}
+
+	// Conference caveat (D-CDR, contract §5.1).
+	switch {
+	case f.codeOK && (f.code == 4020 || f.code == 4030):
+		s = append(s, "This was a multiparty (conference) leg, where hangup_source cannot tell the platform closing the leg from the participant hanging up.")
+	case f.answered && f.srcOK && f.src.Side == SideCallee &&
+		(f.codeValid && f.code == 4000 || !f.codeValid && f.causeOK && f.cause.Name == "NORMAL_CLEARING"):
+		s = append(s, "If this was a conference leg, \"Callee\" may only mean the platform removed the leg when the conference ended (endConferenceOnExit): on conference legs hangup_source cannot tell that apart from the participant hanging up.")
+	}
+	return strings.Join(s, " ")
+}
