@@ -1,0 +1,241 @@
+package auth_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/store"
+)
+
+func TestAddUser(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		cli := auth.SystemActor("cli")
+		u, err := e.svc.AddUser(ctx, cli, "  Alice ", "long enough password", auth.RoleAdmin)
+		mustNil(t, err)
+		if u.Username != "alice" || u.Role != auth.RoleAdmin {
+			t.Errorf("AddUser = %+v", u)
+		}
+		if ok, err := auth.CheckPassword(u.PasswordHash, "long enough password"); !ok || err != nil {
+			t.Errorf("stored hash does not verify: %v %v", ok, err)
+		}
+
+		tests := []struct {
+			name, user, pw, role string
+			field                string
+			is                   error
+		}{
+			{"taken", "ALICE", "long enough password", auth.RoleAgent, "username", store.ErrDuplicate},
+			{"bad username", "al ice", "long enough password", auth.RoleAgent, "username", auth.ErrInvalidUsername},
+			{"short password", "bob", "short", auth.RoleAgent, "password", auth.ErrInvalidPassword},
+			{"bad role", "bob", "long enough password", "root", "role", auth.ErrInvalidRole},
+		}
+		for _, tt := range tests {
+			_, err := e.svc.AddUser(ctx, cli, tt.user, tt.pw, tt.role)
+			var ve *auth.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field || !errors.Is(err, tt.is) {
+				t.Errorf("%s: err = %v, want ValidationError on %s matching %v", tt.name, err, tt.field, tt.is)
+			}
+		}
+
+		// An agent may not create users; an admin may.
+		agent, err := e.svc.AddUser(ctx, cli, "agent1", "long enough password", auth.RoleAgent)
+		mustNil(t, err)
+		_, err = e.svc.AddUser(ctx, auth.Actor{UserID: agent.ID, Username: "agent1"}, "x1", "long enough password", auth.RoleAgent)
+		if !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("agent creating a user: %v, want ErrForbidden", err)
+		}
+		_, err = e.svc.AddUser(ctx, auth.Actor{UserID: u.ID, Username: "alice", ClientIP: "192.0.2.1"}, "x2", "long enough password", auth.RoleAgent)
+		mustNil(t, err)
+
+		evs := e.events(t, store.EventFilter{Action: auth.ActionUserCreate})
+		if len(evs) != 3 {
+			t.Fatalf("%d user.create events, want 3", len(evs))
+		}
+		last := evs[2]
+		if last.Username != "alice" || last.UserID == nil || *last.UserID != u.ID || last.ClientIP != "192.0.2.1" ||
+			!strings.Contains(last.Details, `"target":"x2"`) {
+			t.Errorf("user.create event = %+v", last)
+		}
+		if strings.Contains(e.log.String(), "long enough password") {
+			t.Error("password in log")
+		}
+	})
+}
+
+func TestUserManagementRules(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		alice := e.addUser(t, "alice", auth.RoleAdmin)
+		bob := e.addUser(t, "bob", auth.RoleAgent)
+		asAlice := auth.Actor{UserID: alice.ID, Username: "alice"}
+		asBob := auth.Actor{UserID: bob.ID, Username: "bob"}
+		cli := auth.SystemActor("cli")
+
+		// Self-lockout is refused even when other admins exist.
+		e.addUser(t, "zed", auth.RoleAdmin)
+		if err := e.svc.Disable(ctx, asAlice, alice.ID); !errors.Is(err, auth.ErrSelfLockout) {
+			t.Errorf("self-disable: %v", err)
+		}
+		if err := e.svc.SetRole(ctx, asAlice, alice.ID, auth.RoleAgent); !errors.Is(err, auth.ErrSelfLockout) {
+			t.Errorf("self-demote: %v", err)
+		}
+		mustNil(t, e.svc.SetRole(ctx, asAlice, alice.ID, auth.RoleAdmin)) // no-op is fine
+
+		// Agents cannot manage users.
+		if err := e.svc.SetRole(ctx, asBob, bob.ID, auth.RoleAdmin); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("agent self-promote: %v", err)
+		}
+		if err := e.svc.Disable(ctx, asBob, alice.ID); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("agent disabling admin: %v", err)
+		}
+		if _, err := e.svc.SetPassword(ctx, asBob, alice.ID, "new long password"); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("agent resetting admin password: %v", err)
+		}
+
+		// Promote and demote.
+		mustNil(t, e.svc.SetRole(ctx, asAlice, bob.ID, auth.RoleAdmin))
+		mustNil(t, e.svc.SetRole(ctx, asAlice, bob.ID, auth.RoleAgent))
+		if err := e.svc.SetRole(ctx, asAlice, bob.ID, "superuser"); !errors.Is(err, auth.ErrInvalidRole) {
+			t.Errorf("bad role: %v", err)
+		}
+
+		// Disable and enable.
+		mustNil(t, e.svc.Disable(ctx, asAlice, bob.ID))
+		if _, err := e.svc.Authenticate(ctx, "bob", password("bob"), ""); !errors.Is(err, auth.ErrInvalidCredentials) {
+			t.Errorf("disabled bob signed in: %v", err)
+		}
+		mustNil(t, e.svc.Enable(ctx, asAlice, bob.ID))
+		if _, err := e.svc.Authenticate(ctx, "bob", password("bob"), ""); err != nil {
+			t.Errorf("re-enabled bob: %v", err)
+		}
+
+		// Never zero enabled admins: the CLI is not bound by self-lockout,
+		// but is by the last-admin rule.
+		mustNil(t, e.svc.SetRole(ctx, cli, alice.ID, auth.RoleAgent))
+		zed, _ := e.db.UserByName(ctx, "zed")
+		if err := e.svc.Disable(ctx, cli, zed.ID); !errors.Is(err, auth.ErrLastAdmin) {
+			t.Errorf("disable last admin: %v", err)
+		}
+		if err := e.svc.SetRole(ctx, cli, zed.ID, auth.RoleAgent); !errors.Is(err, auth.ErrLastAdmin) {
+			t.Errorf("demote last admin: %v", err)
+		}
+
+		// A demoted admin loses management rights at once.
+		if err := e.svc.Disable(ctx, asAlice, bob.ID); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("demoted alice disabling bob: %v", err)
+		}
+
+		if err := e.svc.Disable(ctx, cli, 999999); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("disable unknown id: %v", err)
+		}
+
+		actions := []string{}
+		for _, ev := range e.events(t, store.EventFilter{Action: "user."}) {
+			actions = append(actions, ev.Action)
+		}
+		want := "user.create user.create user.create user.role user.role user.disable user.enable user.role"
+		if strings.Join(actions, " ") != want {
+			t.Errorf("audit actions:\n got %v\nwant %v", strings.Join(actions, " "), want)
+		}
+	})
+}
+
+func TestPasswordChanges(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		alice := e.addUser(t, "alice", auth.RoleAdmin)
+		bob := e.addUser(t, "bob", auth.RoleAgent)
+		asAlice := auth.Actor{UserID: alice.ID, Username: "alice"}
+		asBob := auth.Actor{UserID: bob.ID, Username: "bob"}
+
+		// Admin reset.
+		u, err := e.svc.SetPassword(ctx, asAlice, bob.ID, "brand new password")
+		mustNil(t, err)
+		if u.SessionEpoch != bob.SessionEpoch+1 {
+			t.Errorf("epoch %d, want %d", u.SessionEpoch, bob.SessionEpoch+1)
+		}
+		if _, err := e.svc.Authenticate(ctx, "bob", password("bob"), ""); err == nil {
+			t.Error("old password still works")
+		}
+		if _, err := e.svc.Authenticate(ctx, "bob", "brand new password", ""); err != nil {
+			t.Errorf("new password: %v", err)
+		}
+		if _, err := e.svc.SetPassword(ctx, asAlice, bob.ID, "short"); !errors.Is(err, auth.ErrInvalidPassword) {
+			t.Errorf("short reset: %v", err)
+		}
+
+		// Self change needs the current password.
+		if _, err := e.svc.ChangePassword(ctx, asBob, "wrong current", "another new password"); !errors.Is(err, auth.ErrInvalidCredentials) {
+			t.Errorf("wrong current: %v", err)
+		}
+		u, err = e.svc.ChangePassword(ctx, asBob, "brand new password", "another new password")
+		mustNil(t, err)
+		if _, err := e.svc.Authenticate(ctx, "bob", "another new password", ""); err != nil {
+			t.Errorf("after change: %v", err)
+		}
+		if _, err := e.svc.ChangePassword(ctx, auth.SystemActor("cli"), "a", "another new password"); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("system actor ChangePassword: %v", err)
+		}
+
+		// Wrong current passwords count towards the throttle.
+		for range auth.DefaultMaxFailures {
+			e.svc.ChangePassword(ctx, asBob, "wrong current", "yet another password")
+		}
+		if _, err := e.svc.ChangePassword(ctx, asBob, "another new password", "yet another password"); !errors.Is(err, auth.ErrThrottled) {
+			t.Errorf("after 5 wrong current passwords: %v, want throttled", err)
+		}
+		// An admin can unlock.
+		mustNil(t, e.svc.Unlock(ctx, asAlice, "BOB"))
+		if _, err := e.svc.ChangePassword(ctx, asBob, "another new password", "yet another password"); err != nil {
+			t.Errorf("after unlock: %v", err)
+		}
+		_ = u
+	})
+}
+
+func TestEnsureDemoUser(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		u, err := e.svc.EnsureDemoUser(ctx)
+		mustNil(t, err)
+		if u.Username != "demo" || u.Role != auth.RoleAdmin || u.Disabled {
+			t.Fatalf("demo user = %+v", u)
+		}
+		if _, err := e.svc.Authenticate(ctx, "demo", "demo", ""); err != nil {
+			t.Fatalf("demo/demo: %v", err)
+		}
+		// The short password is only possible through EnsureDemoUser.
+		if _, err := e.svc.AddUser(ctx, auth.SystemActor("cli"), "demo2", "demo", auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidPassword) {
+			t.Errorf("AddUser with password demo: %v", err)
+		}
+
+		// Tampered demo account is restored; a second call is idempotent.
+		e.addUser(t, "admin2", auth.RoleAdmin)
+		cli := auth.SystemActor("cli")
+		_, err = e.svc.SetPassword(ctx, cli, u.ID, "changed password!")
+		mustNil(t, err)
+		mustNil(t, e.svc.SetRole(ctx, cli, u.ID, auth.RoleAgent))
+		mustNil(t, e.svc.Disable(ctx, cli, u.ID))
+		u2, err := e.svc.EnsureDemoUser(ctx)
+		mustNil(t, err)
+		if u2.ID != u.ID || u2.Role != auth.RoleAdmin || u2.Disabled {
+			t.Errorf("restored demo user = %+v", u2)
+		}
+		if _, err := e.svc.Authenticate(ctx, "demo", "demo", ""); err != nil {
+			t.Errorf("demo/demo after restore: %v", err)
+		}
+		u3, err := e.svc.EnsureDemoUser(ctx)
+		mustNil(t, err)
+		if u3.SessionEpoch != u2.SessionEpoch {
+			t.Error("idempotent EnsureDemoUser revoked sessions")
+		}
+		n, _ := e.db.CountUsers(ctx)
+		if n != 2 {
+			t.Errorf("%d users, want 2", n)
+		}
+	})
+}

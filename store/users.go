@@ -1,0 +1,299 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Roles known to the schema (a CHECK constraint enforces them). Package auth
+// re-exports them and defines what each may do.
+const (
+	RoleAdmin = "admin"
+	RoleAgent = "agent"
+)
+
+// User is an account that can sign in.
+type User struct {
+	ID           int64
+	Username     string // canonical form (lowercase ASCII); see auth.NormalizeUsername
+	Role         string // RoleAdmin or RoleAgent
+	PasswordHash string // PHC-format argon2id hash; never log or render it
+	Disabled     bool
+	// TimeZone is the IANA zone the user wants times shown in ("" = server default).
+	TimeZone string
+	// ExportColumns is the remembered CSV column choice, as the export page
+	// encodes it (for example a comma-separated list); "" = defaults.
+	ExportColumns string
+	// SessionEpoch is incremented whenever the user's existing sessions must
+	// stop working (password change, disable, explicit revoke). Sessions
+	// remember the epoch they were created with.
+	SessionEpoch int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	LastLoginAt  *time.Time // nil until the first successful sign-in
+}
+
+const userColumns = `id, username, role, password_hash, disabled, time_zone, export_columns,
+	session_epoch, created_at, updated_at, last_login_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanUser(s rowScanner) (*User, error) {
+	var (
+		u                  User
+		created, updated   int64
+		lastLogin          sql.NullInt64
+		disabled           bool
+		timeZone, exportCs string
+	)
+	if err := s.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &disabled, &timeZone, &exportCs,
+		&u.SessionEpoch, &created, &updated, &lastLogin); err != nil {
+		return nil, err
+	}
+	u.Disabled = disabled
+	u.TimeZone = timeZone
+	u.ExportColumns = exportCs
+	u.CreatedAt = fromMicros(created)
+	u.UpdatedAt = fromMicros(updated)
+	if lastLogin.Valid {
+		t := fromMicros(lastLogin.Int64)
+		u.LastLoginAt = &t
+	}
+	return &u, nil
+}
+
+// CreateUser inserts a user. The caller validates and normalises username,
+// role and hash (package auth does). It returns ErrDuplicate when the
+// username is taken.
+func (db *DB) CreateUser(ctx context.Context, username, role, passwordHash string) (*User, error) {
+	now := micros(db.now())
+	row := db.sql.QueryRowContext(ctx, db.q(`INSERT INTO users
+		(username, role, password_hash, disabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $5)
+		RETURNING `+userColumns),
+		username, role, passwordHash, false, now)
+	u, err := scanUser(row)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return nil, fmt.Errorf("store: create user %q: %w", username, ErrDuplicate)
+		}
+		return nil, fmt.Errorf("store: create user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// UserByName returns the user with this canonical username, or ErrNotFound.
+func (db *DB) UserByName(ctx context.Context, username string) (*User, error) {
+	row := db.sql.QueryRowContext(ctx, db.q(`SELECT `+userColumns+` FROM users WHERE username = $1`), username)
+	u, err := scanUser(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: user %q: %w", username, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: user %q: %w", username, err)
+	}
+	return u, nil
+}
+
+// UserByID returns the user with this id, or ErrNotFound.
+func (db *DB) UserByID(ctx context.Context, id int64) (*User, error) {
+	row := db.sql.QueryRowContext(ctx, db.q(`SELECT `+userColumns+` FROM users WHERE id = $1`), id)
+	u, err := scanUser(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: user %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// ListUsers returns all users ordered by username.
+func (db *DB) ListUsers(ctx context.Context) ([]User, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY username`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: list users: %w", err)
+		}
+		out = append(out, *u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list users: %w", err)
+	}
+	return out, nil
+}
+
+// CountAdmins returns the number of enabled admins.
+func (db *DB) CountAdmins(ctx context.Context) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM users WHERE role = $1 AND disabled = $2`),
+		RoleAdmin, false).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count admins: %w", err)
+	}
+	return n, nil
+}
+
+// CountUsers returns the number of users (enabled or not).
+func (db *DB) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count users: %w", err)
+	}
+	return n, nil
+}
+
+// execOne runs an UPDATE that must touch exactly one row; zero rows is
+// ErrNotFound.
+func (db *DB) execOne(ctx context.Context, what string, query string, args ...any) error {
+	res, err := db.sql.ExecContext(ctx, db.q(query), args...)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+// UpdatePassword stores a new password hash and increments the session
+// epoch, so every existing session of the user stops working.
+func (db *DB) UpdatePassword(ctx context.Context, id int64, passwordHash string) error {
+	return db.execOne(ctx, fmt.Sprintf("update password of user %d", id),
+		`UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $3`,
+		passwordHash, micros(db.now()), id)
+}
+
+// ReplacePasswordHash swaps oldHash for newHash without touching sessions,
+// only if the stored hash is still oldHash. It is used to upgrade hash
+// parameters after a successful sign-in; it reports whether it replaced.
+func (db *DB) ReplacePasswordHash(ctx context.Context, id int64, oldHash, newHash string) (bool, error) {
+	res, err := db.sql.ExecContext(ctx,
+		db.q(`UPDATE users SET password_hash = $1 WHERE id = $2 AND password_hash = $3`),
+		newHash, id, oldHash)
+	if err != nil {
+		return false, fmt.Errorf("store: rehash password of user %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: rehash password of user %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+// RevokeSessions increments the user's session epoch so that all of their
+// existing sessions stop working at their next request.
+func (db *DB) RevokeSessions(ctx context.Context, id int64) error {
+	return db.execOne(ctx, fmt.Sprintf("revoke sessions of user %d", id),
+		`UPDATE users SET session_epoch = session_epoch + 1, updated_at = $1 WHERE id = $2`,
+		micros(db.now()), id)
+}
+
+// RecordLogin sets the user's last sign-in time.
+func (db *DB) RecordLogin(ctx context.Context, id int64, at time.Time) error {
+	return db.execOne(ctx, fmt.Sprintf("record login of user %d", id),
+		`UPDATE users SET last_login_at = $1 WHERE id = $2`, micros(at), id)
+}
+
+// SetTimeZone stores the user's display time zone (an IANA name, validated
+// by the caller; "" means the server default).
+func (db *DB) SetTimeZone(ctx context.Context, id int64, tz string) error {
+	return db.execOne(ctx, fmt.Sprintf("set time zone of user %d", id),
+		`UPDATE users SET time_zone = $1, updated_at = $2 WHERE id = $3`, tz, micros(db.now()), id)
+}
+
+// SetExportColumns stores the user's remembered CSV column choice.
+func (db *DB) SetExportColumns(ctx context.Context, id int64, columns string) error {
+	return db.execOne(ctx, fmt.Sprintf("set export columns of user %d", id),
+		`UPDATE users SET export_columns = $1, updated_at = $2 WHERE id = $3`, columns, micros(db.now()), id)
+}
+
+// SetRole changes the user's role. Demoting the last enabled admin fails
+// with ErrLastAdmin.
+func (db *DB) SetRole(ctx context.Context, id int64, role string) error {
+	what := fmt.Sprintf("set role of user %d", id)
+	return db.guardAdmins(ctx, what, id, func(tx *sql.Tx, u *User) (bool, error) {
+		if u.Role == role {
+			return false, nil
+		}
+		_, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = $1, updated_at = $2 WHERE id = $3`),
+			role, micros(db.now()), id)
+		return u.Role == RoleAdmin && !u.Disabled, err
+	})
+}
+
+// SetDisabled disables or enables the user. Disabling also increments the
+// session epoch, so re-enabling later does not revive old sessions.
+// Disabling the last enabled admin fails with ErrLastAdmin.
+func (db *DB) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	what := fmt.Sprintf("set disabled=%t on user %d", disabled, id)
+	return db.guardAdmins(ctx, what, id, func(tx *sql.Tx, u *User) (bool, error) {
+		if u.Disabled == disabled {
+			return false, nil
+		}
+		q := `UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3`
+		if disabled {
+			q = `UPDATE users SET disabled = $1, updated_at = $2, session_epoch = session_epoch + 1 WHERE id = $3`
+		}
+		_, err := tx.ExecContext(ctx, db.q(q), disabled, micros(db.now()), id)
+		return disabled && u.Role == RoleAdmin, err
+	})
+}
+
+// guardAdmins runs change inside a transaction that is serialised with every
+// other admin-affecting change (advisory lock on PostgreSQL, IMMEDIATE
+// transaction on SQLite). change reports whether it removed an enabled admin;
+// if so and no enabled admin remains, the transaction is rolled back and
+// ErrLastAdmin returned.
+func (db *DB) guardAdmins(ctx context.Context, what string, id int64, change func(*sql.Tx, *User) (bool, error)) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: begin: %w", what, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+
+	if db.dialect == DialectPostgres {
+		if _, err := tx.ExecContext(ctx,
+			`SELECT pg_advisory_xact_lock(hashtext('cdrdash.admins:' || coalesce(current_schema(), '')))`); err != nil {
+			return fmt.Errorf("store: %s: lock: %w", what, err)
+		}
+	}
+	u, err := scanUser(tx.QueryRowContext(ctx, db.q(`SELECT `+userColumns+` FROM users WHERE id = $1`), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	removedAdmin, err := change(tx, u)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if removedAdmin {
+		var n int
+		if err := tx.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM users WHERE role = $1 AND disabled = $2`),
+			RoleAdmin, false).Scan(&n); err != nil {
+			return fmt.Errorf("store: %s: count admins: %w", what, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("store: %s: %w", what, ErrLastAdmin)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: commit: %w", what, err)
+	}
+	return nil
+}
