@@ -1,0 +1,121 @@
+// Package cli implements cdrdash's commands: serve (the default), sandbox,
+// user, config, healthcheck and version.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/cdrdash/cdrdash/config"
+)
+
+// Version is stamped at build time with -ldflags "-X …/cli.Version=…".
+var Version = "dev"
+
+// Env reads an environment variable.
+type Env func(string) string
+
+const usage = `cdrdash: a dashboard for Vobiz call detail records
+
+Usage:
+  cdrdash [serve] [flags]        start the dashboard (demo sandbox when no Vobiz credentials are set)
+  cdrdash sandbox [flags]        serve only the Vobiz-compatible sandbox API
+  cdrdash user add NAME -role admin|agent   add a user (password read from stdin)
+  cdrdash user list | disable NAME | enable NAME | passwd NAME
+  cdrdash config [flags]         print the effective configuration, secrets redacted
+  cdrdash healthcheck [-url URL] exit 0 when the dashboard answers its health check
+  cdrdash version                print the version
+
+Run "cdrdash serve -h" for every setting and its environment variable.
+`
+
+// Run runs one command and returns the process exit code.
+func Run(ctx context.Context, args []string, getenv Env, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, getenv, stdout, stderr)
+	case "sandbox":
+		err = serveSandbox(ctx, args, stdout, stderr)
+	case "user":
+		err = userCommand(ctx, args, getenv, stdin, stdout)
+	case "config":
+		err = printConfig(args, getenv, stdout)
+	case "healthcheck":
+		err = healthcheck(ctx, args, getenv)
+	case "version":
+		fmt.Fprintln(stdout, "cdrdash", Version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "cdrdash: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err == nil {
+		return 0
+	}
+	var problems config.ProblemList
+	if errors.As(err, &problems) {
+		fmt.Fprintf(stderr, "cdrdash %s: %v\n", cmd, problems)
+		return 2
+	}
+	if errors.Is(err, errHelp) {
+		return 0
+	}
+	fmt.Fprintf(stderr, "cdrdash %s: %v\n", cmd, err)
+	return 1
+}
+
+var errHelp = errors.New("help shown")
+
+// loadConfig parses settings, printing the flag list for -h.
+func loadConfig(name string, args []string, getenv Env, stdout io.Writer) (*config.Config, error) {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Fprintf(stdout, "Usage: cdrdash %s [flags]\n\nEvery flag has an environment variable; a flag wins.\n\n", name)
+			config.Usage(stdout)
+			return nil, errHelp
+		}
+	}
+	return config.Load(name, args, getenv)
+}
+
+// newLogger builds the process logger: text on a terminal, JSON otherwise.
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	format := cfg.LogFormat
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func printConfig(args []string, getenv Env, stdout io.Writer) error {
+	cfg, err := loadConfig("config", args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	for _, s := range cfg.Effective() {
+		fmt.Fprintf(stdout, "%-26s %-28s %s\n", s.Env, "-"+s.Flag, s.Value)
+	}
+	return nil
+}

@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/config"
+	"github.com/cdrdash/cdrdash/handlers"
+	"github.com/cdrdash/cdrdash/static"
+	"github.com/cdrdash/cdrdash/store"
+	"github.com/cdrdash/cdrdash/vobiz"
+	"github.com/cdrdash/cdrdash/vobiz/sandbox"
+)
+
+// serve runs the dashboard until ctx is cancelled (SIGINT/SIGTERM), then
+// shuts down gracefully: running requests, exports included, get up to
+// the shutdown timeout to finish.
+func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig("serve", args, getenv, stdout)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	app, err := newApp(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer app.Close()
+
+	srv := &http.Server{
+		Handler:           app.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if cfg.TLS() {
+		scheme = "https"
+	}
+	url := fmt.Sprintf("%s://%s%s/", scheme, displayAddr(ln.Addr()), cfg.BasePath)
+	fmt.Fprintf(stdout, "cdrdash %s listening on %s\n", Version, url)
+	if app.demo {
+		fmt.Fprintf(stdout, "Demo mode: synthetic calls from the built-in sandbox. Sign in as demo / demo.\n")
+	}
+	log.Info("listening", "url", url, "demo", app.demo, "version", Version)
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLS() {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		// Deadline passed: cut what is still running. An export cut here is
+		// aborted, never sent as a complete-looking file.
+		log.Warn("shutdown deadline passed; closing remaining connections", "err", err)
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// app is everything serve builds, so tests can build it without a listener.
+type app struct {
+	handler http.Handler
+	demo    bool
+	db      *store.DB
+	closers []func()
+}
+
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	a := &app{demo: cfg.DemoMode()}
+	baseURL, authID, token := cfg.VobizBaseURL, cfg.VobizAuthID, cfg.VobizAuthToken
+	if a.demo {
+		sb := sandbox.New(sandbox.Options{Seed: cfg.SandboxSeed, Calls: cfg.SandboxCalls})
+		if cfg.SandboxLatency > 0 {
+			sb.SetFaults(sandbox.Faults{Latency: cfg.SandboxLatency})
+		}
+		url, stop, err := startLoopback(sb, log)
+		if err != nil {
+			return nil, fmt.Errorf("start demo sandbox: %w", err)
+		}
+		a.closers = append(a.closers, stop)
+		baseURL, authID, token = url, sb.AuthID(), sb.AuthToken()
+	}
+	client, err := vobiz.NewClient(baseURL, authID, token,
+		vobiz.WithTimeout(cfg.VobizTimeout),
+		vobiz.WithUserAgent("cdrdash/"+Version),
+		vobiz.WithLogger(log))
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("vobiz client: %w", err)
+	}
+	assets, err := static.New(cfg.BasePath + "/static")
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("static assets: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithLogger(log))
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a.closers = append(a.closers, func() { _ = db.Close() })
+	a.db = db
+	svc := auth.NewService(db, auth.WithLogger(log))
+	if a.demo {
+		if _, err := svc.EnsureDemoUser(ctx); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("demo user: %w", err)
+		}
+	}
+	sessions := auth.NewSessionManager(db, auth.SessionConfig{
+		IdleTimeout: cfg.SessionIdle,
+		Lifetime:    cfg.SessionLifetime,
+		Secure:      cfg.CookieSecure || cfg.TLS(),
+		Path:        cfg.BasePath + "/",
+	})
+	h := handlers.New(handlers.Deps{
+		CDRs:        client,
+		Assets:      assets,
+		Log:         log,
+		BasePath:    cfg.BasePath,
+		Demo:        a.demo,
+		Version:     Version,
+		Location:    cfg.Location(),
+		PhoneRegion: cfg.PhoneRegion,
+		Auth:        svc,
+		Sessions:    sessions,
+	})
+	sessions.ErrorFunc = h.SessionError
+	a.handler = h.Routes()
+	return a, nil
+}
+
+// startLoopback serves h on a random loopback port. Demo mode talks to its
+// sandbox over real HTTP, so the client path is the same as in production.
+func startLoopback(h http.Handler, log *slog.Logger) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug)}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }, nil
+}
+
+func displayAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}

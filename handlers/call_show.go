@@ -1,0 +1,327 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/phone"
+	"github.com/cdrdash/cdrdash/views"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// showCall is the call detail page. The id is checked against the UUID
+// shape before anything is sent upstream, so "..", "/", "%2F" and other
+// path tricks never reach the API.
+func (h *Handler) showCall(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "uuid")
+	if !isCallUUID(id) {
+		return &httpError{status: http.StatusBadRequest, title: "That is not a call ID",
+			message: "A call is opened by its UUID, like 3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b.",
+			links:   []views.Link{{Label: "Search calls", URL: h.url("/calls")}}}
+	}
+	id = strings.ToLower(id)
+	listQuery := r.URL.Query().Get("list")
+	if len(listQuery) > maxQueryLen {
+		listQuery = ""
+	}
+
+	var (
+		wg         sync.WaitGroup
+		prev, next string
+	)
+	if listQuery != "" {
+		wg.Go(func() { prev, next = h.neighbours(r, id, listQuery) })
+	}
+	c, err := h.CDRs.Get(r.Context(), id)
+	wg.Wait()
+	if err != nil {
+		if errors.Is(err, vobiz.ErrNotFound) {
+			return notFound("Vobiz has no call with the ID "+id+". It may belong to another account, or the record "+
+				"may not be written yet (CDRs appear a few seconds after a call ends).",
+				views.Link{Label: "Search for it", URL: h.urlWith("/calls", url.Values{vobiz.ParamSearch: {id}})},
+				views.Link{Label: "All calls", URL: h.url("/calls")})
+		}
+		return fmt.Errorf("get call %s: %w", id, err)
+	}
+	h.recordAudit(r, auth.ActionCallView, map[string]string{"call_id": id})
+
+	v := h.callView(c, h.zone(r))
+	v.BackURL = h.url("/calls")
+	if listQuery != "" {
+		v.BackURL += "?" + listQuery
+		v.Prev, v.Next = prev, next
+	}
+	p := h.page(r, "Call "+id[:8], "calls")
+	return h.render(w, r, http.StatusOK, views.CallDetailPage(p, v))
+}
+
+// neighbours finds the calls before and after id in the list the agent
+// came from, fetching the adjacent page when id sits at a page edge.
+// Failures only hide the links: they are a convenience.
+func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next string) {
+	vals, err := url.ParseQuery(listQuery)
+	if err != nil {
+		return "", ""
+	}
+	f, err := vobiz.ParseFilter(vals)
+	if err != nil {
+		return "", ""
+	}
+	res, err := h.CDRs.Search(r.Context(), f)
+	if err != nil {
+		return "", ""
+	}
+	idx := -1
+	for i := range res.Data {
+		if string(res.Data[i].UUID) == id {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		return "", ""
+	}
+	link := func(uuid string, page int) string {
+		q := url.Values{}
+		for k, v := range vals {
+			q[k] = v
+		}
+		if page > 1 {
+			q.Set(vobiz.ParamPage, strconv.Itoa(page))
+		} else {
+			q.Del(vobiz.ParamPage)
+		}
+		return h.url("/calls/"+url.PathEscape(uuid)) + "?list=" + url.QueryEscape(q.Encode())
+	}
+	page := max(int(res.Pagination.Page), 1)
+	adjacent := func(p int, first bool) string {
+		g := f
+		g.Page = p
+		res, err := h.CDRs.Search(r.Context(), g)
+		if err != nil || len(res.Data) == 0 {
+			return ""
+		}
+		i := len(res.Data) - 1
+		if first {
+			i = 0
+		}
+		return link(string(res.Data[i].UUID), p)
+	}
+	if idx > 0 {
+		prev = link(string(res.Data[idx-1].UUID), page)
+	} else if res.Pagination.HasPrev {
+		prev = adjacent(page-1, false)
+	}
+	if idx < len(res.Data)-1 {
+		next = link(string(res.Data[idx+1].UUID), page)
+	} else if res.Pagination.HasNext {
+		next = adjacent(page+1, true)
+	}
+	return prev, next
+}
+
+// callView builds the detail page's view model from a record.
+func (h *Handler) callView(c *vobiz.CDR, loc *time.Location) views.CallView {
+	d := diagnosis.ExplainWith(c, h.Thresholds)
+	q := diagnosis.Quality(c, h.Thresholds)
+	// d.Outcome is empty for a pasted cause or code without timings: the
+	// page then shows no outcome badge rather than a guessed one.
+	outcome := d.Outcome
+	v := views.CallView{
+		UUID:         string(c.UUID),
+		Title:        orDash(phone.Format(string(c.CallerIDNumber))) + " → " + orDash(phone.Format(string(c.DestinationNumber))),
+		Start:        c.StartTime.Time,
+		Direction:    string(c.CallDirection),
+		Outcome:      string(outcome),
+		OutcomeLabel: outcome.Label(),
+		Verdict:      diagnosis.Verdict(c, h.Thresholds),
+		Severity:     d.Severity,
+		Timeline:     timelineOf(c, loc),
+		Diagnosis: views.DiagnosisView{Headline: d.Headline, Meaning: d.Meaning, WhoEnded: d.WhoEnded,
+			LikelyReason: d.LikelyReason, NextSteps: d.NextSteps, Severity: d.Severity, Known: d.Known},
+		Quality: qualityView(q),
+		RawJSON: prettyJSON(c.Raw),
+	}
+	code := "—"
+	if c.HangupCauseCode.Valid {
+		code = strconv.FormatInt(c.HangupCauseCode.Int64, 10)
+		if d.CodeName != "" {
+			code += " · " + d.CodeName
+		}
+	}
+	v.Hangup = []views.KV{
+		{Label: "Cause", Value: orDash(c.HangupCause.String), Mono: true},
+		{Label: "Code", Value: code},
+		{Label: "Name (as recorded)", Value: orDash(c.HangupCauseName.String)},
+		{Label: "Source", Value: orDash(c.HangupSource.String)},
+		{Label: "Disposition", Value: orDash(c.HangupDisposition.String), Mono: true},
+		{Label: "Failure code", Value: orDash(c.FailureCode.String), Mono: true},
+		{Label: "Failure reason", Value: orDash(c.FailureReason.String)},
+	}
+	currency := string(c.Currency)
+	rate := "—"
+	if c.Billsec > 0 {
+		perMin := float64(c.TotalCost) / (float64(c.Billsec) / 60)
+		rate = views.FormatMoney(perMin, currency) + " per minute of talk"
+	}
+	v.Cost = []views.KV{
+		{Label: "Call cost", Value: views.FormatMoney(float64(c.Cost), currency)},
+		{Label: "Streaming cost", Value: views.FormatMoney(float64(c.StreamingCost), currency)},
+		{Label: "Total", Value: views.FormatMoney(float64(c.TotalCost), currency)},
+		{Label: "Effective rate", Value: rate, Title: "Total cost divided by billed talk time"},
+	}
+	v.IDs = []views.KV{
+		{Label: "Call UUID", Value: string(c.UUID), Copy: true},
+		{Label: "SIP Call-ID", Value: orDash(string(c.SIPCallID)), Copy: true},
+		{Label: "Bridge UUID", Value: orDash(c.BridgeUUID.String), Copy: true},
+		{Label: "Caller", Value: orDash(string(c.CallerIDNumber)), Copy: true},
+		{Label: "Caller name", Value: orDash(string(c.CallerIDName))},
+		{Label: "Destination", Value: orDash(string(c.DestinationNumber)), Copy: true},
+		{Label: "Trunk", Value: orDash(c.TrunkID.String), Copy: true},
+		{Label: "Campaign", Value: orDash(c.CampaignID.String), Copy: true},
+		{Label: "Region", Value: orDash(string(c.Region))},
+		{Label: "Origination region", Value: orDash(string(c.OriginationRegion))},
+		{Label: "Network address", Value: orDash(c.NetworkAddr.String), Copy: true},
+		{Label: "Carrier IP", Value: orDash(c.CarrierIP.String), Copy: true},
+		{Label: "User agent", Value: orDash(c.SIPUserAgent.String)},
+		{Label: "Context", Value: orDash(string(c.Context))},
+		{Label: "Customer endpoint", Value: orDash(c.CustomerEndpoint.String), Copy: true},
+		{Label: "Terminated to", Value: orDash(c.TerminatedTo.String), Copy: true},
+		{Label: "Account", Value: orDash(string(c.AccountID))},
+		{Label: "Record ID", Value: strconv.FormatInt(int64(c.ID), 10)},
+	}
+	v.Related = h.related(c)
+	return v
+}
+
+// related links to the calls around this one.
+func (h *Handler) related(c *vobiz.CDR) []views.Link {
+	var out []views.Link
+	add := func(label string, q url.Values) {
+		out = append(out, views.Link{Label: label, URL: h.urlWith("/calls", q)})
+	}
+	if n := string(c.CallerIDNumber); n != "" {
+		add("Calls from "+phone.Format(n), url.Values{vobiz.ParamFromNumber: {n}})
+		add("Calls to "+phone.Format(n), url.Values{vobiz.ParamToNumber: {n}})
+	}
+	if n := string(c.DestinationNumber); n != "" {
+		add("Calls to "+phone.Format(n), url.Values{vobiz.ParamToNumber: {n}})
+		add("Calls from "+phone.Format(n), url.Values{vobiz.ParamFromNumber: {n}})
+	}
+	if !c.StartTime.IsZero() {
+		// Days as the API cuts them: its timestamps are UTC.
+		day := c.StartTime.UTC().Format(vobiz.DateLayout)
+		add("Calls on "+day, url.Values{vobiz.ParamStartDate: {day}, vobiz.ParamEndDate: {day}})
+	}
+	if cause := c.HangupCause.String; cause != "" && !c.StartTime.IsZero() {
+		day := c.StartTime.UTC().Format(vobiz.DateLayout)
+		add("Same cause that day ("+cause+")", url.Values{vobiz.ParamStartDate: {day}, vobiz.ParamEndDate: {day},
+			vobiz.ParamHangupCause: {cause}})
+	}
+	return out
+}
+
+// timelineOf draws the call to scale: post-dial delay, ringing, talk.
+func timelineOf(c *vobiz.CDR, loc *time.Location) views.Timeline {
+	start, end := c.StartTime.Time, c.EndTime.Time
+	progress, answer := c.ProgressTime.Time, c.AnswerTime.Time
+	t := views.Timeline{}
+	point := func(label string, at time.Time) {
+		if !at.IsZero() {
+			t.Points = append(t.Points, views.KV{Label: label, Value: at.In(loc).Format("15:04:05")})
+		}
+	}
+	point("Started", start)
+	point("Ringing (progress)", progress)
+	point("Answered", answer)
+	point("Ended", end)
+	if start.IsZero() || end.IsZero() || end.Before(start) {
+		t.Summary = "The record's start and end times do not allow a timeline."
+		return t
+	}
+	total := end.Sub(start).Seconds()
+	ringFrom := start
+	if !progress.IsZero() && !progress.Before(start) && !progress.After(end) {
+		ringFrom = progress
+	}
+	pdd := ringFrom.Sub(start)
+	var ring, talk time.Duration
+	answered := !answer.IsZero() && !answer.Before(start) && !answer.After(end) && c.Billsec > 0
+	if answered {
+		ring = answer.Sub(ringFrom)
+		talk = end.Sub(answer)
+	} else {
+		ring = end.Sub(ringFrom)
+	}
+	width := func(d time.Duration) int {
+		if total <= 0 {
+			return 0
+		}
+		return int(math.Round(d.Seconds() / total * 100))
+	}
+	f := vobiz.FormatShortDuration
+	if pdd > 0 {
+		t.Segments = append(t.Segments, views.Segment{Kind: "pdd", Label: "Post-dial delay " + f(pdd), Width: width(pdd)})
+	}
+	if answered {
+		t.Segments = append(t.Segments, views.Segment{Kind: "ring", Label: "Ringing " + f(ring), Width: width(ring)})
+		t.Segments = append(t.Segments, views.Segment{Kind: "talk", Label: "Talk " + f(talk), Width: width(talk)})
+		t.Summary = fmt.Sprintf("Post-dial delay %s, rang %s, talked %s.", f(pdd), f(ring), f(talk))
+	} else {
+		t.Segments = append(t.Segments, views.Segment{Kind: "stop", Label: "Ringing, then ended unanswered " + f(ring), Width: width(ring)})
+		t.Summary = fmt.Sprintf("Post-dial delay %s, rang %s and stopped there: never answered.", f(pdd), f(ring))
+	}
+	if total == 0 {
+		t.Summary = "The call ended the moment it started."
+	}
+	return t
+}
+
+func qualityView(q diagnosis.QualityReport) views.QualityView {
+	v := views.QualityView{Overall: string(q.Overall), OverallLabel: q.Overall.Label(), Notes: q.Notes, Codec: q.Codec}
+	for _, m := range []diagnosis.Metric{q.MOS, q.Jitter, q.PacketLoss} {
+		val := "—"
+		if m.Valid {
+			val = strconv.FormatFloat(m.Value, 'f', -1, 64)
+			if m.Unit != "" {
+				val += " " + m.Unit
+			}
+		}
+		v.Metrics = append(v.Metrics, views.MetricView{Name: m.Name, Value: val, Band: string(m.Band),
+			BandLabel: m.Band.Label(), Rule: m.Rule, Source: m.Source})
+	}
+	v.Metrics = append(v.Metrics, views.MetricView{Name: "Codec", Value: orDash(q.Codec), Band: "info",
+		BandLabel: "as recorded", Rule: orDash(diagnosis.CodecNote(q.Codec))})
+	return v
+}
+
+func prettyJSON(raw []byte) string {
+	if len(raw) == 0 {
+		return "(not available)"
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return buf.String()
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}

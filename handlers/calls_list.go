@@ -1,0 +1,226 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/phone"
+	"github.com/cdrdash/cdrdash/views"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+var perPageChoices = []int{20, 50, 100}
+
+// showCalls is the search page: filters, summary tiles, results, paging.
+// Bad filters answer 400 with the form and its messages, and nothing is
+// sent to Vobiz.
+func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
+	q := h.parseFilters(r)
+	loc := h.zone(r)
+	now := h.Now()
+	p := h.page(r, "Calls", "calls")
+	if q.invalid() {
+		v := views.CallsView{Invalid: true,
+			Form: h.filterForm("/calls", q, nil, causeNames(), now, loc)}
+		return h.render(w, r, http.StatusBadRequest, views.CallsPage(p, v))
+	}
+	res, err := h.CDRs.Search(r.Context(), q.filter)
+	if err != nil {
+		return fmt.Errorf("search calls: %w", err)
+	}
+	v := views.CallsView{
+		Form:       h.filterForm("/calls", q, res.Filters, causeNames(), now, loc),
+		Chips:      h.chips("/calls", q),
+		Applied:    appliedNote(q, res.Filters),
+		Tiles:      summaryTiles(res.Summary, currencyOf(res.Data), loc),
+		Pager:      h.pager("/calls", q, res.Pagination),
+		ReportsURL: h.urlWith("/reports", q.subject()),
+	}
+	if total := int64(res.Summary.TotalCalls); total > 0 {
+		v.ExportURL = h.urlWith("/calls/export", q.subject())
+		v.ExportLabel = "Download " + views.FormatInt(total) + " calls"
+		if total == 1 {
+			v.ExportLabel = "Download 1 call"
+		}
+	}
+	listQuery := q.clean.Encode()
+	for i := range res.Data {
+		v.Rows = append(v.Rows, h.callRow(&res.Data[i], listQuery))
+	}
+	if len(v.Rows) == 0 {
+		v.EmptyText, v.Widen = h.emptyState(q, res.Pagination)
+	}
+	return h.render(w, r, http.StatusOK, views.CallsPage(p, v))
+}
+
+// callRow formats one record for the table. listQuery is the list's own
+// query, carried to the detail page for its previous/next links.
+func (h *Handler) callRow(c *vobiz.CDR, listQuery string) views.CallRow {
+	outcome := diagnosis.OutcomeOf(c)
+	qr := diagnosis.Quality(c, h.Thresholds)
+	detail := h.url("/calls/" + url.PathEscape(string(c.UUID)))
+	if listQuery != "" {
+		detail += "?list=" + url.QueryEscape(listQuery)
+	}
+	return views.CallRow{
+		UUID:            string(c.UUID),
+		URL:             detail,
+		Start:           c.StartTime.Time,
+		Direction:       string(c.CallDirection),
+		CallerName:      string(c.CallerIDName),
+		Caller:          phone.Format(string(c.CallerIDNumber)),
+		CallerE164:      string(c.CallerIDNumber),
+		Destination:     phone.Format(string(c.DestinationNumber)),
+		DestinationE164: string(c.DestinationNumber),
+		Duration:        vobiz.FormatShortDuration(c.DurationTime()),
+		Talk:            vobiz.FormatShortDuration(c.TalkTime()),
+		Outcome:         string(outcome),
+		OutcomeLabel:    outcome.Label(),
+		Cause:           c.HangupCause.String,
+		Quality:         string(qr.Overall),
+		QualityLabel:    qr.Overall.Label(),
+		QualityTitle:    qualityTitle(qr),
+		Cost:            views.FormatMoney(float64(c.TotalCost), string(c.Currency)),
+	}
+}
+
+func qualityTitle(q diagnosis.QualityReport) string {
+	if !q.MOS.Valid || q.Overall == diagnosis.BandNoMedia {
+		return "No media: the call carried no audio to measure"
+	}
+	s := "MOS " + strconv.FormatFloat(q.MOS.Value, 'f', 2, 64)
+	if q.Jitter.Valid {
+		s += " · jitter " + strconv.FormatFloat(q.Jitter.Value, 'f', 1, 64) + " ms"
+	}
+	if q.PacketLoss.Valid {
+		s += " · loss " + strconv.FormatFloat(q.PacketLoss.Value, 'f', 2, 64) + " %"
+	}
+	return s
+}
+
+// summaryTiles turns the API's summary block into tiles. Averages are
+// computed from the totals, because the API's own avgCallDuration string
+// is documented inconsistently.
+func summaryTiles(s vobiz.Summary, currency string, loc *time.Location) []views.Tile {
+	rate := "—"
+	if s.TotalCalls > 0 {
+		rate = strconv.FormatFloat(float64(s.AnswerRate), 'f', 1, 64) + " %"
+	}
+	last := "—"
+	if !s.LastCallAt.IsZero() {
+		last = views.FormatTime(s.LastCallAt.Time, loc)
+	}
+	return []views.Tile{
+		{Key: "total", Label: "Calls", Value: views.FormatInt(int64(s.TotalCalls))},
+		{Key: "answered", Label: "Answered", Value: views.FormatInt(int64(s.AnsweredCalls))},
+		{Key: "rate", Label: "Answer rate", Value: rate},
+		{Key: "avg", Label: "Avg. talk time", Value: vobiz.FormatShortDuration(s.AverageTalk()), Note: "per answered call"},
+		{Key: "talk", Label: "Total talk time", Value: vobiz.FormatShortDuration(secs(int64(s.TotalBillableSeconds)))},
+		{Key: "cost", Label: "Total cost", Value: views.FormatMoney(float64(s.TotalCost), currency)},
+		{Key: "last", Label: "Last call", Value: last},
+	}
+}
+
+func currencyOf(rows []vobiz.CDR) string {
+	for i := range rows {
+		if rows[i].Currency != "" {
+			return string(rows[i].Currency)
+		}
+	}
+	return "INR" // the docs' only currency; the summary block carries none
+}
+
+// pager builds pagination links from the API's pagination block.
+func (h *Handler) pager(action string, q *filterQuery, pg vobiz.Pagination) views.PagerView {
+	per := int(pg.PerPage)
+	if per <= 0 {
+		per = vobiz.DefaultPerPage
+	}
+	page := max(int(pg.Page), 1)
+	total := int64(pg.Total)
+	pages := int(pg.Pages)
+	v := views.PagerView{Page: page, Pages: pages, Total: total}
+	if total > 0 {
+		v.From = int64(page-1)*int64(per) + 1
+		v.To = min(int64(page)*int64(per), total)
+		if v.From > total {
+			v.From, v.To = total+1, total
+		}
+	}
+	link := func(n int) string {
+		vals := q.with()
+		if n > 1 {
+			vals.Set(vobiz.ParamPage, strconv.Itoa(n))
+		}
+		return h.urlWith(action, vals)
+	}
+	if page > 1 {
+		v.First, v.Prev = link(1), link(min(page-1, max(pages, 1)))
+	}
+	if page < pages {
+		v.Next, v.Last = link(page+1), link(pages)
+	}
+	for _, n := range perPageChoices {
+		vals := q.with(vobiz.ParamPerPage, strconv.Itoa(n))
+		if n == vobiz.DefaultPerPage {
+			vals.Del(vobiz.ParamPerPage)
+		}
+		v.PerPage = append(v.PerPage, views.PerPageOption{Label: strconv.Itoa(n),
+			URL: h.urlWith(action, vals), Current: n == per})
+	}
+	return v
+}
+
+// emptyState says which filters matched nothing and offers wider searches.
+func (h *Handler) emptyState(q *filterQuery, pg vobiz.Pagination) (string, []views.Link) {
+	if pg.Total > 0 {
+		return "This page is past the last result.", []views.Link{{Label: "Go to the first page", URL: h.urlWith("/calls", q.with())}}
+	}
+	chips := h.chips("/calls", q)
+	if len(chips) == 0 {
+		return "There are no calls on this account yet.", nil
+	}
+	parts := make([]string, len(chips))
+	var widen []views.Link
+	for i, c := range chips {
+		parts[i] = c.Label + " " + c.Value
+		widen = append(widen, views.Link{Label: "Without " + strings.ToLower(c.Label) + " (" + c.Value + ")", URL: c.RemoveURL})
+	}
+	return "No calls match " + strings.Join(parts, ", ") + ".", widen
+}
+
+// appliedNote is honest about what the API applied: if its filters echo
+// disagrees with what was sent, say so.
+func appliedNote(q *filterQuery, echo vobiz.FiltersEcho) string {
+	var ignored []string
+	for key, v := range echo {
+		sent := q.clean.Get(key)
+		if sent != "" && v != sent && !strings.EqualFold(v, sent) {
+			ignored = append(ignored, filterLabels[key]+" (sent "+sent+", Vobiz applied \""+v+"\")")
+		}
+	}
+	if len(ignored) == 0 {
+		return ""
+	}
+	return "Vobiz reports different filters than cdrdash sent: " + strings.Join(ignored, "; ") + "."
+}
+
+// causeNames lists the textual causes the Vobiz docs name, offered in the
+// filter. Other values typed into the URL are still kept and shown.
+var causeNames = sync.OnceValue(func() []string {
+	var out []string
+	for _, c := range diagnosis.Causes() {
+		if c.Vobiz {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+})
+
+func secs(n int64) time.Duration { return time.Duration(n) * time.Second }

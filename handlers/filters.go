@@ -1,0 +1,305 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/cdrdash/cdrdash/phone"
+	"github.com/cdrdash/cdrdash/views"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// maxQueryLen bounds the whole query string of a filtered page; every
+// single value is bounded by vobiz.MaxValueLen too.
+const maxQueryLen = 4096
+
+// filterField describes one filter control. The names are the API's own,
+// so a dashboard URL reads like the API request it makes.
+type filterField struct {
+	name, label, typ, placeholder, hint string
+	more                                bool // under "More filters"
+}
+
+var filterFields = []filterField{
+	{name: vobiz.ParamSearch, label: "Search", typ: "search", placeholder: "Number, name, UUID…", hint: "Matches caller, destination and IDs"},
+	{name: vobiz.ParamFromNumber, label: "Caller number", typ: "text", placeholder: "98765 43210"},
+	{name: vobiz.ParamToNumber, label: "Destination number", typ: "text", placeholder: "+91 80 1234 5678"},
+	{name: vobiz.ParamStartDate, label: "From date", typ: "date"},
+	{name: vobiz.ParamEndDate, label: "To date", typ: "date"},
+	{name: vobiz.ParamCallDirection, label: "Direction"},
+	{name: vobiz.ParamHangupCause, label: "Hangup cause"},
+	{name: vobiz.ParamMinDuration, label: "Min. duration (s)", typ: "number", placeholder: "0", hint: "Includes ring time"},
+	{name: vobiz.ParamSIPCallID, label: "SIP Call-ID", typ: "text", more: true},
+	{name: vobiz.ParamBridgeUUID, label: "Bridge UUID", typ: "text", more: true},
+	{name: vobiz.ParamHangupDisposition, label: "Disposition", more: true},
+	{name: vobiz.ParamContext, label: "Context", typ: "text", placeholder: "voice-api", more: true},
+	{name: vobiz.ParamCampaignID, label: "Campaign ID", typ: "text", more: true},
+}
+
+var filterLabels = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range filterFields {
+		m[f.name] = f.label
+	}
+	return m
+}()
+
+// filterQuery is a parsed, validated and normalised filter request.
+type filterQuery struct {
+	raw    url.Values // what the user sent
+	clean  url.Values // normalised values, as sent upstream (and as links carry them)
+	filter vobiz.Filter
+	errs   map[string]string
+}
+
+func (q *filterQuery) invalid() bool { return len(q.errs) > 0 }
+
+// err returns the problems as one validation error.
+func (q *filterQuery) err() error {
+	if !q.invalid() {
+		return nil
+	}
+	v := &vobiz.ValidationError{}
+	for _, f := range filterFields {
+		if m, ok := q.errs[f.name]; ok {
+			v.Fields = append(v.Fields, vobiz.FieldError{Field: f.name, Message: m})
+		}
+	}
+	for _, name := range []string{vobiz.ParamPage, vobiz.ParamPerPage, "q"} {
+		if m, ok := q.errs[name]; ok {
+			v.Fields = append(v.Fields, vobiz.FieldError{Field: name, Message: m})
+		}
+	}
+	return v
+}
+
+// parseFilters reads the filters of a /calls, /reports or export request:
+// phone numbers typed in any common format are normalised, then the API's
+// own rules apply. Nothing is sent upstream when this reports problems.
+func (h *Handler) parseFilters(r *http.Request) *filterQuery {
+	q := &filterQuery{raw: r.URL.Query(), clean: url.Values{}, errs: map[string]string{}}
+	if len(r.URL.RawQuery) > maxQueryLen {
+		q.errs["q"] = "The address is too long. Use fewer or shorter filters."
+		return q
+	}
+	norm := phone.Normalizer{Region: h.PhoneRegion}
+	for name, vals := range q.raw {
+		if !isFilterParam(name) {
+			continue // unknown parameters are dropped, never forwarded
+		}
+		v := vals
+		if len(vals) == 1 {
+			s := strings.TrimSpace(vals[0])
+			if s == "" {
+				continue
+			}
+			switch name {
+			case vobiz.ParamFromNumber, vobiz.ParamToNumber:
+				n, err := norm.Normalize(s)
+				if err != nil {
+					q.errs[name] = "Enter a phone number (digits, spaces, +, - or brackets), or part of one."
+				} else {
+					s = n
+				}
+			case vobiz.ParamSearch:
+				// A whole number typed with spaces would not match the
+				// API's substring search; send it as E.164 instead.
+				if digitCount(s) >= 8 {
+					if n, err := norm.Normalize(s); err == nil {
+						s = n
+					}
+				}
+			}
+			v = []string{s}
+		}
+		q.clean[name] = v
+	}
+	f, err := vobiz.ParseFilter(q.clean)
+	var verr *vobiz.ValidationError
+	if errors.As(err, &verr) {
+		for _, fe := range verr.Fields {
+			if _, dup := q.errs[fe.Field]; !dup {
+				q.errs[fe.Field] = fe.Message
+			}
+		}
+	}
+	q.filter = f
+	return q
+}
+
+func isFilterParam(name string) bool {
+	if name == vobiz.ParamPage || name == vobiz.ParamPerPage {
+		return true
+	}
+	_, ok := filterLabels[name]
+	return ok
+}
+
+func digitCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// with returns a copy of the clean query with key set (or removed when
+// value is "") and the page reset, for links.
+func (q *filterQuery) with(pairs ...string) url.Values {
+	out := url.Values{}
+	for k, v := range q.clean {
+		out[k] = append([]string(nil), v...)
+	}
+	out.Del(vobiz.ParamPage)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			out.Del(pairs[i])
+		} else {
+			out.Set(pairs[i], pairs[i+1])
+		}
+	}
+	return out
+}
+
+// subject is the clean query without paging: the set of calls itself.
+func (q *filterQuery) subject() url.Values {
+	return q.with(vobiz.ParamPerPage, "")
+}
+
+// urlWith builds a page URL under the base path.
+func (h *Handler) urlWith(path string, v url.Values) string {
+	if len(v) == 0 {
+		return h.url(path)
+	}
+	return h.url(path) + "?" + v.Encode()
+}
+
+// filterForm builds the form's controls. Values come from the API's
+// filters echo where it has the key (what Vobiz says it applied), and from
+// the request otherwise.
+func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEcho, causes []string, now time.Time, loc *time.Location) views.FilterForm {
+	form := views.FilterForm{Action: h.url(action), ResetURL: h.url(action)}
+	for _, f := range filterFields {
+		fv := views.FieldView{Name: f.name, Label: f.label, Type: f.typ, Placeholder: f.placeholder,
+			Hint: f.hint, Error: q.errs[f.name]}
+		fv.Value = q.raw.Get(f.name)
+		if fv.Error == "" {
+			fv.Value = q.clean.Get(f.name)
+			if v, ok := echo.Get(f.name); ok && v != "" {
+				fv.Value = v
+			}
+		}
+		switch f.name {
+		case vobiz.ParamCallDirection:
+			fv.Options = []views.Option{{Value: "", Label: "Any direction"},
+				{Value: vobiz.DirectionInbound, Label: "Inbound"}, {Value: vobiz.DirectionOutbound, Label: "Outbound"}}
+		case vobiz.ParamHangupCause:
+			fv.Options = []views.Option{{Value: "", Label: "Any cause"}}
+			for _, c := range causes {
+				fv.Options = append(fv.Options, views.Option{Value: c, Label: c})
+			}
+			if fv.Value != "" && !contains(causes, fv.Value) {
+				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
+			}
+		case vobiz.ParamHangupDisposition:
+			fv.Options = []views.Option{{Value: "", Label: "Any"}}
+			for _, d := range []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"} {
+				fv.Options = append(fv.Options, views.Option{Value: d, Label: d})
+			}
+			if fv.Value != "" && !contains([]string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}, fv.Value) {
+				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
+			}
+		case vobiz.ParamStartDate, vobiz.ParamEndDate:
+			fv.Max = now.In(loc).Format(vobiz.DateLayout)
+		}
+		if f.more {
+			form.More = append(form.More, fv)
+			if fv.Value != "" || fv.Error != "" {
+				form.MoreOpen = true
+			}
+		} else {
+			form.Primary = append(form.Primary, fv)
+		}
+		if fv.Error != "" {
+			form.Errors = append(form.Errors, f.label+": "+fv.Error)
+		}
+	}
+	for _, name := range []string{vobiz.ParamPage, vobiz.ParamPerPage, "q"} {
+		if m, ok := q.errs[name]; ok {
+			form.Errors = append(form.Errors, m)
+		}
+	}
+	if pp := q.clean.Get(vobiz.ParamPerPage); pp != "" && q.errs[vobiz.ParamPerPage] == "" {
+		form.Hidden = append(form.Hidden, views.Option{Value: vobiz.ParamPerPage, Label: pp})
+	}
+	form.Presets = h.datePresets(action, q, now, loc)
+	form.DateNote = "Dates are whole days as Vobiz defines them (its docs do not name the time zone it cuts days in); " +
+		"times on this page are shown in " + views.ZoneLabel(loc, now) + "."
+	return form
+}
+
+// datePresets are one-click ranges in the user's own calendar.
+func (h *Handler) datePresets(action string, q *filterQuery, now time.Time, loc *time.Location) []views.Link {
+	today := now.In(loc)
+	day := func(t time.Time) string { return t.Format(vobiz.DateLayout) }
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, loc)
+	ranges := []struct {
+		label      string
+		start, end time.Time
+	}{
+		{"Today", today, today},
+		{"Yesterday", today.AddDate(0, 0, -1), today.AddDate(0, 0, -1)},
+		{"Last 7 days", today.AddDate(0, 0, -6), today},
+		{"Last 30 days", today.AddDate(0, 0, -29), today},
+		{"This month", first, today},
+	}
+	out := make([]views.Link, len(ranges))
+	for i, r := range ranges {
+		out[i] = views.Link{Label: r.label, URL: h.urlWith(action,
+			q.with(vobiz.ParamStartDate, day(r.start), vobiz.ParamEndDate, day(r.end)))}
+	}
+	return out
+}
+
+// chips lists the active filters, each with a link that removes it.
+func (h *Handler) chips(action string, q *filterQuery) []views.Chip {
+	var out []views.Chip
+	if q.invalid() {
+		return nil
+	}
+	start, end := q.clean.Get(vobiz.ParamStartDate), q.clean.Get(vobiz.ParamEndDate)
+	for _, f := range filterFields {
+		v := q.clean.Get(f.name)
+		if v == "" || f.name == vobiz.ParamEndDate {
+			continue
+		}
+		if f.name == vobiz.ParamStartDate {
+			label := start
+			if end != start {
+				label = start + " – " + end
+			}
+			out = append(out, views.Chip{Label: "Dates", Value: label,
+				RemoveURL: h.urlWith(action, q.with(vobiz.ParamStartDate, "", vobiz.ParamEndDate, ""))})
+			continue
+		}
+		if f.name == vobiz.ParamCallDirection {
+			v = strings.ToUpper(v[:1]) + v[1:]
+		}
+		out = append(out, views.Chip{Label: f.label, Value: v, RemoveURL: h.urlWith(action, q.with(f.name, ""))})
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,118 @@
+// Package handlers wires HTTP requests to the Vobiz client and the views:
+// it parses and validates input, calls the CDR source, builds view models
+// and renders them. It holds no API knowledge (that is package vobiz) and no
+// markup (that is package views).
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/static"
+	"github.com/cdrdash/cdrdash/views"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// CDRSource is what the dashboard needs from the Vobiz API. *vobiz.Client
+// implements it; tests may pass anything that does.
+type CDRSource interface {
+	List(ctx context.Context, f vobiz.Filter) (*vobiz.ListResponse, error)
+	Search(ctx context.Context, f vobiz.Filter) (*vobiz.SearchResponse, error)
+	Get(ctx context.Context, callUUID string) (*vobiz.CDR, error)
+	Recent(ctx context.Context, limit int) (*vobiz.RecentResponse, error)
+	Export(ctx context.Context, f vobiz.Filter) (io.ReadCloser, error)
+}
+
+// Deps are the handler's dependencies.
+type Deps struct {
+	CDRs     CDRSource
+	Assets   *static.Assets
+	Log      *slog.Logger
+	BasePath string
+	Demo     bool
+	Version  string
+	Location *time.Location // default display zone
+	Now      func() time.Time
+	// PhoneRegion is the region assumed for numbers typed without a
+	// country code (ISO 3166, e.g. "IN").
+	PhoneRegion string
+	// Thresholds decide the quality bands.
+	Thresholds diagnosis.Thresholds
+	// Auth signs users in and keeps the audit trail; Sessions holds their
+	// sessions. Both are required for the signed-in pages.
+	Auth     *auth.Service
+	Sessions *scs.SessionManager
+}
+
+// Handler serves every page. Each page is a method in its own file.
+type Handler struct {
+	Deps
+}
+
+// New returns a Handler with defaults filled in.
+func New(d Deps) *Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Thresholds == (diagnosis.Thresholds{}) {
+		d.Thresholds = diagnosis.DefaultThresholds()
+	}
+	if d.PhoneRegion == "" {
+		d.PhoneRegion = "IN"
+	}
+	if d.Version == "" {
+		d.Version = "dev"
+	}
+	return &Handler{Deps: d}
+}
+
+// page returns the shell values for a request.
+func (h *Handler) page(r *http.Request, title, nav string) views.Page {
+	return views.Page{
+		Title:    title,
+		Nav:      nav,
+		BasePath: h.BasePath,
+		Assets:   h.Assets,
+		User:     userView(r),
+		Demo:     h.Demo,
+		Version:  h.Version,
+		Zone:     h.zone(r),
+		Lookup:   r.URL.Query().Get("q"),
+		Now:      h.Now(),
+	}
+}
+
+// render writes a component with a status. It renders into a buffer first,
+// so a render error becomes a clean error page instead of half a page.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	if err != nil {
+		// The client went away mid-write; nothing more can be sent.
+		h.Log.Debug("write page", "err", err)
+	}
+	return nil
+}
+
+// url builds a path under the base path.
+func (h *Handler) url(path string) string { return h.BasePath + path }

@@ -1,0 +1,91 @@
+package views
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ZoneLabel names a zone as users read it: abbreviation and UTC offset.
+// Zones without a letter abbreviation (Go prints "+0530") show the offset
+// once.
+func ZoneLabel(loc *time.Location, at time.Time) string {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	t := at.In(loc)
+	abbr := t.Format("MST")
+	off := t.Format("-07:00")
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return "UTC" + off
+	}
+	if abbr == "UTC" {
+		return "UTC"
+	}
+	return abbr + " (" + off + ")"
+}
+
+// FormatTime formats a time in loc for tables: "26 Nov 2026, 14:05:09".
+func FormatTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(loc).Format("02 Jan 2006, 15:04:05")
+}
+
+// FormatInt writes a count with thousands separators: 12,345.
+func FormatInt(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 && !(neg && b.Len() == 1) {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// FormatMoney formats an amount with its currency: "₹1,234.50" for INR,
+// "12.30 USD" for others.
+func FormatMoney(v float64, currency string) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	cents := int64(v*100 + 0.5)
+	s := FormatInt(cents/100) + "." + pad2(cents%100)
+	if neg {
+		s = "-" + s
+	}
+	switch strings.ToUpper(currency) {
+	case "INR":
+		return "₹" + s
+	case "USD":
+		return "$" + s
+	case "":
+		return s
+	}
+	return s + " " + currency
+}
+
+func pad2(n int64) string {
+	if n < 10 {
+		return "0" + strconv.FormatInt(n, 10)
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// FormatPlain writes an int without separators (for attributes).
+func FormatPlain(n int) string { return strconv.Itoa(n) }
