@@ -1,0 +1,221 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cdrdash/cdrdash/handlers"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// The two example CDRs of the contract (answered, and its unanswered
+// variant), with all 43 fields.
+const answeredExample = `{"id":18000000,"uuid":"aabbccdd-1234-5678-90ab-cdef12345678","account_id":"MA_XXXXXXXX",
+ "call_direction":"outbound","caller_id_name":"John Doe","caller_id_number":"+919876543210",
+ "destination_number":"+918012345678","duration":47,"billsec":42,"ring_time":5,
+ "start_time":"2026-03-25T10:00:00Z","progress_time":"2026-03-25T10:00:00Z",
+ "answer_time":"2026-03-25T10:00:01Z","end_time":"2026-03-25T10:00:42Z",
+ "cost":0.45,"streaming_cost":0,"total_cost":0.45,"currency":"INR",
+ "hangup_cause":"NORMAL_CLEARING","hangup_cause_code":4000,"hangup_cause_name":"Normal Hangup",
+ "hangup_disposition":"send_bye","hangup_source":"Caller","failure_code":null,"failure_reason":null,
+ "codec":"PCMU","mos":4.5,"jitter":0.2,"packet_loss":0.1,"sip_call_id":"11223344-5566-7788-99aa-bbccddeeff00",
+ "sip_user_agent":"Vobiz","bridge_uuid":"aabbccdd-1234-5678-90ab-cdef12345678","network_addr":"10.0.0.1",
+ "carrier_ip":"10.0.0.1","context":"voice-api","region":"ap-south-1","origination_region":"mumbai",
+ "campaign_id":null,"customer_endpoint":null,"trunk_id":null,"terminated_to":null,
+ "created_at":"2026-03-25T10:00:42Z","updated_at":"2026-03-25T10:00:42Z"}`
+
+const unansweredExample = `{"id":18000001,"uuid":"aabbccdd-1234-5678-90ab-cdef12345679","account_id":"MA_XXXXXXXX",
+ "call_direction":"outbound","caller_id_name":"John Doe","caller_id_number":"+919876543210",
+ "destination_number":"+918012345678","duration":12,"billsec":0,"ring_time":12,
+ "start_time":"2026-03-25T10:00:00Z","progress_time":"2026-03-25T10:00:00Z",
+ "answer_time":null,"end_time":"2026-03-25T10:00:12Z",
+ "cost":0,"streaming_cost":0,"total_cost":0,"currency":"INR",
+ "hangup_cause":"NO_ANSWER","hangup_cause_code":4100,"hangup_cause_name":"No Answer",
+ "hangup_disposition":"send_cancel","hangup_source":"Callee","failure_code":"16","failure_reason":"NO_ANSWER",
+ "codec":"PCMU","mos":0,"jitter":0,"packet_loss":0,"sip_call_id":"11223344-5566-7788-99aa-bbccddeeff01",
+ "sip_user_agent":"Vobiz","bridge_uuid":null,"network_addr":"10.0.0.1",
+ "carrier_ip":"10.0.0.1","context":"voice-api","region":"ap-south-1","origination_region":"mumbai",
+ "campaign_id":null,"customer_endpoint":null,"trunk_id":null,"terminated_to":null,
+ "created_at":"2026-03-25T10:00:12Z","updated_at":"2026-03-25T10:00:12Z"}`
+
+// exampleSource serves the contract examples by UUID and delegates
+// everything else to the real client.
+type exampleSource struct {
+	handlers.CDRSource
+	records map[string]string
+}
+
+func (s exampleSource) Get(ctx context.Context, id string) (*vobiz.CDR, error) {
+	raw, ok := s.records[id]
+	if !ok {
+		return s.CDRSource.Get(ctx, id)
+	}
+	var c vobiz.CDR
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return nil, err
+	}
+	c.Raw = json.RawMessage(raw)
+	return &c, nil
+}
+
+func withExamples() appOption {
+	return withDeps(func(d *handlers.Deps) {
+		d.CDRs = exampleSource{CDRSource: d.CDRs, records: map[string]string{
+			"aabbccdd-1234-5678-90ab-cdef12345678": answeredExample,
+			"aabbccdd-1234-5678-90ab-cdef12345679": unansweredExample,
+		}}
+	})
+}
+
+func TestCallDetailContractExamples(t *testing.T) {
+	a := newTestApp(t, withCalls(500), withExamples())
+	c := a.demo(t)
+	tests := []struct {
+		uuid     string
+		outcome  string
+		verdict  []string
+		timeline string
+		quality  string
+	}{
+		{"aabbccdd-1234-5678-90ab-cdef12345678", "Answered", []string{"Answered", "talked 42s", "audio was good"},
+			"talked 41s", "badge--good"},
+		{"aabbccdd-1234-5678-90ab-cdef12345679", "No answer", []string{"Not answered", "no media"},
+			"never answered", "badge--no_media"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.outcome, func(t *testing.T) {
+			res, body := a.get(t, c, "/calls/"+tt.uuid)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if !strings.Contains(body, ">"+tt.outcome+"<") {
+				t.Errorf("outcome badge %q missing", tt.outcome)
+			}
+			verdict := between(body, `data-testid="verdict">`, "<")
+			for _, w := range tt.verdict {
+				if !strings.Contains(verdict, w) {
+					t.Errorf("verdict %q lacks %q", verdict, w)
+				}
+			}
+			if tl := between(body, `data-testid="timeline"`, "</div>"); !strings.Contains(tl, tt.timeline) {
+				t.Errorf("timeline %q lacks %q", tl, tt.timeline)
+			}
+			q := between(body, `data-testid="quality"`, "</section>")
+			if !strings.Contains(q, tt.quality) {
+				t.Errorf("quality section lacks %s", tt.quality)
+			}
+			if strings.Contains(q, "badge--poor") {
+				t.Error("quality shows poor")
+			}
+			if between(body, `data-testid="diagnosis-headline">`, "<") == "" || !strings.Contains(body, `data-testid="next-steps"`) {
+				t.Error("no diagnosis")
+			}
+			if !strings.Contains(between(body, `data-testid="raw"`, "</pre>"), "&#34;hangup_cause&#34;") {
+				t.Error("raw record missing")
+			}
+		})
+	}
+}
+
+func TestCallDetailRejectsBadIDs(t *testing.T) {
+	a := newTestApp(t, withCalls(500))
+	c := a.demo(t)
+	for _, path := range []string{
+		"/calls/..%2F..%2Fexport",
+		"/calls/abc",
+		"/calls/" + strings.Repeat("a", 10*1024),
+		"/calls/aabbccdd-1234-5678-90ab-cdef1234567%2F",
+		"/calls/%2e%2e",
+		"/calls/aabbccdd-1234-5678-90ab-cdef12345678%3Fx=1",
+	} {
+		before := a.upstreamRequests()
+		res, body := a.get(t, c, path)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%.60s: status %d, want 400", path, res.StatusCode)
+		}
+		if a.upstreamRequests() != before {
+			t.Errorf("%.60s: reached the upstream", path)
+		}
+		if !strings.Contains(body, "not a call ID") {
+			t.Errorf("%.60s: no explanation", path)
+		}
+	}
+}
+
+func TestCallDetailNotFound(t *testing.T) {
+	a := newTestApp(t, withCalls(500))
+	c := a.demo(t)
+	res, body := a.get(t, c, "/calls/00000000-0000-4000-8000-000000000000")
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", res.StatusCode)
+	}
+	if !strings.Contains(body, "Search for it") {
+		t.Error("404 page offers no search")
+	}
+}
+
+func TestCallDetailPrevNext(t *testing.T) {
+	a := newTestApp(t, withCalls(500))
+	c := a.demo(t)
+	list := url.Values{"per_page": {"20"}, "page": {"2"}}.Encode()
+	// The first row of page 2: previous is the last row of page 1.
+	first := string(a.sb.Call(20).UUID)
+	_, body := a.get(t, c, "/calls/"+first+"?list="+url.QueryEscape(list))
+	prev := between(body, `rel="prev"`, ">")
+	_ = prev
+	if !strings.Contains(body, "/calls/"+string(a.sb.Call(19).UUID)) {
+		t.Error("previous link does not point at the last call of page 1")
+	}
+	if !strings.Contains(body, "/calls/"+string(a.sb.Call(21).UUID)) {
+		t.Error("next link does not point at the next call")
+	}
+	if !strings.Contains(body, `href="/calls?page=2&amp;per_page=20"`) {
+		t.Error("back link does not return to the list")
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	a := newTestApp(t, withCalls(100))
+	c := a.demo(t)
+	tests := []struct {
+		name, input string
+		status      int
+		want        string
+	}{
+		{"record", answeredExample, 200, "audio was good"},
+		{"envelope", `{"data":` + unansweredExample + `,"success":true}`, 200, "no media"},
+		{"cause and code", "USER_BUSY 3010", 200, "busy"},
+		{"malformed json", "{\n  \"uuid\": \"x\",\n  \"duration\": 12,,\n}", 400, "line 3, column"},
+		{"wrong type", `{"duration": {"a":1}}`, 400, "duration"},
+		{"empty", "", 400, "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := a.upstreamRequests()
+			req := formRequest(t, a.srv.URL+"/diagnose", url.Values{"cdr": {tt.input}})
+			res, body := do(t, c, req)
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, tt.status, between(body, `data-testid="diagnose-error">`, "</p>"))
+			}
+			where := between(body, `data-testid="verdict">`, "</p>")
+			if tt.status != 200 {
+				where = between(body, `data-testid="diagnose-error">`, "</p>")
+			}
+			if !strings.Contains(strings.ToLower(where), strings.ToLower(tt.want)) {
+				t.Errorf("%q lacks %q", where, tt.want)
+			}
+			if a.upstreamRequests() != before {
+				t.Error("diagnose called the upstream")
+			}
+		})
+	}
+	big := strings.Repeat("x", 300*1024)
+	res, _ := do(t, c, formRequest(t, a.srv.URL+"/diagnose", url.Values{"cdr": {big}}))
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized paste: %d, want 413", res.StatusCode)
+	}
+}

@@ -1,0 +1,248 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cdrdash/cdrdash/views"
+	"github.com/cdrdash/cdrdash/vobiz"
+	"github.com/cdrdash/cdrdash/vobiz/sandbox"
+)
+
+func TestCallsPageOutboundPage2(t *testing.T) {
+	a := newTestApp(t)
+	c := a.demo(t)
+	res, body := a.get(t, c, "/calls?call_direction=outbound&per_page=50&page=2")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if n := strings.Count(body, `data-testid="call-row"`); n != 50 {
+		t.Errorf("%d rows, want 50", n)
+	}
+	want, err := a.client.Search(context.Background(), vobiz.Filter{CallDirection: "outbound", PerPage: 50, Page: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRange := "<strong>51–100</strong> of <strong>" + views.FormatInt(int64(want.Pagination.Total)) + "</strong>"
+	if !strings.Contains(body, wantRange) {
+		t.Errorf("pager range missing %q; got %q", wantRange, between(body, `data-testid="pager-range">`, "</span>"))
+	}
+	if !strings.Contains(body, `data-testid="chip"`) || !strings.Contains(body, "Outbound") {
+		t.Error("no direction chip")
+	}
+	tile := between(body, `data-testid="tile-total">`, "<")
+	if tile != views.FormatInt(int64(want.Summary.TotalCalls)) {
+		t.Errorf("total tile %q, want %d", tile, want.Summary.TotalCalls)
+	}
+	for _, key := range []string{"answered", "rate", "avg", "talk", "cost", "last"} {
+		if between(body, `data-testid="tile-`+key+`">`, "<") == "" {
+			t.Errorf("tile %s is empty", key)
+		}
+	}
+	// Every row links to its call by UUID and keeps the list's query.
+	links := regexp.MustCompile(`href="/calls/([0-9a-f-]{36})\?list=([^"]+)"`).FindAllStringSubmatch(body, -1)
+	if len(links) != 50 {
+		t.Fatalf("%d detail links, want 50", len(links))
+	}
+	if !strings.Contains(links[0][2], "page%3D2") {
+		t.Errorf("detail link does not carry the list query: %s", links[0][2])
+	}
+	// Paging links keep the filters.
+	next := between(body, `rel="next" data-testid="pager-next"`, ">")
+	_ = next
+	if !regexp.MustCompile(`href="/calls\?call_direction=outbound&amp;page=3&amp;per_page=50"`).MatchString(body) {
+		t.Error("no next-page link keeping the filters")
+	}
+}
+
+func TestCallsValidationMakesNoUpstreamRequest(t *testing.T) {
+	a := newTestApp(t, withCalls(1000))
+	c := a.demo(t)
+	tests := []struct {
+		query, field, msg string
+	}{
+		{"start_date=2026-01-05", "end_date", "together"},
+		{"end_date=2026-01-05", "start_date", "together"},
+		{"start_date=2026-01-10&end_date=2026-01-05", "end_date", "before the start"},
+		{"start_date=2026-02-30&end_date=2026-03-01", "start_date", "no such date"},
+		{"start_date=05/01/2026&end_date=2026-03-01", "start_date", "YYYY-MM-DD"},
+		{"call_direction=sideways", "call_direction", "inbound"},
+		{"min_duration=-5", "min_duration", "negative"},
+		{"min_duration=ten", "min_duration", "whole number"},
+		{"per_page=0", "", "between 1 and 100"},
+		{"per_page=101", "", "between 1 and 100"},
+		{"from_number=abc", "from_number", "phone number"},
+		{"to_number=" + strings.Repeat("9", 200), "to_number", "too long"},
+		{"search=" + strings.Repeat("x", 200), "search", "too long"},
+		{"page=0", "", "Page"},
+		{"call_direction=inbound&call_direction=outbound", "call_direction", "more than once"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			before := a.upstreamRequests()
+			res, body := a.get(t, c, "/calls?"+tt.query)
+			if res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400", res.StatusCode)
+			}
+			if a.upstreamRequests() != before {
+				t.Fatal("the sandbox received a request for invalid filters")
+			}
+			if tt.field != "" {
+				msg := between(body, `data-testid="error-`+tt.field+`">`, "<")
+				if !strings.Contains(msg, tt.msg) {
+					t.Fatalf("message beside %s = %q, want it to mention %q", tt.field, msg, tt.msg)
+				}
+				if !strings.Contains(body, `id="f-`+tt.field+`"`) {
+					t.Fatal("the field itself is not on the page")
+				}
+			} else if !strings.Contains(between(body, `data-testid="form-errors"`, "</div>"), tt.msg) {
+				t.Fatalf("form errors do not mention %q", tt.msg)
+			}
+		})
+	}
+}
+
+func TestCallsQueryEncoding(t *testing.T) {
+	a := newTestApp(t, withCalls(1000))
+	c := a.demo(t)
+	var mu sync.Mutex
+	var got []url.Values
+	a.sb.SetObserver(func(r *http.Request) {
+		mu.Lock()
+		got = append(got, r.URL.Query())
+		mu.Unlock()
+	})
+	hostile := "a&b=c#d%e+f"
+	res, _ := a.get(t, c, "/calls?"+url.Values{"search": {hostile}, "context": {"x=y&z"}}.Encode())
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 {
+		t.Fatalf("%d upstream requests, want 1", len(got))
+	}
+	if v := got[0]["search"]; len(v) != 1 || v[0] != hostile {
+		t.Errorf("search reached the sandbox as %q", v)
+	}
+	if v := got[0]["context"]; len(v) != 1 || v[0] != "x=y&z" {
+		t.Errorf("context reached the sandbox as %q", v)
+	}
+	for k := range got[0] {
+		if k != "search" && k != "context" {
+			t.Errorf("unexpected upstream parameter %q", k)
+		}
+	}
+}
+
+func TestCallsNumbersNormalised(t *testing.T) {
+	a := newTestApp(t, withCalls(1000))
+	c := a.demo(t)
+	var seen string
+	a.sb.SetObserver(func(r *http.Request) { seen = r.URL.Query().Get("from_number") })
+	for _, typed := range []string{"098765 43210", "+91 98765-43210", "9876543210"} {
+		a.get(t, c, "/calls?"+url.Values{"from_number": {typed}}.Encode())
+		if seen != "+919876543210" {
+			t.Errorf("%q reached the API as %q", typed, seen)
+		}
+	}
+}
+
+func TestCallsEmptyState(t *testing.T) {
+	a := newTestApp(t, withCalls(1000))
+	c := a.demo(t)
+	res, body := a.get(t, c, "/calls?from_number=%2B910000000000&call_direction=inbound")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	empty := between(body, `data-testid="empty"`, "</section>")
+	if !strings.Contains(empty, "No calls match") || !strings.Contains(empty, "Without caller number") {
+		t.Errorf("empty state does not name the filters or offer to widen: %q", empty)
+	}
+}
+
+func TestHomePage(t *testing.T) {
+	a := newTestApp(t)
+	c := a.demo(t)
+	res, body := a.get(t, c, "/")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if n := strings.Count(body, `data-testid="call-row"`); n != 20 {
+		t.Errorf("%d recent rows, want 20", n)
+	}
+	if !strings.Contains(body, `href="/calls?end_date=2026-11-26&amp;start_date=2026-11-26"`) {
+		t.Error("no link to today's calls")
+	}
+	if between(body, `data-testid="tile-total">`, "<") == "0" {
+		t.Error("today's summary shows no calls, but the sandbox has calls today")
+	}
+}
+
+func TestQuickLookup(t *testing.T) {
+	a := newTestApp(t, withCalls(1000))
+	c := a.demo(t)
+	uuid := string(a.sb.Call(3).UUID)
+	tests := map[string]string{
+		uuid:                  "/calls/" + uuid,
+		strings.ToUpper(uuid): "/calls/" + uuid,
+		"98765 43210":         "/calls?search=%2B919876543210",
+		"+91 98765-43210":     "/calls?search=%2B919876543210",
+		"Priya":               "/calls?search=Priya",
+		"":                    "/calls",
+	}
+	for q, want := range tests {
+		res, _ := a.get(t, c, "/lookup?"+url.Values{"q": {q}}.Encode())
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+			t.Errorf("lookup %q: %d %q, want %q", q, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+}
+
+// TestUpstreamFailures checks every upstream failure class becomes a clear
+// page with the right status.
+func TestUpstreamFailures(t *testing.T) {
+	tests := []struct {
+		name       string
+		faults     sandbox.Faults
+		status     int
+		text       string
+		retryAfter bool
+	}{
+		{"unauthorized", sandbox.Faults{ErrorRate: 1, ErrorStatus: 401}, 502, "credentials", false},
+		{"forbidden", sandbox.Faults{ErrorRate: 1, ErrorStatus: 403}, 502, "credentials", false},
+		{"rate limited", sandbox.Faults{ErrorRate: 1, ErrorStatus: 429, RetryAfter: 30 * time.Second}, 503, "retry in 30 s", true},
+		{"server error", sandbox.Faults{ErrorRate: 1, ErrorStatus: 500}, 502, "Request ID to quote", false},
+		{"bad gateway", sandbox.Faults{ErrorRate: 1, ErrorStatus: 502}, 502, "Request ID to quote", false},
+		{"malformed", sandbox.Faults{Body: sandbox.BodyMalformedJSON}, 502, "could not read", false},
+		{"html page", sandbox.Faults{Body: sandbox.BodyHTML, ErrorStatus: 502}, 502, "Vobiz could not answer", false},
+		{"timeout", sandbox.Faults{HangBeforeHeaders: true}, 504, "did not answer in time", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t, withCalls(500), withClient(vobiz.WithTimeout(300*time.Millisecond), vobiz.WithRetries(0, time.Millisecond)))
+			c := a.demo(t)
+			a.sb.SetFaults(tt.faults)
+			t.Cleanup(func() { a.sb.SetFaults(sandbox.Faults{}) })
+			res, body := a.get(t, c, "/calls")
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tt.status)
+			}
+			if !strings.Contains(body, tt.text) {
+				t.Errorf("page does not say %q: %q", tt.text, between(body, `data-testid="error"`, "</section>"))
+			}
+			if tt.retryAfter && res.Header.Get("Retry-After") != "30" {
+				t.Errorf("Retry-After = %q, want 30", res.Header.Get("Retry-After"))
+			}
+			if strings.Contains(body, "goroutine ") || strings.Contains(body, "sandbox-token") {
+				t.Error("error page leaks internals")
+			}
+		})
+	}
+}
