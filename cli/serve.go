@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/config"
 	"github.com/cdrdash/cdrdash/handlers"
+	"github.com/cdrdash/cdrdash/metrics"
 	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/store"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -60,7 +62,18 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	log.Info("listening", "url", url, "demo", app.demo, "version", Version)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
+	if cfg.MetricsAddr != "" {
+		msrv := &http.Server{Handler: app.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		go func() { _ = msrv.Serve(mln) }()
+		defer msrv.Close()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
 	go func() {
 		if cfg.TLS() {
 			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
@@ -94,6 +107,7 @@ type app struct {
 	handler http.Handler
 	demo    bool
 	db      *store.DB
+	metrics *metrics.Metrics
 	closers []func()
 }
 
@@ -118,8 +132,16 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.closers = append(a.closers, stop)
 		baseURL, authID, token = url, sb.AuthID(), sb.AuthToken()
 	}
+	// The metrics' session gauge needs the database, opened below; it is
+	// only read at scrape time.
+	var db *store.DB
+	a.metrics = metrics.New(Version, func(ctx context.Context) (int64, error) {
+		n, err := db.CountActiveSessions(ctx)
+		return int64(n), err
+	})
 	client, err := vobiz.NewClient(baseURL, authID, token,
 		vobiz.WithTimeout(cfg.VobizTimeout),
+		vobiz.WithObserver(a.metrics.ObserveUpstream),
 		vobiz.WithUserAgent("cdrdash/"+Version),
 		vobiz.WithLogger(log))
 	if err != nil {
@@ -131,7 +153,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithLogger(log))
+	db, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithLogger(log))
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("open database: %w", err)
@@ -152,16 +174,22 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Path:        cfg.BasePath + "/",
 	})
 	h := handlers.New(handlers.Deps{
-		CDRs:        client,
-		Assets:      assets,
-		Log:         log,
-		BasePath:    cfg.BasePath,
-		Demo:        a.demo,
-		Version:     Version,
-		Location:    cfg.Location(),
-		PhoneRegion: cfg.PhoneRegion,
-		Auth:        svc,
-		Sessions:    sessions,
+		CDRs:           client,
+		Assets:         assets,
+		Log:            log,
+		BasePath:       cfg.BasePath,
+		Demo:           a.demo,
+		Version:        Version,
+		Location:       cfg.Location(),
+		PhoneRegion:    cfg.PhoneRegion,
+		Auth:           svc,
+		Sessions:       sessions,
+		Metrics:        a.metrics,
+		MetricsToken:   cfg.MetricsToken,
+		MetricsOff:     cfg.MetricsAddr != "",
+		TrustedProxies: cfg.TrustedProxies,
+		TLS:            cfg.TLS(),
+		Ready:          readiness(db, client),
 	})
 	sessions.ErrorFunc = h.SessionError
 	a.handler = h.Routes()
@@ -190,4 +218,36 @@ func displayAddr(a net.Addr) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// upstreamProbeTTL is how long a readiness answer about Vobiz is reused, so
+// load-balancer probes every few seconds do not become API traffic.
+const upstreamProbeTTL = 30 * time.Second
+
+// readiness checks the database on every probe and Vobiz at most every
+// upstreamProbeTTL.
+func readiness(db *store.DB, client *vobiz.Client) func(context.Context) []handlers.Check {
+	var (
+		mu      sync.Mutex
+		last    handlers.Check
+		checked time.Time
+	)
+	return func(ctx context.Context) []handlers.Check {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		dbCheck := handlers.Check{Name: "database", OK: true}
+		if err := db.Ping(ctx); err != nil {
+			dbCheck = handlers.Check{Name: "database", Detail: err.Error()}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(checked) > upstreamProbeTTL {
+			last = handlers.Check{Name: "vobiz", OK: true}
+			if _, err := client.Recent(ctx, 1); err != nil {
+				last = handlers.Check{Name: "vobiz", Detail: err.Error()}
+			}
+			checked = time.Now()
+		}
+		return []handlers.Check{dbCheck, last}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/a-h/templ"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/metrics"
 	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -51,6 +53,21 @@ type Deps struct {
 	// sessions. Both are required for the signed-in pages.
 	Auth     *auth.Service
 	Sessions *scs.SessionManager
+	// Metrics collects Prometheus metrics; nil collects nothing.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics requires on the
+	// main address. MetricsOff leaves /metrics off the main router (it is
+	// served on its own address instead).
+	MetricsToken string
+	MetricsOff   bool
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed.
+	TrustedProxies []netip.Prefix
+	// TLS is true when cdrdash serves HTTPS itself.
+	TLS bool
+	// Ready reports whether dependencies answer, for /readyz; nil means
+	// always ready.
+	Ready func(ctx context.Context) []Check
 }
 
 // Handler serves every page. Each page is a method in its own file.

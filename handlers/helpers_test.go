@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cdrdash/cdrdash/store"
 )
 
 func mustURL(t testing.TB, s string) *url.URL {
@@ -57,3 +59,7 @@ func between(s, start, end string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func storeFilter(action string) store.EventFilter {
+	return store.EventFilter{Action: action, Limit: 10}
+}

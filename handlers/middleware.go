@@ -15,7 +15,27 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	requestInfoKey
+)
+
+// requestInfo is filled in by inner middleware for the outer request log,
+// which runs before the session and user are loaded.
+type requestInfo struct {
+	user string
+}
+
+// noteUser records the signed-in user for the request log; it runs after
+// the user is loaded.
+func noteUser(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(requestInfoKey).(*requestInfo); ok {
+			info.user = userName(r)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // requestID returns the ID given to this request by withRequestID.
 func requestID(ctx context.Context) string {
@@ -30,22 +50,18 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
-// securityHeaders sets the headers every response carries.
-func securityHeaders(tls bool) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h := w.Header()
-			h.Set("Content-Security-Policy", ContentSecurityPolicy)
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "same-origin")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Cross-Origin-Opener-Policy", "same-origin")
-			if tls || r.TLS != nil {
-				h.Set("Strict-Transport-Security", "max-age=31536000")
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+// securityHeaders sets the headers every response carries. HSTS is added
+// by realClient, which knows whether the browser is on HTTPS.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // noStore keeps pages with call data out of every cache, including the
@@ -108,7 +124,8 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		info := &requestInfo{}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey, info)))
 		route := chi.RouteContext(r.Context()).RoutePattern()
 		if route == "" {
 			route = "unmatched"
@@ -117,6 +134,7 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
+		h.Metrics.ObserveRequest(route, r.Method, status, time.Since(start))
 		h.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", requestID(r.Context())),
 			slog.String("method", r.Method),
@@ -124,7 +142,7 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 			slog.Int("status", status),
 			slog.Int64("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("user", userName(r)),
+			slog.String("user", info.user),
 		)
 	})
 }

@@ -18,7 +18,7 @@ import (
 // require a signed-in user.
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders(false))
+	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders, h.realClient)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(h.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusForbidden, title: "Request refused",
@@ -39,9 +39,13 @@ func (h *Handler) Routes() http.Handler {
 		r.Handle("/static/*", http.StripPrefix(h.BasePath+"/static", h.Assets))
 	}
 	r.Get("/healthz", h.healthz)
+	r.Get("/readyz", h.readyz)
+	if h.Metrics != nil && !h.MetricsOff {
+		r.Handle("/metrics", h.metricsHandler())
+	}
 
 	r.Group(func(r chi.Router) {
-		r.Use(noStore, h.Sessions.LoadAndSave, h.Auth.LoadUser(h.Sessions))
+		r.Use(noStore, h.Sessions.LoadAndSave, h.Auth.LoadUser(h.Sessions), noteUser)
 		r.Get("/login", h.wrap(h.showLogin))
 		r.Post("/login", h.wrap(h.login))
 
@@ -51,7 +55,9 @@ func (h *Handler) Routes() http.Handler {
 			r.Get("/", h.wrap(h.showHome))
 			r.Get("/lookup", h.wrap(h.lookup))
 			r.Get("/calls", h.wrap(h.showCalls))
+			r.Get("/calls/export", h.wrap(h.exportCalls))
 			r.Get("/calls/{uuid}", h.wrap(h.showCall))
+			r.Get("/reports", h.wrap(h.showReports))
 			r.Get("/diagnose", h.wrap(h.showDiagnose))
 			r.Post("/diagnose", h.wrap(h.diagnose))
 			r.Get("/settings", h.wrap(h.showSettings))
@@ -91,11 +97,4 @@ func (h *Handler) forbiddenHandler() http.Handler {
 		return &httpError{status: http.StatusForbidden, title: "Admins only",
 			message: "This page is for cdrdash administrators."}
 	})
-}
-
-// healthz answers while the process is alive.
-func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte("ok\n"))
 }

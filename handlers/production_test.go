@@ -1,0 +1,257 @@
+package handlers_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/cdrdash/cdrdash/handlers"
+	"github.com/cdrdash/cdrdash/metrics"
+	"github.com/cdrdash/cdrdash/vobiz/sandbox"
+)
+
+// pagePaths are the pages a signed-in admin can GET.
+func pagePaths(a *testApp) []string {
+	uuid := string(a.sb.Call(1).UUID)
+	return []string{"/", "/calls", "/calls?call_direction=inbound&per_page=20", "/calls/" + uuid,
+		"/diagnose", "/settings", "/admin/users", "/admin/audit", "/reports",
+		"/calls?start_date=2026-01-05", "/calls/abc", "/nope", "/login"}
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	a := newTestApp(t, withCalls(2000))
+	c := a.demo(t)
+	paths := append(pagePaths(a), "/healthz", "/readyz", "/static/"+"x/css/app.css")
+	for _, p := range paths {
+		res, body := a.get(t, c, p)
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
+			"base-uri 'self'", "form-action 'self'", "script-src 'self'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP lacks %q", p, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP allows unsafe scripts: %s", p, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", p)
+		}
+		if rp := h.Get("Referrer-Policy"); rp != "same-origin" && rp != "no-referrer" {
+			t.Errorf("%s: Referrer-Policy %q", p, rp)
+		}
+		if strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+			if h.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: HTML page without Cache-Control no-store", p)
+			}
+			assertNoInlineScript(t, p, body)
+		}
+	}
+}
+
+var (
+	scriptTag  = regexp.MustCompile(`(?is)<script\b([^>]*)>(.*?)</script>`)
+	externalRe = regexp.MustCompile(`(?i)(src|href)="(https?:)?//`)
+	handlerRe  = regexp.MustCompile(`(?i)\son[a-z]+\s*=`)
+)
+
+// assertNoInlineScript fails on any executable inline script, inline
+// event handler, style attribute or third-party origin in a page.
+func assertNoInlineScript(t *testing.T, path, body string) {
+	t.Helper()
+	for _, m := range scriptTag.FindAllStringSubmatch(body, -1) {
+		attrs, content := m[1], strings.TrimSpace(m[2])
+		if strings.Contains(attrs, `type="application/json"`) {
+			continue
+		}
+		if content != "" || !strings.Contains(attrs, "src=") {
+			t.Errorf("%s: inline script %q", path, m[0][:min(len(m[0]), 80)])
+		}
+	}
+	if externalRe.MatchString(body) {
+		t.Errorf("%s: loads a third-party origin: %s", path, externalRe.FindString(body))
+	}
+	if handlerRe.MatchString(body) {
+		t.Errorf("%s: inline event handler %q", path, handlerRe.FindString(body))
+	}
+	if strings.Contains(body, ` style="`) {
+		t.Errorf("%s: inline style attribute", path)
+	}
+}
+
+func TestStaticAssetsFingerprinted(t *testing.T) {
+	a := newTestApp(t, withCalls(100))
+	c := a.demo(t)
+	_, page := a.get(t, c, "/")
+	href := regexp.MustCompile(`href="(/static/[0-9a-f]+/css/app\.css)"`).FindStringSubmatch(page)
+	if href == nil {
+		t.Fatal("no fingerprinted stylesheet link")
+	}
+	res, _ := a.get(t, c, href[1])
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || res.Header.Get("ETag") == "" {
+		t.Fatalf("asset: %d %q %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("ETag"))
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+href[1], nil)
+	req.Header.Set("If-None-Match", res.Header.Get("ETag"))
+	res2, _ := do(t, c, req)
+	if res2.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional request: %d, want 304", res2.StatusCode)
+	}
+	// A stale fingerprint still serves the file, without immutable caching.
+	res3, _ := a.get(t, c, "/static/000000000000/css/app.css")
+	if res3.StatusCode != 200 || strings.Contains(res3.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("stale hash: %d %q", res3.StatusCode, res3.Header.Get("Cache-Control"))
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	m := metrics.New("test-version", nil)
+	a := newTestApp(t, withCalls(500), withDeps(func(d *handlers.Deps) { d.Metrics = m; d.MetricsToken = "s3cret" }))
+	c := a.demo(t)
+	a.get(t, c, "/calls?per_page=5")
+	a.get(t, c, "/calls/abc")
+
+	res, _ := a.get(t, a.browser(t), "/metrics")
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("metrics without token: %d", res.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	res, body := do(t, a.browser(t), req)
+	if res.StatusCode != 200 {
+		t.Fatalf("metrics: %d", res.StatusCode)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("metrics do not parse: %v", err)
+	}
+	for _, name := range []string{"cdrdash_http_requests_total", "cdrdash_http_request_duration_seconds",
+		"cdrdash_build_info", "cdrdash_exports_total", "cdrdash_export_bytes_total"} {
+		if _, ok := families[name]; !ok {
+			t.Errorf("no %s", name)
+		}
+	}
+	var sawCalls400 bool
+	for _, mm := range families["cdrdash_http_requests_total"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range mm.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["route"] == "/calls/{uuid}" && labels["status"] == "400" {
+			sawCalls400 = true
+		}
+	}
+	if !sawCalls400 {
+		t.Error("request counter has no series by route pattern and status")
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	tests := []struct {
+		name     string
+		proxies  []netip.Prefix
+		xff      string
+		proto    string
+		wantIP   string
+		wantHSTS bool
+	}{
+		{"untrusted peer is not believed", nil, "203.0.113.9", "https", "127.0.0.1", false},
+		{"trusted peer", trusted, "203.0.113.9", "https", "203.0.113.9", true},
+		{"spoofed left hops ignored", trusted, "1.2.3.4, 203.0.113.9", "http", "203.0.113.9", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newTestApp(t, withCalls(100), withDeps(func(d *handlers.Deps) { d.TrustedProxies = tt.proxies }))
+			c := a.browser(t)
+			req := formRequest(t, a.srv.URL+"/login", url.Values{"username": {"demo"}, "password": {"demo"}})
+			req.Header.Set("X-Forwarded-For", tt.xff)
+			req.Header.Set("X-Forwarded-Proto", tt.proto)
+			res, _ := do(t, c, req)
+			if got := res.Header.Get("Strict-Transport-Security") != ""; got != tt.wantHSTS {
+				t.Errorf("HSTS = %v, want %v", got, tt.wantHSTS)
+			}
+			for _, ck := range res.Cookies() {
+				if ck.Secure != tt.wantHSTS {
+					t.Errorf("cookie Secure = %v, want %v", ck.Secure, tt.wantHSTS)
+				}
+			}
+			events, _, err := a.db.ListEvents(req.Context(), storeFilter("login.success"))
+			if err != nil || len(events) == 0 {
+				t.Fatalf("no login event: %v", err)
+			}
+			if events[0].ClientIP != tt.wantIP {
+				t.Errorf("audit client IP %q, want %q", events[0].ClientIP, tt.wantIP)
+			}
+		})
+	}
+}
+
+func TestBasePath(t *testing.T) {
+	a := newTestApp(t, withCalls(500), withBasePath("/cdr"))
+	c := a.browser(t)
+	res, _ := a.get(t, c, "/cdr/calls")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/cdr/login?next=%2Fcdr%2Fcalls" {
+		t.Fatalf("anonymous: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res = a.postForm(t, c, "/cdr/login", url.Values{"username": {"demo"}, "password": {"demo"}, "next": {"/cdr/calls"}})
+	if res.Header.Get("Location") != "/cdr/calls" {
+		t.Fatalf("after sign-in: %q", res.Header.Get("Location"))
+	}
+	res, body := a.get(t, c, "/cdr/calls?per_page=20")
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, m := range regexp.MustCompile(`(?:href|action|src)="(/[^"]*)"`).FindAllStringSubmatch(body, -1) {
+		if !strings.HasPrefix(m[1], "/cdr/") && m[1] != "/cdr" {
+			t.Errorf("URL outside the base path: %s", m[1])
+		}
+	}
+	if res, _ := a.get(t, c, "/calls"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("path outside the base path: %d, want 404", res.StatusCode)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a := newTestApp(t, withCalls(200), withDeps(func(d *handlers.Deps) { d.Log = log }))
+	c := a.demo(t)
+	a.get(t, c, "/calls?from_number=9876543210")
+	a.sb.SetFaults(sandbox.Faults{ErrorRate: 1, ErrorStatus: 401})
+	a.get(t, c, "/calls")
+	a.sb.SetFaults(sandbox.Faults{})
+	out := buf.String()
+	if !strings.Contains(out, `"route":"/calls"`) || !strings.Contains(out, `"request_id"`) || !strings.Contains(out, `"user":"demo"`) {
+		t.Fatalf("request log line lacks fields: %s", out)
+	}
+	for _, secret := range []string{a.sb.AuthToken(), "password", "9876543210"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("log contains %q", secret)
+		}
+	}
+}
