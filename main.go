@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Time zones work in minimal container images without zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/cdrdash/cdrdash/cli"
 )

@@ -1,0 +1,93 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("serve", nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TimeZone != "Asia/Kolkata" || !c.DemoMode() {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load("serve", []string{"-addr", "127.0.0.1:9999"}, env(map[string]string{
+		"CDRDASH_ADDR": "127.0.0.1:1111", "VOBIZ_AUTH_ID": "MA_X", "VOBIZ_AUTH_TOKEN_FILE": file,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9999" {
+		t.Errorf("flag did not win: %s", c.Addr)
+	}
+	if c.VobizAuthToken != "from-file" {
+		t.Errorf("token from file = %q", c.VobizAuthToken)
+	}
+	if c.DemoMode() {
+		t.Error("demo mode with credentials")
+	}
+	for _, s := range c.Effective() {
+		if strings.Contains(s.Value, "from-file") {
+			t.Errorf("%s shows the secret", s.Env)
+		}
+	}
+}
+
+func TestEveryProblemReported(t *testing.T) {
+	_, err := Load("serve", []string{"-addr", "nope"}, env(map[string]string{
+		"VOBIZ_BASE_URL":           "ftp://x",
+		"CDRDASH_TLS_CERT":         "/nonexistent/cert.pem",
+		"CDRDASH_TIMEZONE":         "Nowhere/Land",
+		"CDRDASH_DATABASE_URL":     "mysql://x",
+		"CDRDASH_LOG_FORMAT":       "xml",
+		"CDRDASH_SESSION_IDLE":     "24h",
+		"CDRDASH_SESSION_LIFETIME": "1h",
+		"VOBIZ_AUTH_ID":            "MA_X",
+	}))
+	problems, ok := err.(ProblemList)
+	if !ok {
+		t.Fatalf("want a ProblemList, got %v", err)
+	}
+	text := problems.Error()
+	for _, name := range []string{"CDRDASH_ADDR", "VOBIZ_BASE_URL", "CDRDASH_TLS_CERT", "CDRDASH_TIMEZONE",
+		"CDRDASH_DATABASE_URL", "CDRDASH_LOG_FORMAT", "CDRDASH_SESSION_IDLE", "VOBIZ_AUTH_TOKEN", "CDRDASH_TLS_KEY"} {
+		if !strings.Contains(text, name) {
+			t.Errorf("problems do not name %s:\n%s", name, text)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	got := RedactURL("postgres://app:hunter2@db:5432/cdr")
+	if strings.Contains(got, "hunter2") {
+		t.Fatalf("password shown: %s", got)
+	}
+}
+
+// TestReadmeDocumentsEverySetting keeps the README's table in step with
+// the options table.
+func TestReadmeDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range options {
+		if !strings.Contains(string(readme), "`"+o.env+"`") || !strings.Contains(string(readme), "`-"+o.flag+"`") {
+			t.Errorf("README does not document -%s / %s", o.flag, o.env)
+		}
+	}
+}
