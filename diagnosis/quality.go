@@ -335,11 +335,60 @@ var codecInfo = map[string]string{
 // CodecNote explains how a codec copes with loss and jitter, or "" for an
 // unknown codec.
 func CodecNote(codec string) string {
-	key := strings.ToUpper(strings.NewReplacer(".", "", "-", "", " ", "").Replace(strings.TrimSpace(codec)))
+	key := strings.ToUpper(codecSeparators.Replace(strings.TrimSpace(codec)))
 	if i := strings.IndexByte(key, '/'); i >= 0 { // "opus/48000/2"
 		key = key[:i]
 	}
 	return codecInfo[key]
+}
+
+// OverallBand is Quality(c, t).Overall without building any text: the
+// calls table needs only the badge, for every row of every page.
+func OverallBand(c *vobiz.CDR, t Thresholds) Band {
+	if c == nil {
+		return BandNoMedia
+	}
+	_, _, _, overall := bandsOf(c, t)
+	return overall
+}
+
+// bandsOf decides each metric's band and the overall band. Quality and
+// OverallBand share it, so the table badge and the detail page always agree.
+func bandsOf(c *vobiz.CDR, t Thresholds) (mos, jitter, loss, overall Band) {
+	mosPresent := c.MOS.Valid && c.MOS.Float64 != 0
+	if !c.Answered() && !mosPresent {
+		return BandNoMedia, BandNoMedia, BandNoMedia, BandNoMedia
+	}
+	switch {
+	case !mosPresent:
+		mos = BandNoMedia
+	case math.IsNaN(c.MOS.Float64) || c.MOS.Float64 < mosScaleMin || c.MOS.Float64 > mosScaleMax:
+		mos = BandUnknown
+	default:
+		mos = t.MOSBand(c.MOS.Float64)
+	}
+	// Jitter and loss: without a MOS, a 0 is no figure at all.
+	bandOf := func(v vobiz.NullFloat, band func(float64) Band) Band {
+		if !v.Valid || (!mosPresent && v.Float64 == 0) {
+			return BandNoMedia
+		}
+		return band(v.Float64)
+	}
+	jitter = bandOf(c.Jitter, t.JitterBand)
+	loss = bandOf(c.PacketLoss, t.LossBand)
+	// Overall: the worst band present; no figure at all means no media.
+	for _, b := range []Band{mos, jitter, loss} {
+		if b.rank() > overall.rank() {
+			overall = b
+		}
+	}
+	if overall == "" {
+		overall = BandNoMedia
+		if mos == BandUnknown || jitter == BandUnknown || loss == BandUnknown {
+			overall = BandUnknown
+		}
+	}
+	return mos, jitter, loss, overall
 }
 
 // Quality judges a call's audio with thresholds t. Invalid thresholds are
@@ -359,58 +408,23 @@ func Quality(c *vobiz.CDR, t Thresholds) QualityReport {
 	q.Jitter = Metric{Name: "Jitter", Value: c.Jitter.Float64, Valid: c.Jitter.Valid, Unit: "ms", Rule: t.JitterRule(), Source: SourceJitter}
 	q.PacketLoss = Metric{Name: "Packet loss", Value: c.PacketLoss.Float64, Valid: c.PacketLoss.Valid, Unit: "%", Rule: t.LossRule(), Source: SourceLoss}
 
-	answered := c.Answered()
-	mosPresent := c.MOS.Valid && c.MOS.Float64 != 0
-	hasFigure := func(m Metric) bool { return m.Valid && m.Value != 0 }
-
-	if !answered && !mosPresent {
-		for _, m := range []*Metric{&q.MOS, &q.Jitter, &q.PacketLoss} {
-			m.Band = BandNoMedia
-		}
-		q.Overall = BandNoMedia
+	q.MOS.Band, q.Jitter.Band, q.PacketLoss.Band, q.Overall = bandsOf(c, t)
+	if q.Overall == BandNoMedia && !c.Answered() && !(c.MOS.Valid && c.MOS.Float64 != 0) {
 		return q
 	}
-
-	// MOS.
-	switch {
-	case !mosPresent:
-		q.MOS.Band = BandNoMedia
-	case math.IsNaN(c.MOS.Float64) || c.MOS.Float64 < mosScaleMin || c.MOS.Float64 > mosScaleMax:
-		q.MOS.Band = BandUnknown
+	switch q.MOS.Band {
+	case BandUnknown:
 		q.Notes = append(q.Notes, fmt.Sprintf("MOS %s is outside the 1–5 scale, so it was not used.", num(c.MOS.Float64)))
+	case BandNoMedia:
 	default:
-		q.MOS.Band = t.MOSBand(c.MOS.Float64)
 		q.MOS.Detail = "Estimated from network statistics (MOS-CQE, ITU-T P.800.1), not a listening test; G.107/G.109: " + g107Label(c.MOS.Float64) + "."
 		if c.MOS.Float64 >= 4.5 {
 			q.MOS.Detail += " 4.5 is the top of this estimate: a flawless stream, not better-than-phone quality."
 		}
 	}
-
-	// Jitter and loss: without a MOS, a 0 is no figure at all.
-	bandOr := func(m *Metric, band func(float64) Band) {
-		switch {
-		case !m.Valid, !mosPresent && !hasFigure(*m):
-			m.Band = BandNoMedia
-		default:
-			m.Band = band(m.Value)
-			if m.Band == BandUnknown {
-				q.Notes = append(q.Notes, fmt.Sprintf("%s %s is not a possible value, so it was not used.", m.Name, m.Display()))
-			}
-		}
-	}
-	bandOr(&q.Jitter, t.JitterBand)
-	bandOr(&q.PacketLoss, t.LossBand)
-
-	// Overall: worst band present; no figure at all means no media.
-	for _, m := range []Metric{q.MOS, q.Jitter, q.PacketLoss} {
-		if m.Band.rank() > q.Overall.rank() {
-			q.Overall = m.Band
-		}
-	}
-	if q.Overall == "" {
-		q.Overall = BandNoMedia
-		if q.MOS.Band == BandUnknown || q.Jitter.Band == BandUnknown || q.PacketLoss.Band == BandUnknown {
-			q.Overall = BandUnknown
+	for _, m := range []*Metric{&q.Jitter, &q.PacketLoss} {
+		if m.Band == BandUnknown {
+			q.Notes = append(q.Notes, fmt.Sprintf("%s %s is not a possible value, so it was not used.", m.Name, m.Display()))
 		}
 	}
 
@@ -477,3 +491,6 @@ func num1(v float64) string {
 	}
 	return s
 }
+
+// Replacers are built once: building one per call showed up in profiles.
+var codecSeparators = strings.NewReplacer(".", "", "-", "", " ", "")

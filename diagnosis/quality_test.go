@@ -265,3 +265,25 @@ func TestCodecNote(t *testing.T) {
 		t.Error("note for unknown codec")
 	}
 }
+
+// TestOverallBandAgreesWithQuality keeps the table badge and the detail
+// page in step over a grid of answered/unanswered calls and metric values.
+func TestOverallBandAgreesWithQuality(t *testing.T) {
+	th := DefaultThresholds()
+	mosValues := []vobiz.NullFloat{{}, {Float64: 0, Valid: true}, {Float64: 4.4, Valid: true}, {Float64: 3.7, Valid: true},
+		{Float64: 2.1, Valid: true}, {Float64: 7, Valid: true}}
+	figures := []vobiz.NullFloat{{}, {Float64: 0, Valid: true}, {Float64: 5, Valid: true}, {Float64: 45, Valid: true},
+		{Float64: -1, Valid: true}}
+	for _, billsec := range []vobiz.Int{0, 30} {
+		for _, mos := range mosValues {
+			for _, j := range figures {
+				for _, l := range figures {
+					c := &vobiz.CDR{Billsec: billsec, MOS: mos, Jitter: j, PacketLoss: l}
+					if got, want := OverallBand(c, th), Quality(c, th).Overall; got != want {
+						t.Errorf("billsec %d mos %v jitter %v loss %v: OverallBand %s, Quality %s", billsec, mos, j, l, got, want)
+					}
+				}
+			}
+		}
+	}
+}

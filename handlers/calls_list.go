@@ -50,6 +50,7 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	listQuery := q.clean.Encode()
+	v.Rows = make([]views.CallRow, 0, len(res.Data))
 	for i := range res.Data {
 		v.Rows = append(v.Rows, h.callRow(&res.Data[i], listQuery))
 	}
@@ -63,7 +64,7 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 // query, carried to the detail page for its previous/next links.
 func (h *Handler) callRow(c *vobiz.CDR, listQuery string) views.CallRow {
 	outcome := diagnosis.OutcomeOf(c)
-	qr := diagnosis.Quality(c, h.Thresholds)
+	band := diagnosis.OverallBand(c, h.Thresholds)
 	detail := h.url("/calls/" + url.PathEscape(string(c.UUID)))
 	if listQuery != "" {
 		detail += "?list=" + url.QueryEscape(listQuery)
@@ -83,25 +84,32 @@ func (h *Handler) callRow(c *vobiz.CDR, listQuery string) views.CallRow {
 		Outcome:         string(outcome),
 		OutcomeLabel:    outcome.Label(),
 		Cause:           c.HangupCause.String,
-		Quality:         string(qr.Overall),
-		QualityLabel:    qr.Overall.Label(),
-		QualityTitle:    qualityTitle(qr),
+		Quality:         string(band),
+		QualityLabel:    band.Label(),
+		QualityTitle:    qualityTitle(c, band),
 		Cost:            views.FormatMoney(float64(c.TotalCost), string(c.Currency)),
 	}
 }
 
-func qualityTitle(q diagnosis.QualityReport) string {
-	if !q.MOS.Valid || q.Overall == diagnosis.BandNoMedia {
+// qualityTitle is the badge's tooltip: the figures behind the band.
+func qualityTitle(c *vobiz.CDR, band diagnosis.Band) string {
+	if !c.MOS.Valid || band == diagnosis.BandNoMedia {
 		return "No media: the call carried no audio to measure"
 	}
-	s := "MOS " + strconv.FormatFloat(q.MOS.Value, 'f', 2, 64)
-	if q.Jitter.Valid {
-		s += " · jitter " + strconv.FormatFloat(q.Jitter.Value, 'f', 1, 64) + " ms"
+	b := make([]byte, 0, 48)
+	b = append(b, "MOS "...)
+	b = strconv.AppendFloat(b, c.MOS.Float64, 'f', 2, 64)
+	if c.Jitter.Valid {
+		b = append(b, " · jitter "...)
+		b = strconv.AppendFloat(b, c.Jitter.Float64, 'f', 1, 64)
+		b = append(b, " ms"...)
 	}
-	if q.PacketLoss.Valid {
-		s += " · loss " + strconv.FormatFloat(q.PacketLoss.Value, 'f', 2, 64) + " %"
+	if c.PacketLoss.Valid {
+		b = append(b, " · loss "...)
+		b = strconv.AppendFloat(b, c.PacketLoss.Float64, 'f', 2, 64)
+		b = append(b, " %"...)
 	}
-	return s
+	return string(b)
 }
 
 // summaryTiles turns the API's summary block into tiles. Averages are

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -19,6 +20,7 @@ import (
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/metrics"
+	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -68,11 +70,15 @@ type Deps struct {
 	// Ready reports whether dependencies answer, for /readyz; nil means
 	// always ready.
 	Ready func(ctx context.Context) []Check
+	// Reports builds the Reports page's data and caches finished days.
+	// New makes one over CDRs (default row cap) when nil.
+	Reports *report.Service
 }
 
 // Handler serves every page. Each page is a method in its own file.
 type Handler struct {
 	Deps
+	exports exportLimiter // running CSV exports per user (export_limit.go)
 }
 
 // New returns a Handler with defaults filled in.
@@ -94,6 +100,9 @@ func New(d Deps) *Handler {
 	}
 	if d.Version == "" {
 		d.Version = "dev"
+	}
+	if d.Reports == nil && d.CDRs != nil {
+		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now})
 	}
 	return &Handler{Deps: d}
 }
@@ -117,8 +126,15 @@ func (h *Handler) page(r *http.Request, title, nav string) views.Page {
 // render writes a component with a status. It renders into a buffer first,
 // so a render error becomes a clean error page instead of half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		// Keep ordinary pages' buffers; let a freak one go to the GC.
+		if buf.Cap() <= maxPooledBuffer {
+			buf.Reset()
+			pageBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -130,6 +146,12 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, c t
 	}
 	return nil
 }
+
+// pageBuffers recycles render buffers: a 100-row page is about 100 KB, and
+// growing a fresh buffer to that size was most of a page's allocations.
+var pageBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 128<<10)) }}
+
+const maxPooledBuffer = 1 << 20
 
 // url builds a path under the base path.
 func (h *Handler) url(path string) string { return h.BasePath + path }
