@@ -15,6 +15,7 @@ import (
 	"github.com/cdrdash/cdrdash/config"
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/metrics"
+	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/store"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -190,6 +191,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		TrustedProxies: cfg.TrustedProxies,
 		TLS:            cfg.TLS(),
 		Ready:          readiness(db, client),
+		Reports:        report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap)}),
 	})
 	sessions.ErrorFunc = h.SessionError
 	a.handler = h.Routes()

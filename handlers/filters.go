@@ -12,6 +12,13 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
+// apiDayZone is where the Vobiz API cuts its days for start_date and
+// end_date. The docs do not say; its timestamps are UTC, and so are the
+// sandbox's days and the reports'. Date presets and "today" links use it,
+// so "Today" asks the API for the day it is filing calls under right now,
+// even at 02:00 in India.
+var apiDayZone = time.UTC
+
 // maxQueryLen bounds the whole query string of a filtered page; every
 // single value is bounded by vobiz.MaxValueLen too.
 const maxQueryLen = 4096
@@ -215,7 +222,7 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
 			}
 		case vobiz.ParamStartDate, vobiz.ParamEndDate:
-			fv.Max = now.In(loc).Format(vobiz.DateLayout)
+			fv.Max = now.In(apiDayZone).Format(vobiz.DateLayout)
 		}
 		if f.more {
 			form.More = append(form.More, fv)
@@ -237,17 +244,17 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 	if pp := q.clean.Get(vobiz.ParamPerPage); pp != "" && q.errs[vobiz.ParamPerPage] == "" {
 		form.Hidden = append(form.Hidden, views.Option{Value: vobiz.ParamPerPage, Label: pp})
 	}
-	form.Presets = h.datePresets(action, q, now, loc)
-	form.DateNote = "Dates are whole days as Vobiz defines them (its docs do not name the time zone it cuts days in); " +
-		"times on this page are shown in " + views.ZoneLabel(loc, now) + "."
+	form.Presets = h.datePresets(action, q, now)
+	form.DateNote = "Dates are whole days as Vobiz files calls: midnight to midnight UTC (its docs name no zone; " +
+		"its timestamps are UTC). Times on this page are shown in " + views.ZoneLabel(loc, now) + "."
 	return form
 }
 
-// datePresets are one-click ranges in the user's own calendar.
-func (h *Handler) datePresets(action string, q *filterQuery, now time.Time, loc *time.Location) []views.Link {
-	today := now.In(loc)
+// datePresets are one-click ranges of API days (see apiDayZone).
+func (h *Handler) datePresets(action string, q *filterQuery, now time.Time) []views.Link {
+	today := now.In(apiDayZone)
 	day := func(t time.Time) string { return t.Format(vobiz.DateLayout) }
-	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, loc)
+	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, apiDayZone)
 	ranges := []struct {
 		label      string
 		start, end time.Time

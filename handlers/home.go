@@ -20,7 +20,7 @@ const homeRecentLimit = 20
 func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 	loc := h.zone(r)
 	now := h.Now().In(loc)
-	today := now.Format(vobiz.DateLayout)
+	today := h.Now().In(apiDayZone).Format(vobiz.DateLayout)
 	todayFilter := vobiz.Filter{StartDate: today, EndDate: today, PerPage: 1}
 
 	var (

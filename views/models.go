@@ -36,10 +36,10 @@ type PerPageOption struct {
 
 // PagerView is a pagination bar. Empty URLs are disabled links.
 type PagerView struct {
-	From, To, Total        int64
-	Page, Pages            int
+	From, To, Total         int64
+	Page, Pages             int
 	First, Prev, Next, Last string
-	PerPage                []PerPageOption
+	PerPage                 []PerPageOption
 }
 
 func relFor(key string) string {

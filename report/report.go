@@ -1,0 +1,459 @@
+// Package report gathers the data behind the Reports page: per-day
+// summaries of a filtered set of calls, the range's totals and those of
+// the period before it, and breakdowns (outcomes, hangup causes, audio
+// quality, MOS, hour × weekday) counted from the CSV export. It knows
+// nothing of HTTP or HTML: package handlers turns a Report into a page,
+// and the functions in charts.go turn it into ECharts options.
+//
+// Where the numbers come from:
+//   - Per-day series: the summary block of one list request per day
+//     (start_date = end_date = the day, per_page = 1), run by a bounded
+//     pool of workers. A finished day never changes, so its summary is
+//     cached; today (and any later day) is always asked again.
+//   - Range and previous-period totals: one search each (per_page = 1),
+//     cached once the period is finished.
+//   - Breakdowns: the export of the range, read row by row in constant
+//     memory up to a row cap. The finished days and the unfinished ones
+//     are read as two exports, so the finished part can be cached and a
+//     report that ends today re-reads only today.
+//
+// Days are whole days as the API cuts them (DayZone; the sandbox, and we
+// assume Vobiz, cut in UTC, since the docs name no zone), not the
+// viewer's days. Only the hour × weekday matrix uses the viewer's zone.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// Source is what a report needs from the Vobiz API; *vobiz.Client
+// implements it.
+type Source interface {
+	List(ctx context.Context, f vobiz.Filter) (*vobiz.ListResponse, error)
+	Search(ctx context.Context, f vobiz.Filter) (*vobiz.SearchResponse, error)
+	Export(ctx context.Context, f vobiz.Filter) (io.ReadCloser, error)
+}
+
+// Defaults and limits.
+const (
+	// DefaultWorkers bounds the concurrent JSON requests of one report:
+	// enough to fetch 90 days in about twelve round trips, few enough
+	// not to look like a flood to the API (which documents no read
+	// limits).
+	DefaultWorkers = 8
+	// DefaultRowCap is the most export rows one breakdown reads (the
+	// CDRDASH_REPORT_ROW_CAP default).
+	DefaultRowCap = 2_000_000
+	// DefaultCacheEntries bounds the cache. An entry is at most a few
+	// kilobytes (a breakdown), most are a few hundred bytes (a summary),
+	// so this is a few megabytes at worst: e.g. 100 filter sets × 90 days.
+	DefaultCacheEntries = 10_000
+	// DefaultSettle is how long after midnight (DayZone) a day counts as
+	// finished. A CDR appears only once its call has ended, filed under
+	// the day the call started, so a call started at 23:50 shows up in
+	// that day's summary only when it ends.
+	DefaultSettle = 2 * time.Hour
+	// DefaultMaxAge is how long a cached result is trusted. A finished day
+	// should never change; the age bound limits the damage if Vobiz ever
+	// files a record late.
+	DefaultMaxAge = 24 * time.Hour
+	// MaxDays is the longest range a report covers.
+	MaxDays = 366
+	// DefaultDays is the range shown when none is given.
+	DefaultDays = 30
+)
+
+// Options configure a Service. Zero values select the defaults.
+type Options struct {
+	// Account keys the cache, so two accounts never share results. When
+	// empty it is taken from the source's AuthID method, if it has one.
+	Account      string
+	Workers      int
+	RowCap       int64
+	CacheEntries int
+	Settle       time.Duration
+	MaxAge       time.Duration
+	// DayZone is where the API cuts its days (UTC).
+	DayZone *time.Location
+	Now     func() time.Time
+}
+
+// Service builds reports and caches what cannot change. It is safe for
+// concurrent use; make one per account and keep it.
+type Service struct {
+	src     Source
+	account string
+	workers int
+	rowCap  int64
+	settle  time.Duration
+	zone    *time.Location
+	now     func() time.Time
+	cache   *cache
+}
+
+// New returns a Service reading from src.
+func New(src Source, o Options) *Service {
+	if o.Account == "" {
+		if a, ok := src.(interface{ AuthID() string }); ok {
+			o.Account = a.AuthID()
+		}
+	}
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.RowCap <= 0 {
+		o.RowCap = DefaultRowCap
+	}
+	if o.CacheEntries == 0 {
+		o.CacheEntries = DefaultCacheEntries
+	}
+	if o.Settle <= 0 {
+		o.Settle = DefaultSettle
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = DefaultMaxAge
+	}
+	if o.DayZone == nil {
+		o.DayZone = time.UTC
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{src: src, account: o.Account, workers: o.Workers, rowCap: o.RowCap,
+		settle: o.Settle, zone: o.DayZone, now: o.Now,
+		cache: newCache(o.CacheEntries, o.MaxAge, o.Now)}
+}
+
+// RowCap returns the most export rows one breakdown reads.
+func (s *Service) RowCap() int64 { return s.rowCap }
+
+// DayZone returns the zone the API is assumed to cut its days in.
+func (s *Service) DayZone() *time.Location { return s.zone }
+
+// CacheLen returns the number of cached results.
+func (s *Service) CacheLen() int { return s.cache.Len() }
+
+// Today returns today's date as the API counts days.
+func (s *Service) Today() string { return s.today().Format(vobiz.DateLayout) }
+
+// DefaultRange returns the last DefaultDays days, today included.
+func (s *Service) DefaultRange() (start, end string) {
+	t := s.today()
+	return t.AddDate(0, 0, -(DefaultDays - 1)).Format(vobiz.DateLayout), t.Format(vobiz.DateLayout)
+}
+
+func (s *Service) today() time.Time {
+	n := s.now().In(s.zone)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, s.zone)
+}
+
+// finished reports whether day (midnight in DayZone) can no longer change.
+func (s *Service) finished(day time.Time) bool {
+	return !s.now().Before(day.AddDate(0, 0, 1).Add(s.settle))
+}
+
+// Request says what to report on.
+type Request struct {
+	// Filter selects the calls. StartDate and EndDate are required and
+	// give the range; paging is ignored.
+	Filter vobiz.Filter
+	// Zone is the viewer's time zone, for the hour × weekday matrix.
+	Zone *time.Location
+	// Thresholds decide the quality bands.
+	Thresholds diagnosis.Thresholds
+}
+
+// Totals is the summary block of one period, as the search endpoint
+// returned it.
+type Totals struct {
+	Summary  vobiz.Summary
+	Echo     vobiz.FiltersEcho // what the API says it applied; shared, do not modify
+	Currency string            // from the one row returned; "" when there was none
+}
+
+// Period is one period's totals or the reason they are missing.
+type Period struct {
+	Start, End string
+	Totals
+	Err    error
+	Cached bool
+}
+
+// Day is one day's summary or the reason it is missing. A missing day is
+// never a zero: callers must show Err.
+type Day struct {
+	Date    string // YYYY-MM-DD as the API cuts days
+	Summary vobiz.Summary
+	Err     error
+	Cached  bool // served from the cache
+	Live    bool // not finished: asked again every time
+}
+
+// Report is everything the page shows. Each part carries its own error, so
+// one failing part never hides the others.
+type Report struct {
+	Start, End string
+	Days       []Day
+	Range      Period // the whole range
+	Previous   Period // the same number of days just before
+	// Breakdown is nil when BreakdownErr is set.
+	Breakdown    *Breakdown
+	BreakdownErr error
+	RowCap       int64
+}
+
+// Missing returns the days that could not be loaded.
+func (r *Report) Missing() []Day {
+	var out []Day
+	for _, d := range r.Days {
+		if d.Err != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// DayTotal adds up the calls of the days that loaded; complete is false
+// when some day is missing.
+func (r *Report) DayTotal() (calls int64, complete bool) {
+	complete = true
+	for _, d := range r.Days {
+		if d.Err != nil {
+			complete = false
+			continue
+		}
+		calls += int64(d.Summary.TotalCalls)
+	}
+	return calls, complete
+}
+
+// ParseRange checks a report's dates: both given, in order, at most
+// MaxDays days. It returns the number of days, also with ErrRangeTooLong.
+func ParseRange(start, end string) (int, error) {
+	s, e, err := parseRange(start, end, time.UTC)
+	if err != nil && !errors.Is(err, ErrRangeTooLong) {
+		return 0, err
+	}
+	return dayCount(s, e), err
+}
+
+// ErrRangeTooLong is returned for ranges longer than MaxDays.
+var ErrRangeTooLong = fmt.Errorf("report: a report covers at most %d days", MaxDays)
+
+// parseRange parses the dates as midnights in loc. With ErrRangeTooLong it
+// still returns both dates.
+func parseRange(start, end string, loc *time.Location) (time.Time, time.Time, error) {
+	if start == "" || end == "" {
+		return time.Time{}, time.Time{}, errors.New("report: start and end dates are required")
+	}
+	s, err := time.ParseInLocation(vobiz.DateLayout, start, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("report: start date: %w", err)
+	}
+	e, err := time.ParseInLocation(vobiz.DateLayout, end, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("report: end date: %w", err)
+	}
+	if e.Before(s) {
+		return time.Time{}, time.Time{}, errors.New("report: the end date is before the start date")
+	}
+	if dayCount(s, e) > MaxDays {
+		return s, e, ErrRangeTooLong
+	}
+	return s, e, nil
+}
+
+// dayCount counts the days from s to e inclusive, by calendar date (so a
+// DST change in DayZone cannot make it off by one).
+func dayCount(s, e time.Time) int {
+	a := time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, time.UTC)
+	b := time.Date(e.Year(), e.Month(), e.Day(), 0, 0, 0, 0, time.UTC)
+	return int(b.Sub(a)/(24*time.Hour)) + 1
+}
+
+func day(t time.Time) string { return t.Format(vobiz.DateLayout) }
+
+// errNotRun marks work the pool never started because ctx ended first.
+var errNotRun = errors.New("report: not started")
+
+// Build fetches everything a report needs. It returns an error only for
+// an invalid request or when ctx ends (the person left); upstream failures
+// are carried by the part they affect. All work stops when ctx ends.
+func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
+	f := req.Filter.WithoutPaging()
+	start, end, err := parseRange(f.StartDate, f.EndDate, s.zone)
+	if err != nil {
+		return nil, err
+	}
+	subject := f
+	subject.StartDate, subject.EndDate = "", ""
+	skey := subjectKey(subject)
+	n := dayCount(start, end)
+	prevStart, prevEnd := start.AddDate(0, 0, -n), start.AddDate(0, 0, -1)
+
+	rep := &Report{Start: day(start), End: day(end), Days: make([]Day, n), RowCap: s.rowCap,
+		Range:    Period{Start: day(start), End: day(end), Err: errNotRun},
+		Previous: Period{Start: day(prevStart), End: day(prevEnd), Err: errNotRun}}
+	jobs := make([]func(context.Context), 0, n+2)
+	jobs = append(jobs,
+		func(ctx context.Context) { s.period(ctx, &rep.Range, subject, skey, start, end) },
+		func(ctx context.Context) { s.period(ctx, &rep.Previous, subject, skey, prevStart, prevEnd) })
+	for i := range n {
+		d := start.AddDate(0, 0, i)
+		rep.Days[i] = Day{Date: day(d), Err: errNotRun, Live: !s.finished(d)}
+		jobs = append(jobs, func(ctx context.Context) { s.day(ctx, &rep.Days[i], subject, skey, d) })
+	}
+
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		rep.Breakdown, rep.BreakdownErr = s.breakdown(ctx, subject, skey, start, end, req)
+	})
+	s.run(ctx, jobs)
+	wg.Wait()
+
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// run feeds jobs to at most s.workers goroutines and returns when all
+// started jobs are done. Once ctx ends no further job starts; the running
+// ones see ctx too, so they end promptly.
+func (s *Service) run(ctx context.Context, jobs []func(context.Context)) {
+	next := make(chan func(context.Context))
+	var wg sync.WaitGroup
+	for range min(s.workers, len(jobs)) {
+		wg.Go(func() {
+			for job := range next {
+				job(ctx)
+			}
+		})
+	}
+feed:
+	for _, job := range jobs {
+		select {
+		case next <- job:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+}
+
+// subjectKey is the canonical form of the filters without dates and
+// paging: url.Values.Encode sorts by key.
+func subjectKey(f vobiz.Filter) string { return f.Values().Encode() }
+
+func (s *Service) key(kind, skey string, start, end time.Time, extra ...string) string {
+	return strings.Join(append([]string{s.account, kind, skey, day(start), day(end)}, extra...), "\x00")
+}
+
+func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey string, d time.Time) {
+	v, hit, err := s.cache.do(ctx, s.key("day", skey, d, d), s.finished(d), func(ctx context.Context) (any, error) {
+		f := subject
+		f.StartDate, f.EndDate, f.PerPage = day(d), day(d), 1
+		res, err := s.src.List(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		return res.Summary, nil
+	})
+	out.Err, out.Cached = err, hit
+	if err == nil {
+		out.Summary = v.(vobiz.Summary)
+	}
+}
+
+func (s *Service) period(ctx context.Context, out *Period, subject vobiz.Filter, skey string, start, end time.Time) {
+	v, hit, err := s.cache.do(ctx, s.key("period", skey, start, end), s.finished(end), func(ctx context.Context) (any, error) {
+		f := subject
+		f.StartDate, f.EndDate, f.PerPage = day(start), day(end), 1
+		res, err := s.src.Search(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		t := Totals{Summary: res.Summary, Echo: res.Filters}
+		for i := range res.Data {
+			if res.Data[i].Currency != "" {
+				t.Currency = string(res.Data[i].Currency)
+				break
+			}
+		}
+		return t, nil
+	})
+	out.Err, out.Cached = err, hit
+	if err == nil {
+		out.Totals = v.(Totals)
+	}
+}
+
+// breakdown counts the export of the range in two parts: the finished
+// days (cached, keyed also by the viewer's zone, the thresholds and the
+// cap, which all change the result) and the unfinished ones (read every
+// time). Each part reads at most the row cap.
+func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey string, start, end time.Time, req Request) (*Breakdown, error) {
+	o := AggregateOptions{Zone: req.Zone, Thresholds: req.Thresholds, RowCap: s.rowCap}
+	if o.Zone == nil {
+		o.Zone = time.UTC
+	}
+	if o.Thresholds == (diagnosis.Thresholds{}) {
+		o.Thresholds = diagnosis.DefaultThresholds()
+	}
+	// The last finished day: the day before the first unfinished one.
+	lastDone := s.today()
+	for !s.finished(lastDone) {
+		lastDone = lastDone.AddDate(0, 0, -1)
+	}
+	var past, live *Breakdown
+	if !start.After(lastDone) {
+		pastEnd := end
+		if pastEnd.After(lastDone) {
+			pastEnd = lastDone
+		}
+		key := s.key("breakdown", skey, start, pastEnd, o.Zone.String(), fmt.Sprint(o.Thresholds), fmt.Sprint(o.RowCap))
+		v, _, err := s.cache.do(ctx, key, true, func(ctx context.Context) (any, error) {
+			return s.aggregate(ctx, subject, start, pastEnd, o)
+		})
+		if err != nil {
+			return nil, err
+		}
+		past = v.(*Breakdown)
+	}
+	if end.After(lastDone) {
+		liveStart := lastDone.AddDate(0, 0, 1)
+		if start.After(liveStart) {
+			liveStart = start
+		}
+		var err error
+		live, err = s.aggregate(ctx, subject, liveStart, end, o)
+		if err != nil {
+			return nil, err
+		}
+	}
+	// merge copies, so the cached part is never modified.
+	return merge(past, live), nil
+}
+
+func (s *Service) aggregate(ctx context.Context, subject vobiz.Filter, start, end time.Time, o AggregateOptions) (*Breakdown, error) {
+	f := subject
+	f.StartDate, f.EndDate = day(start), day(end)
+	body, err := s.src.Export(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	// Closing the body early (row cap, error, cancellation) ends the
+	// upstream stream.
+	defer body.Close()
+	return Aggregate(ctx, body, o)
+}
