@@ -34,6 +34,7 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("search calls: %w", err)
 	}
+	h.lists.put(q.filter, newListPage(res)) // for the detail pages' neighbour links
 	v := views.CallsView{
 		Form:       h.filterForm("/calls", q, res.Filters, causeNames(), now, loc),
 		Chips:      h.chips("/calls", q),
@@ -48,11 +49,17 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		if total == 1 {
 			v.ExportLabel = "Download 1 call"
 		}
+		v.ExportOptions = h.exportForm(r, q, v.ExportLabel)
 	}
-	listQuery := q.clean.Encode()
+	// The list's own query rides along to the detail pages (for their
+	// previous/next links); escaped once, not once per row.
+	listSuffix := ""
+	if listQuery := q.clean.Encode(); listQuery != "" {
+		listSuffix = "?list=" + url.QueryEscape(listQuery)
+	}
 	v.Rows = make([]views.CallRow, 0, len(res.Data))
 	for i := range res.Data {
-		v.Rows = append(v.Rows, h.callRow(&res.Data[i], listQuery))
+		v.Rows = append(v.Rows, h.callRow(&res.Data[i], listSuffix))
 	}
 	if len(v.Rows) == 0 {
 		v.EmptyText, v.Widen = h.emptyState(q, res.Pagination)
@@ -60,18 +67,15 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, views.CallsPage(p, v))
 }
 
-// callRow formats one record for the table. listQuery is the list's own
-// query, carried to the detail page for its previous/next links.
-func (h *Handler) callRow(c *vobiz.CDR, listQuery string) views.CallRow {
+// callRow formats one record for the table. listSuffix is "" or
+// "?list=" and the list's own query escaped, carried to the detail page for
+// its previous/next links.
+func (h *Handler) callRow(c *vobiz.CDR, listSuffix string) views.CallRow {
 	outcome := diagnosis.OutcomeOf(c)
 	band := diagnosis.OverallBand(c, h.Thresholds)
-	detail := h.url("/calls/" + url.PathEscape(string(c.UUID)))
-	if listQuery != "" {
-		detail += "?list=" + url.QueryEscape(listQuery)
-	}
 	return views.CallRow{
 		UUID:            string(c.UUID),
-		URL:             detail,
+		URL:             h.BasePath + "/calls/" + url.PathEscape(string(c.UUID)) + listSuffix,
 		Start:           c.StartTime.Time,
 		Direction:       string(c.CallDirection),
 		CallerName:      string(c.CallerIDName),

@@ -125,25 +125,37 @@ func (h *Handler) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		info := &requestInfo{}
+		// Logged in a defer so that a response aborted with
+		// panic(http.ErrAbortHandler) (a CSV export cut mid-stream; the
+		// panic passes recoverPanics on purpose) still gets its line,
+		// marked aborted; the panic then carries on to net/http.
+		aborted := true
+		defer func() {
+			route := chi.RouteContext(r.Context()).RoutePattern()
+			if route == "" {
+				route = "unmatched"
+			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			h.Metrics.ObserveRequest(route, r.Method, status, time.Since(start))
+			attrs := []slog.Attr{
+				slog.String("request_id", requestID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Int64("bytes", sw.bytes),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("user", info.user),
+			}
+			if aborted {
+				attrs = append(attrs, slog.Bool("aborted", true))
+			}
+			h.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), requestInfoKey, info)))
-		route := chi.RouteContext(r.Context()).RoutePattern()
-		if route == "" {
-			route = "unmatched"
-		}
-		status := sw.status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		h.Metrics.ObserveRequest(route, r.Method, status, time.Since(start))
-		h.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("request_id", requestID(r.Context())),
-			slog.String("method", r.Method),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Int64("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("user", info.user),
-		)
+		aborted = false
 	})
 }
 
