@@ -2,6 +2,13 @@
 # browser and PostgreSQL tests skip loudly without Chromium / PostgreSQL
 # (and fail instead when CDRDASH_TEST_STRICT=1, as on CI).
 
+# The Go release to build, test and check with is go.mod's toolchain line
+# (at least go1.26.10: older releases have standard-library vulnerabilities
+# that cdrdash's code reaches, which `make vulncheck` reports). With
+# GOTOOLCHAIN=auto an older installed Go fetches that release once through
+# the module proxy and hands over to it; a newer one is used as is.
+export GOTOOLCHAIN := auto
+
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/cdrdash/cdrdash/cli.Version=$(VERSION)
 ADDR    ?= 127.0.0.1:8080
@@ -11,7 +18,7 @@ ADDR    ?= 127.0.0.1:8080
 CDRDASH_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export CDRDASH_TEST_DATABASE_URL
 
-.PHONY: run build test test-race check generate vet fmt vulncheck bench fuzz screenshots docker clean
+.PHONY: run build test test-race check generate vet fmt vulncheck bench fuzz fuzz-short screenshots docker clean
 
 # govulncheck runs against a local copy of the Go vulnerability database,
 # built from the golang.org/x/vulndb module (fetched through the Go module
@@ -28,9 +35,31 @@ run:
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o cdrdash .
 
-## test: every test (browser and PostgreSQL suites skip loudly when those are missing)
+## test: every test (browser and PostgreSQL suites skip loudly when those are missing), then a short run of each fuzz target
 test:
 	go test -count=1 -timeout 15m ./...
+	@$(MAKE) --no-print-directory fuzz-short
+
+# Fuzz targets as package:Target. Their seed corpora (f.Add calls and any
+# testdata/fuzz/<Target>/ files, which include every crash ever found) also
+# run as ordinary tests in `go test`.
+FUZZ_TARGETS := \
+	./vobiz:FuzzParseFilter ./vobiz:FuzzDecodeCDR ./vobiz:FuzzExportReader \
+	./vobiz:FuzzFastDecodeMatchesEncodingJSON ./vobiz/sandbox:FuzzQuery \
+	./csvreport:FuzzTransform ./diagnosis:FuzzParseInput ./diagnosis:FuzzExplain
+FUZZTIME       ?= 10m
+FUZZTIME_SHORT ?= 4s
+
+## fuzz: each fuzz target for FUZZTIME (default 10m) in turn; a crash is saved under testdata/fuzz/ and fails the run
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz: $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
+
+## fuzz-short: each fuzz target for FUZZTIME_SHORT (part of make test)
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
 ## test-race: the same under the race detector (needs a C compiler)
 test-race:
@@ -62,9 +91,30 @@ vulncheck:
 fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
 
-## bench: the benchmarks
+## bench: Go benchmarks plus load and export scenarios: one Markdown table, then the raw output (docs/performance.md)
+# Under 5 minutes on 2 cores (about 2.5 on a quiet one). Figures are medians
+# of -count runs; packages run one at a time (-p 1) so they do not share the
+# CPUs; BenchmarkExportRaw runs 4 alternating downloads per run (its order
+# alternates between iterations).
+# BENCH_STRICT=1 makes a missed target fail the command.
+BENCH_OUT   ?= bench/out
+BENCH_FAST  := ^Benchmark(CallsPage100|CallsPage100WithDecode|CallDetail|DecodeSearch100|DecodeSearch100JSON|SearchFiltered)$$
+BENCH_SLOW  := ^Benchmark(ReportsPage90DaysCold|ReportsPage90DaysWarm|ExportReport)$$
 bench:
-	go test -run '^$$' -bench . -benchmem -count 1 ./...
+	@mkdir -p $(BENCH_OUT)
+	@echo "bench: building the cdrdash binary for the scenarios" >&2
+	@CGO_ENABLED=0 go build -trimpath -o $(BENCH_OUT)/cdrdash .
+	@echo "bench: go test benchmarks (about 2 minutes) -> $(BENCH_OUT)/go-bench.txt" >&2
+	@{ go test -p 1 -run '^$$' -bench '$(BENCH_FAST)' -benchmem -count 5 -benchtime 400ms \
+		./handlers ./vobiz ./vobiz/sandbox; \
+	  go test -p 1 -run '^$$' -bench '$(BENCH_SLOW)' -benchmem -count 3 -benchtime 1x ./handlers; \
+	  go test -p 1 -run '^$$' -bench '^BenchmarkExportRaw$$' -benchmem -count 3 -benchtime 4x ./handlers; \
+	} > $(BENCH_OUT)/go-bench.txt 2>&1 || echo "bench: some benchmarks failed; see $(BENCH_OUT)/go-bench.txt" >&2
+	@echo "bench: load and export scenarios (about 1.5 minutes)" >&2
+	@rm -f $(BENCH_OUT)/scenarios.json
+	@go run ./bench/loadgen -bin $(BENCH_OUT)/cdrdash -out $(BENCH_OUT)/scenarios.json -logs $(BENCH_OUT) -report-days 10 \
+		|| echo "bench: a scenario failed; see $(BENCH_OUT)/*.log" >&2
+	@go run ./bench/report -go $(BENCH_OUT)/go-bench.txt -scenarios $(BENCH_OUT)/scenarios.json $(if $(BENCH_STRICT),-strict)
 
 ## screenshots: full-page screenshots of the sign-in, home, list, detail and reports pages at 1366x768 and
 ## 390x844 (and 1366x768 dark) into docs/screenshots/, taken by the browser tests (needs Chromium)
