@@ -45,8 +45,8 @@ func (db *DB) InsertEvent(ctx context.Context, e Event) (int64, error) {
 		uid = sql.NullInt64{Int64: *e.UserID, Valid: true}
 	}
 	var id int64
-	err := db.sql.QueryRowContext(ctx, db.q(`INSERT INTO audit_events
-		(at, username, user_id, client_ip, action, details) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`),
+	err := db.queryRowHot(ctx, `INSERT INTO audit_events
+		(at, username, user_id, client_ip, action, details) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		micros(e.At), e.Username, uid, e.ClientIP, e.Action, e.Details).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: insert event %q: %w", e.Action, err)

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -20,7 +22,21 @@ import (
 // sessions, since all state is in the table.
 type SessionStore struct {
 	db *DB
+
+	// seen holds, per token, the row FindCtx read last, so that CommitCtx
+	// can skip rewriting it unchanged (see CommitCtx).
+	mu   sync.Mutex
+	seen map[string]seenSession
 }
+
+type seenSession struct {
+	data   []byte
+	expiry time.Time
+}
+
+// maxSeen bounds the seen map; a request that finds a session but never
+// commits it (a panic) would otherwise leave its entry behind.
+const maxSeen = 10_000
 
 var (
 	_ scs.Store            = (*SessionStore)(nil)
@@ -35,23 +51,41 @@ func (db *DB) SessionStore() *SessionStore { return db.sessions }
 
 // FindCtx returns the data of an unexpired session.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	var b []byte
-	err := s.db.sql.QueryRowContext(ctx,
-		s.db.q(`SELECT data FROM sessions WHERE token = $1 AND expiry > $2`),
-		token, micros(s.db.now())).Scan(&b)
+	var (
+		b      []byte
+		expiry int64
+	)
+	err := s.db.queryRowHot(ctx, `SELECT data, expiry FROM sessions WHERE token = $1 AND expiry > $2`,
+		token, micros(s.db.now())).Scan(&b, &expiry)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("store: find session: %w", err)
 	}
+	s.mu.Lock()
+	if s.seen == nil || len(s.seen) >= maxSeen {
+		s.seen = make(map[string]seenSession)
+	}
+	s.seen[token] = seenSession{data: bytes.Clone(b), expiry: fromMicros(expiry)}
+	s.mu.Unlock()
 	return b, true, nil
 }
 
 // CommitCtx inserts or replaces a session.
+//
+// With an idle timeout, scs commits every request's session just to move
+// its expiry forward, which made a database write of every page view. A
+// commit of exactly the data this request found, whose expiry moves by
+// less than touchWindow, is skipped: the session then ends at most that
+// much (a thirtieth of the idle timeout, at most a minute) before the idle
+// timeout after its last request, instead of exactly then.
 func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.sql.ExecContext(ctx, s.db.q(`INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`),
+	if s.unchanged(token, b, expiry) {
+		return nil
+	}
+	_, err := s.db.execHot(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
 		token, b, micros(expiry))
 	if err != nil {
 		return fmt.Errorf("store: commit session: %w", err)
@@ -61,6 +95,9 @@ func (s *SessionStore) CommitCtx(ctx context.Context, token string, b []byte, ex
 
 // DeleteCtx removes a session; deleting a missing token is not an error.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
+	s.mu.Lock()
+	delete(s.seen, token)
+	s.mu.Unlock()
 	if _, err := s.db.sql.ExecContext(ctx, s.db.q(`DELETE FROM sessions WHERE token = $1`), token); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
@@ -94,6 +131,28 @@ func (s *SessionStore) AllCtx(ctx context.Context) (map[string][]byte, error) {
 		return nil, fmt.Errorf("store: all sessions: %w", err)
 	}
 	return out, nil
+}
+
+// unchanged reports whether committing b with expiry would only move the
+// expiry of the row FindCtx last read for token by less than touchWindow.
+// The entry is used once.
+func (s *SessionStore) unchanged(token string, b []byte, expiry time.Time) bool {
+	s.mu.Lock()
+	prev, ok := s.seen[token]
+	delete(s.seen, token)
+	s.mu.Unlock()
+	if !ok || !bytes.Equal(prev.data, b) {
+		return false
+	}
+	d := expiry.Sub(prev.expiry)
+	return d >= 0 && d < touchWindow(expiry)
+}
+
+// touchWindow is how far an unchanged session's expiry may lag: a
+// thirtieth of the time it has left (about the idle timeout, since scs
+// stamps expiry as now + idle timeout), at most a minute.
+func touchWindow(expiry time.Time) time.Duration {
+	return min(time.Until(expiry)/30, time.Minute)
 }
 
 // Find implements scs.Store.

@@ -103,3 +103,62 @@ func TestSessionsSurviveRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionTouchSkipped: scs commits every request's session to move its
+// idle expiry; an unchanged session whose expiry moves by less than a
+// thirtieth of the time it has left (at most a minute) is not rewritten,
+// anything else is.
+func TestSessionTouchSkipped(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB, _ *storetest.Clock) {
+		ctx := context.Background()
+		ss := db.SessionStore()
+		stored := func() time.Time {
+			t.Helper()
+			var us int64
+			mustNil(t, db.SQL().QueryRowContext(ctx, `SELECT expiry FROM sessions WHERE token = 'tok'`).Scan(&us))
+			return time.UnixMicro(us).UTC()
+		}
+		// scs stamps expiry with the real clock: now + idle timeout.
+		exp := time.Now().Add(30 * time.Minute).Truncate(time.Microsecond).UTC()
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v1"), exp))
+
+		// Found, then committed unchanged 10 s later: skipped.
+		_, found, err := ss.FindCtx(ctx, "tok")
+		mustNil(t, err)
+		if !found {
+			t.Fatal("not found")
+		}
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v1"), exp.Add(10*time.Second)))
+		if got := stored(); !got.Equal(exp) {
+			t.Errorf("a 10 s touch was written: expiry %v, want %v", got, exp)
+		}
+		// Without a Find first (another request, a new session): written.
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v1"), exp.Add(20*time.Second)))
+		if got := stored(); !got.Equal(exp.Add(20 * time.Second)) {
+			t.Errorf("a commit without a find was skipped: expiry %v", got)
+		}
+		// A move of a minute or more: written.
+		_, _, err = ss.FindCtx(ctx, "tok")
+		mustNil(t, err)
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v1"), exp.Add(90*time.Second)))
+		if got := stored(); !got.Equal(exp.Add(90 * time.Second)) {
+			t.Errorf("a 70 s move was skipped: expiry %v", got)
+		}
+		// Changed data: written whatever the expiry.
+		_, _, err = ss.FindCtx(ctx, "tok")
+		mustNil(t, err)
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v2"), exp.Add(90*time.Second)))
+		if b, _, _ := ss.FindCtx(ctx, "tok"); string(b) != "v2" {
+			t.Errorf("changed data was not written: %q", b)
+		}
+		// A short idle timeout gets a short window: 1 min left, 3 s move.
+		short := time.Now().Add(time.Minute).Truncate(time.Microsecond).UTC()
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v3"), short))
+		_, _, err = ss.FindCtx(ctx, "tok")
+		mustNil(t, err)
+		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v3"), short.Add(3*time.Second)))
+		if got := stored(); !got.Equal(short.Add(3 * time.Second)) {
+			t.Errorf("a 3 s move with a minute left was skipped: expiry %v", got)
+		}
+	})
+}

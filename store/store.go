@@ -74,6 +74,7 @@ type DB struct {
 	failureRetention time.Duration
 
 	sessions *SessionStore
+	prepared stmts
 
 	stopCleanup context.CancelFunc
 	cleanupDone chan struct{}
@@ -233,6 +234,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		db.stopCleanup()
 		<-db.cleanupDone
+		db.closePrepared()
 		if err := db.sql.Close(); err != nil {
 			db.closeErr = fmt.Errorf("store: close: %w", err)
 		}

@@ -98,9 +98,12 @@ func (db *DB) UserByName(ctx context.Context, username string) (*User, error) {
 	return u, nil
 }
 
+// userByIDQuery runs on every signed-in request.
+const userByIDQuery = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
+
 // UserByID returns the user with this id, or ErrNotFound.
 func (db *DB) UserByID(ctx context.Context, id int64) (*User, error) {
-	row := db.sql.QueryRowContext(ctx, db.q(`SELECT `+userColumns+` FROM users WHERE id = $1`), id)
+	row := db.queryRowHot(ctx, userByIDQuery, id)
 	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: user %d: %w", id, ErrNotFound)

@@ -58,33 +58,58 @@ func FormatInt(n int64) string {
 }
 
 // FormatMoney formats an amount with its currency: "₹1,234.50" for INR,
-// "12.30 USD" for others.
+// "12.30 USD" for others. It runs for every row of the calls table, so it
+// builds the text in one buffer.
 func FormatMoney(v float64, currency string) string {
 	neg := v < 0
 	if neg {
 		v = -v
 	}
 	cents := int64(v*100 + 0.5)
-	s := FormatInt(cents/100) + "." + pad2(cents%100)
-	if neg {
-		s = "-" + s
-	}
-	switch strings.ToUpper(currency) {
+	var buf [64]byte
+	b := buf[:0]
+	upper := strings.ToUpper(currency)
+	switch upper {
 	case "INR":
-		return "₹" + s
+		b = append(b, "₹"...)
 	case "USD":
-		return "$" + s
-	case "":
-		return s
+		b = append(b, '$')
 	}
-	return s + " " + currency
+	if neg {
+		b = append(b, '-')
+	}
+	b = appendGrouped(b, cents/100)
+	b = append(b, '.')
+	if c := cents % 100; c < 10 {
+		b = strconv.AppendInt(append(b, '0'), c, 10)
+	} else {
+		b = strconv.AppendInt(b, c, 10)
+	}
+	switch upper {
+	case "INR", "USD", "":
+		return string(b)
+	}
+	return string(b) + " " + currency
 }
 
-func pad2(n int64) string {
-	if n < 10 {
-		return "0" + strconv.FormatInt(n, 10)
+// appendGrouped appends n with thousands separators, as FormatInt writes
+// it.
+func appendGrouped(b []byte, n int64) []byte {
+	var digits [24]byte
+	d := strconv.AppendInt(digits[:0], n, 10)
+	if n < 0 {
+		b = append(b, '-')
+		d = d[1:]
 	}
-	return strconv.FormatInt(n, 10)
+	pre := len(d) % 3
+	if pre == 0 {
+		pre = 3
+	}
+	b = append(b, d[:pre]...)
+	for i := pre; i < len(d); i += 3 {
+		b = append(append(b, ','), d[i:i+3]...)
+	}
+	return b
 }
 
 // FormatPlain writes an int without separators (for attributes).

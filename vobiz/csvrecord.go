@@ -93,7 +93,7 @@ func setNullInt(f func(*CDR) *NullInt) fieldSetter {
 		if err != nil {
 			return err
 		}
-		*f(c) = NullInt{Int64: int64(n), Valid: ok}
+		*f(c) = NullInt{Int64: n, Valid: ok}
 		return nil
 	}
 }
@@ -135,20 +135,25 @@ func parseCell(v string) (float64, bool, error) {
 		return 0, false, nil
 	}
 	n, err := strconv.ParseFloat(v, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		// Like the JSON decoder: "NaN" and "Infinity" are not amounts.
 		return 0, false, fmt.Errorf("%q is not a number", v)
 	}
 	return n, true, nil
 }
 
 // parseWholeCell is parseCell for integer columns: like the JSON decoder,
-// it refuses a fraction instead of silently truncating it.
-func parseWholeCell(v string) (float64, bool, error) {
+// it reads every int64 exactly (a float64 cannot hold those beyond 2^53)
+// and refuses a fraction instead of silently truncating it.
+func parseWholeCell(v string) (int64, bool, error) {
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		return n, true, nil
+	}
 	n, ok, err := parseCell(v)
 	if err == nil && ok && (n != math.Trunc(n) || n >= 0x1p63 || n < -0x1p63) {
 		return 0, false, fmt.Errorf("%q is not a whole number", strings.TrimSpace(v))
 	}
-	return n, ok, err
+	return int64(n), ok, err
 }
 
 // CSVDecoder turns CSV export rows into CDRs, matching columns by header

@@ -3,7 +3,6 @@ package vobiz
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -116,22 +115,21 @@ func FormatShortDuration(d time.Duration) string {
 		secs = 0
 	}
 	h, m, s := secs/3600, secs/60%60, secs%60
-	var b strings.Builder
+	var buf [32]byte
+	b := buf[:0]
 	switch {
 	case h > 0:
-		b.WriteString(itoa(h) + "h")
+		b = append(strconv.AppendInt(b, h, 10), 'h')
 		if m > 0 {
-			b.WriteString(" " + itoa(m) + "m")
+			b = append(strconv.AppendInt(append(b, ' '), m, 10), 'm')
 		}
 	case m > 0:
-		b.WriteString(itoa(m) + "m")
+		b = append(strconv.AppendInt(b, m, 10), 'm')
 		if s > 0 {
-			b.WriteString(" " + itoa(s) + "s")
+			b = append(strconv.AppendInt(append(b, ' '), s, 10), 's')
 		}
 	default:
-		b.WriteString(itoa(s) + "s")
+		b = append(strconv.AppendInt(b, s, 10), 's')
 	}
-	return b.String()
+	return string(b)
 }
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }
