@@ -69,7 +69,8 @@ func (h *Handler) showCall(w http.ResponseWriter, r *http.Request) error {
 }
 
 // neighbours finds the calls before and after id in the list the agent
-// came from, fetching the adjacent page when id sits at a page edge.
+// came from (remembered from the list page when it was shown lately, see
+// listpages.go), fetching the adjacent page when id sits at a page edge.
 // Failures only hide the links: they are a convenience.
 func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next string) {
 	vals, err := url.ParseQuery(listQuery)
@@ -80,13 +81,13 @@ func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next 
 	if err != nil {
 		return "", ""
 	}
-	res, err := h.CDRs.Search(r.Context(), f)
+	cur, err := h.listPageFor(r.Context(), f)
 	if err != nil {
 		return "", ""
 	}
 	idx := -1
-	for i := range res.Data {
-		if string(res.Data[i].UUID) == id {
+	for i, u := range cur.uuids {
+		if u == id {
 			idx = i
 			break
 		}
@@ -106,28 +107,28 @@ func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next 
 		}
 		return h.url("/calls/"+url.PathEscape(uuid)) + "?list=" + url.QueryEscape(q.Encode())
 	}
-	page := max(int(res.Pagination.Page), 1)
+	page := cur.page
 	adjacent := func(p int, first bool) string {
 		g := f
 		g.Page = p
-		res, err := h.CDRs.Search(r.Context(), g)
-		if err != nil || len(res.Data) == 0 {
+		adj, err := h.listPageFor(r.Context(), g)
+		if err != nil || len(adj.uuids) == 0 {
 			return ""
 		}
-		i := len(res.Data) - 1
+		i := len(adj.uuids) - 1
 		if first {
 			i = 0
 		}
-		return link(string(res.Data[i].UUID), p)
+		return link(adj.uuids[i], p)
 	}
 	if idx > 0 {
-		prev = link(string(res.Data[idx-1].UUID), page)
-	} else if res.Pagination.HasPrev {
+		prev = link(cur.uuids[idx-1], page)
+	} else if cur.hasPrev {
 		prev = adjacent(page-1, false)
 	}
-	if idx < len(res.Data)-1 {
-		next = link(string(res.Data[idx+1].UUID), page)
-	} else if res.Pagination.HasNext {
+	if idx < len(cur.uuids)-1 {
+		next = link(cur.uuids[idx+1], page)
+	} else if cur.hasNext {
 		next = adjacent(page+1, true)
 	}
 	return prev, next
@@ -142,7 +143,7 @@ func (h *Handler) callView(c *vobiz.CDR, loc *time.Location) views.CallView {
 	outcome := d.Outcome
 	v := views.CallView{
 		UUID:         string(c.UUID),
-		Title:        orDash(phone.Format(string(c.CallerIDNumber))) + " → " + orDash(phone.Format(string(c.DestinationNumber))),
+		Title:        isolated(orDash(phone.Format(string(c.CallerIDNumber)))) + " → " + isolated(orDash(phone.Format(string(c.DestinationNumber)))),
 		Start:        c.StartTime.Time,
 		Direction:    string(c.CallDirection),
 		Outcome:      string(outcome),
@@ -214,12 +215,12 @@ func (h *Handler) related(c *vobiz.CDR) []views.Link {
 		out = append(out, views.Link{Label: label, URL: h.urlWith("/calls", q)})
 	}
 	if n := string(c.CallerIDNumber); n != "" {
-		add("Calls from "+phone.Format(n), url.Values{vobiz.ParamFromNumber: {n}})
-		add("Calls to "+phone.Format(n), url.Values{vobiz.ParamToNumber: {n}})
+		add("Calls from "+isolated(phone.Format(n)), url.Values{vobiz.ParamFromNumber: {n}})
+		add("Calls to "+isolated(phone.Format(n)), url.Values{vobiz.ParamToNumber: {n}})
 	}
 	if n := string(c.DestinationNumber); n != "" {
-		add("Calls to "+phone.Format(n), url.Values{vobiz.ParamToNumber: {n}})
-		add("Calls from "+phone.Format(n), url.Values{vobiz.ParamFromNumber: {n}})
+		add("Calls to "+isolated(phone.Format(n)), url.Values{vobiz.ParamToNumber: {n}})
+		add("Calls from "+isolated(phone.Format(n)), url.Values{vobiz.ParamFromNumber: {n}})
 	}
 	if !c.StartTime.IsZero() {
 		// Days as the API cuts them: its timestamps are UTC.
@@ -228,7 +229,7 @@ func (h *Handler) related(c *vobiz.CDR) []views.Link {
 	}
 	if cause := c.HangupCause.String; cause != "" && !c.StartTime.IsZero() {
 		day := c.StartTime.UTC().Format(vobiz.DateLayout)
-		add("Same cause that day ("+cause+")", url.Values{vobiz.ParamStartDate: {day}, vobiz.ParamEndDate: {day},
+		add("Same cause that day ("+isolated(cause)+")", url.Values{vobiz.ParamStartDate: {day}, vobiz.ParamEndDate: {day},
 			vobiz.ParamHangupCause: {cause}})
 	}
 	return out
@@ -295,7 +296,7 @@ func qualityView(q diagnosis.QualityReport) views.QualityView {
 	for _, m := range []diagnosis.Metric{q.MOS, q.Jitter, q.PacketLoss} {
 		val := "—"
 		if m.Valid {
-			val = strconv.FormatFloat(m.Value, 'f', -1, 64)
+			val = formatMetric(m.Value)
 			if m.Unit != "" {
 				val += " " + m.Unit
 			}
@@ -308,6 +309,16 @@ func qualityView(q diagnosis.QualityReport) views.QualityView {
 	return v
 }
 
+// formatMetric writes a quality figure as recorded ("4.41", "0.2"), and
+// an absurd one (1e308 from a broken record) in exponent form rather than
+// as hundreds of digits.
+func formatMetric(v float64) string {
+	if math.Abs(v) >= 1e9 {
+		return strconv.FormatFloat(v, 'g', 6, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
 func prettyJSON(raw []byte) string {
 	if len(raw) == 0 {
 		return "(not available)"
@@ -317,6 +328,20 @@ func prettyJSON(raw []byte) string {
 		return string(raw)
 	}
 	return buf.String()
+}
+
+// isolated prepares a value from a record for a line of text that holds
+// more than that value (the call page's heading, a link label): its bidi
+// formatting characters are dropped and it is wrapped in FIRST STRONG
+// ISOLATE … POP DIRECTIONAL ISOLATE, so neither an override such as
+// U+202E nor genuine right-to-left text can reorder the rest of the line.
+func isolated(s string) string {
+	return "\u2068" + strings.Map(func(r rune) rune {
+		if r == '\u061c' || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			return -1
+		}
+		return r
+	}, s) + "\u2069"
 }
 
 func orDash(s string) string {

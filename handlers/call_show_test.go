@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -217,5 +218,41 @@ func TestDiagnose(t *testing.T) {
 	res, _ := do(t, c, formRequest(t, a.srv.URL+"/diagnose", url.Values{"cdr": {big}}))
 	if res.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized paste: %d, want 413", res.StatusCode)
+	}
+}
+
+// TestCallDetailFromListReusesPage: a detail page opened from a list page
+// shown moments before takes its neighbours from that page, so the only
+// upstream requests are the call itself and, at a page edge, the adjacent
+// page (fetched while the call is), not the list's search again.
+func TestCallDetailFromListReusesPage(t *testing.T) {
+	a := newTestApp(t, withCalls(500))
+	c := a.demo(t)
+	res, body := a.get(t, c, "/calls?per_page=20&page=2")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	first := string(a.sb.Call(20).UUID)
+	href := between(body, `href="/calls/`+first, `"`)
+	if href == "" {
+		t.Fatal("the list has no link to its first call")
+	}
+	before := a.upstreamRequests()
+	_, body = a.get(t, c, "/calls/"+first+html.UnescapeString(href))
+	if n := a.upstreamRequests() - before; n != 2 {
+		t.Errorf("%d upstream requests for a detail page at a page edge, want 2 (the call, the previous page)", n)
+	}
+	if !strings.Contains(body, "/calls/"+string(a.sb.Call(19).UUID)) || !strings.Contains(body, "/calls/"+string(a.sb.Call(21).UUID)) {
+		t.Error("previous/next links do not point at the neighbouring calls")
+	}
+	// Inside the page: only the call.
+	mid := string(a.sb.Call(25).UUID)
+	before = a.upstreamRequests()
+	_, body = a.get(t, c, "/calls/"+mid+"?list="+url.QueryEscape("page=2&per_page=20"))
+	if n := a.upstreamRequests() - before; n != 1 {
+		t.Errorf("%d upstream requests for a detail page inside a shown list page, want 1", n)
+	}
+	if !strings.Contains(body, "/calls/"+string(a.sb.Call(24).UUID)) || !strings.Contains(body, "/calls/"+string(a.sb.Call(26).UUID)) {
+		t.Error("previous/next links do not point at the neighbouring calls")
 	}
 }

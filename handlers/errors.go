@@ -85,10 +85,21 @@ func (h *Handler) classify(r *http.Request, err error) views.ErrorView {
 		return views.ErrorView{Status: http.StatusBadGateway, Title: "Vobiz refused cdrdash's credentials",
 			Message: "The Vobiz API rejected the configured auth ID or token. An administrator should check " +
 				"VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (and that the account is active).", RequestID: reqID}
-	case errors.Is(err, vobiz.ErrNotFound):
+	case errors.Is(err, vobiz.ErrNotFound) && (apiErr == nil || apiErr.Endpoint == "get"):
 		return views.ErrorView{Status: http.StatusNotFound, Title: "Not found",
 			Message: "Vobiz has no record of that.", RequestID: reqID,
 			Links: []views.Link{{Label: "Search calls", URL: h.url("/calls")}}}
+	case errors.Is(err, vobiz.ErrNotFound):
+		// A list, search, recent or export answered 404: those addresses
+		// always exist, so cdrdash is pointed at the wrong place.
+		return views.ErrorView{Status: http.StatusBadGateway, Title: "Vobiz could not answer",
+			Message: "The Vobiz API answered “not found” for a list of calls, which usually means cdrdash is " +
+				"configured with the wrong address. An administrator should check VOBIZ_BASE_URL and VOBIZ_AUTH_ID.",
+			RequestID: reqID}
+	case errors.Is(err, vobiz.ErrBadRequest):
+		return views.ErrorView{Status: http.StatusBadGateway, Title: "Vobiz refused the request",
+			Message: "The Vobiz API refused this request although cdrdash had checked its filters. Try other " +
+				"filters; if it keeps happening, quote the request ID to Vobiz support.", RequestID: reqID}
 	case errors.Is(err, vobiz.ErrRateLimited):
 		e := views.ErrorView{Status: http.StatusServiceUnavailable, Title: "Vobiz is rate-limiting",
 			Message: "Vobiz is limiting how fast cdrdash may ask for data.", RequestID: reqID}

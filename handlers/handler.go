@@ -79,6 +79,7 @@ type Deps struct {
 type Handler struct {
 	Deps
 	exports exportLimiter // running CSV exports per user (export_limit.go)
+	lists   listPages     // recently shown list pages, for neighbour links (listpages.go)
 }
 
 // New returns a Handler with defaults filled in.

@@ -31,9 +31,8 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 // login checks the credentials, renews the session token (no session
 // fixation) and sends the user on to a local page only.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if err := r.ParseForm(); err != nil {
-		return badRequest("The sign-in form could not be read.")
+	if err := h.parseSmallForm(w, r); err != nil {
+		return err // 413 past 16 KB, like every small form
 	}
 	username := r.PostForm.Get("username")
 	next := h.safeNext(r.PostForm.Get("next"))
