@@ -291,7 +291,7 @@ func TestSettingsTimeZone(t *testing.T) {
 		t.Fatalf("save zone: %d", res.StatusCode)
 	}
 	_, body := a.get(t, c, "/calls?per_page=5")
-	if !strings.Contains(body, "Start (GMT (+00:00))") {
+	if !strings.Contains(body, "Start (GMT +00:00)") {
 		t.Errorf("table header does not name the new zone: %q", between(body, "<th scope=\"col\">Start", "</th>"))
 	}
 }

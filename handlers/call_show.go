@@ -305,7 +305,7 @@ func qualityView(q diagnosis.QualityReport) views.QualityView {
 			BandLabel: m.Band.Label(), Rule: m.Rule, Source: m.Source})
 	}
 	v.Metrics = append(v.Metrics, views.MetricView{Name: "Codec", Value: orDash(q.Codec), Band: "info",
-		BandLabel: "as recorded", Rule: orDash(diagnosis.CodecNote(q.Codec))})
+		BandLabel: "as recorded", Rule: "Explained below when it matters for this call."})
 	return v
 }
 

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// ZoneLabel names a zone as users read it: abbreviation and UTC offset.
+// ZoneLabel names a zone as users read it: abbreviation and UTC offset
+// ("IST +05:30"), without parentheses so it reads well inside them.
 // Zones without a letter abbreviation (Go prints "+0530") show the offset
 // once.
 func ZoneLabel(loc *time.Location, at time.Time) string {
@@ -22,7 +23,7 @@ func ZoneLabel(loc *time.Location, at time.Time) string {
 	if abbr == "UTC" {
 		return "UTC"
 	}
-	return abbr + " (" + off + ")"
+	return abbr + " " + off
 }
 
 // FormatTime formats a time in loc for tables: "26 Nov 2026, 14:05:09".
