@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -14,34 +15,21 @@ import (
 )
 
 // The two example CDRs of the contract (answered, and its unanswered
-// variant), with all 43 fields.
-const answeredExample = `{"id":18000000,"uuid":"aabbccdd-1234-5678-90ab-cdef12345678","account_id":"MA_XXXXXXXX",
- "call_direction":"outbound","caller_id_name":"John Doe","caller_id_number":"+919876543210",
- "destination_number":"+918012345678","duration":47,"billsec":42,"ring_time":5,
- "start_time":"2026-03-25T10:00:00Z","progress_time":"2026-03-25T10:00:00Z",
- "answer_time":"2026-03-25T10:00:01Z","end_time":"2026-03-25T10:00:42Z",
- "cost":0.45,"streaming_cost":0,"total_cost":0.45,"currency":"INR",
- "hangup_cause":"NORMAL_CLEARING","hangup_cause_code":4000,"hangup_cause_name":"Normal Hangup",
- "hangup_disposition":"send_bye","hangup_source":"Caller","failure_code":null,"failure_reason":null,
- "codec":"PCMU","mos":4.5,"jitter":0.2,"packet_loss":0.1,"sip_call_id":"11223344-5566-7788-99aa-bbccddeeff00",
- "sip_user_agent":"Vobiz","bridge_uuid":"aabbccdd-1234-5678-90ab-cdef12345678","network_addr":"10.0.0.1",
- "carrier_ip":"10.0.0.1","context":"voice-api","region":"ap-south-1","origination_region":"mumbai",
- "campaign_id":null,"customer_endpoint":null,"trunk_id":null,"terminated_to":null,
- "created_at":"2026-03-25T10:00:42Z","updated_at":"2026-03-25T10:00:42Z"}`
+// variant), with all 43 fields, shared with the vobiz package's tests.
+var (
+	answeredExample   = readTestdata("../vobiz/testdata/contract_answered.json")
+	unansweredExample = readTestdata("../vobiz/testdata/contract_unanswered.json")
+	answeredUUID      = "aabbccdd-1234-5678-90ab-cdef12345678"
+	unansweredUUID    = "bbccddee-1234-5678-90ab-cdef12345678"
+)
 
-const unansweredExample = `{"id":18000001,"uuid":"aabbccdd-1234-5678-90ab-cdef12345679","account_id":"MA_XXXXXXXX",
- "call_direction":"outbound","caller_id_name":"John Doe","caller_id_number":"+919876543210",
- "destination_number":"+918012345678","duration":12,"billsec":0,"ring_time":12,
- "start_time":"2026-03-25T10:00:00Z","progress_time":"2026-03-25T10:00:00Z",
- "answer_time":null,"end_time":"2026-03-25T10:00:12Z",
- "cost":0,"streaming_cost":0,"total_cost":0,"currency":"INR",
- "hangup_cause":"NO_ANSWER","hangup_cause_code":4100,"hangup_cause_name":"No Answer",
- "hangup_disposition":"send_cancel","hangup_source":"Callee","failure_code":"16","failure_reason":"NO_ANSWER",
- "codec":"PCMU","mos":0,"jitter":0,"packet_loss":0,"sip_call_id":"11223344-5566-7788-99aa-bbccddeeff01",
- "sip_user_agent":"Vobiz","bridge_uuid":null,"network_addr":"10.0.0.1",
- "carrier_ip":"10.0.0.1","context":"voice-api","region":"ap-south-1","origination_region":"mumbai",
- "campaign_id":null,"customer_endpoint":null,"trunk_id":null,"terminated_to":null,
- "created_at":"2026-03-25T10:00:12Z","updated_at":"2026-03-25T10:00:12Z"}`
+func readTestdata(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 // exampleSource serves the contract examples by UUID and delegates
 // everything else to the real client.
@@ -66,8 +54,8 @@ func (s exampleSource) Get(ctx context.Context, id string) (*vobiz.CDR, error) {
 func withExamples() appOption {
 	return withDeps(func(d *handlers.Deps) {
 		d.CDRs = exampleSource{CDRSource: d.CDRs, records: map[string]string{
-			"aabbccdd-1234-5678-90ab-cdef12345678": answeredExample,
-			"aabbccdd-1234-5678-90ab-cdef12345679": unansweredExample,
+			answeredUUID:   answeredExample,
+			unansweredUUID: unansweredExample,
 		}}
 	})
 }
@@ -82,9 +70,9 @@ func TestCallDetailContractExamples(t *testing.T) {
 		timeline string
 		quality  string
 	}{
-		{"aabbccdd-1234-5678-90ab-cdef12345678", "Answered", []string{"Answered", "talked 42s", "audio was good"},
+		{answeredUUID, "Answered", []string{"Answered", "talked 42s", "audio was good"},
 			"talked 41s", "badge--good"},
-		{"aabbccdd-1234-5678-90ab-cdef12345679", "No answer", []string{"Not answered", "no media"},
+		{unansweredUUID, "No answer", []string{"Not answered", "no media"},
 			"never answered", "badge--no_media"},
 	}
 	for _, tt := range tests {

@@ -3,6 +3,8 @@ package vobiz
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -230,37 +232,24 @@ func TestSummaryHelpers(t *testing.T) {
 	}
 }
 
-// Fixtures shared by the tests and benchmarks of this package.
+// Fixtures shared by the tests and benchmarks of this package. The two
+// contract examples live in testdata/ so the dashboard's tests use the
+// very same records.
+
+// readFixture reads a file from testdata at package initialisation.
+func readFixture(name string) string {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 // answeredJSON is the contract's answered example (§2.5) with all 43 fields.
-const answeredJSON = `{"id":18000000,"uuid":"aabbccdd-1234-5678-90ab-cdef12345678","account_id":"MA_XXXXXXXX",
- "call_direction":"outbound","caller_id_name":"John Doe","caller_id_number":"+919876543210",
- "destination_number":"+918012345678","duration":47,"billsec":42,"ring_time":5,
- "start_time":"2026-03-25T10:00:00Z","progress_time":"2026-03-25T10:00:00Z",
- "answer_time":"2026-03-25T10:00:01Z","end_time":"2026-03-25T10:00:42Z",
- "cost":0.45,"streaming_cost":0,"total_cost":0.45,"currency":"INR",
- "hangup_cause":"NORMAL_CLEARING","hangup_cause_code":4000,"hangup_cause_name":"Normal Hangup",
- "hangup_disposition":"send_bye","hangup_source":"Caller","failure_code":null,"failure_reason":null,
- "codec":"PCMU","mos":4.5,"jitter":0.2,"packet_loss":0.1,"sip_call_id":"11223344-5566-7788-99aa-bbccddeeff00",
- "sip_user_agent":"Vobiz","bridge_uuid":"aabbccdd-1234-5678-90ab-cdef12345678","network_addr":"10.0.0.1",
- "carrier_ip":"10.0.0.1","context":"voice-api","region":"ap-south-1","origination_region":"mumbai",
- "campaign_id":null,"customer_endpoint":null,"trunk_id":null,"terminated_to":null,
- "created_at":"2026-03-25T10:00:42Z","updated_at":"2026-03-25T10:00:42Z"}`
+var answeredJSON = readFixture("contract_answered.json")
 
 // unansweredJSON is the contract's unanswered variant (§2.5).
-const unansweredJSON = `{"id":18000001,"uuid":"bbccddee-1234-5678-90ab-cdef12345678","account_id":"MA_XXXXXXXX",
- "call_direction":"outbound","caller_id_name":"","caller_id_number":"+919876543210",
- "destination_number":"+918012345678","duration":12,"billsec":0,"ring_time":12,
- "start_time":"2026-03-25T09:00:00Z","progress_time":"2026-03-25T09:00:00Z",
- "answer_time":null,"end_time":"2026-03-25T09:00:12Z",
- "cost":0,"streaming_cost":0,"total_cost":0,"currency":"INR",
- "hangup_cause":"NO_ANSWER","hangup_cause_code":4100,"hangup_cause_name":"No Answer",
- "hangup_disposition":"send_cancel","hangup_source":"Callee","failure_code":"16","failure_reason":"NO_ANSWER",
- "codec":"PCMU","mos":0,"jitter":0,"packet_loss":0,"sip_call_id":"22334455-5566-7788-99aa-bbccddeeff00",
- "sip_user_agent":"Vobiz","bridge_uuid":null,"network_addr":"10.0.0.1",
- "carrier_ip":"10.0.0.1","context":"voice-api","region":"ap-south-1","origination_region":"mumbai",
- "campaign_id":null,"customer_endpoint":null,"trunk_id":null,"terminated_to":null,
- "created_at":"2026-03-25T09:00:12Z","updated_at":"2026-03-25T09:00:12Z"}`
+var unansweredJSON = readFixture("contract_unanswered.json")
 
 // fixtureRecord returns a realistic CDR as a JSON object map, varied by i
 // so a page of them looks like real traffic (answered and unanswered,
