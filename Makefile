@@ -48,7 +48,7 @@ FUZZ_TARGETS := \
 	./vobiz:FuzzFastDecodeMatchesEncodingJSON ./vobiz/sandbox:FuzzQuery \
 	./csvreport:FuzzTransform ./diagnosis:FuzzParseInput ./diagnosis:FuzzExplain
 FUZZTIME       ?= 10m
-FUZZTIME_SHORT ?= 4s
+FUZZTIME_SHORT ?= 3s
 
 ## fuzz: each fuzz target for FUZZTIME (default 10m) in turn; a crash is saved under testdata/fuzz/ and fails the run
 fuzz:

@@ -2,6 +2,8 @@ module github.com/cdrdash/cdrdash
 
 go 1.26.0
 
+toolchain go1.26.10
+
 require (
 	github.com/a-h/templ v0.3.1100
 	github.com/alexedwards/scs/v2 v2.9.0

@@ -43,15 +43,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	defer app.Close()
 
-	srv := &http.Server{
-		Handler:           app.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      cfg.WriteTimeout,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(cfg, app.handler, log)
 	scheme := "http"
 	if cfg.TLS() {
 		scheme = "https"
@@ -101,6 +93,31 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// Limits of the dashboard's own server (SECURITY.md, "Resource
+// exhaustion"). A client must send its whole request head within
+// readHeaderTimeout and its whole request within readTimeout, so slow
+// clients (slow-loris) cannot hold connections; a request line plus
+// headers over maxHeaderBytes is refused with 431.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// newHTTPServer is the http.Server serve runs h on.
+func newHTTPServer(cfg *config.Config, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // app is everything serve builds, so tests can build it without a listener.
@@ -167,6 +184,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			a.Close()
 			return nil, fmt.Errorf("demo user: %w", err)
 		}
+	} else if err := disableDemoUser(ctx, svc, log); err != nil {
+		a.Close()
+		return nil, err
 	}
 	sessions := auth.NewSessionManager(db, auth.SessionConfig{
 		IdleTimeout: cfg.SessionIdle,
@@ -196,6 +216,40 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	sessions.ErrorFunc = h.SessionError
 	a.handler = h.Routes()
 	return a, nil
+}
+
+// disableDemoUser closes the demo account left in a data directory that
+// was first used in demo mode: with real Vobiz credentials, demo / demo
+// would open real call data to anyone who has read the README. An account
+// named demo whose password has been changed is someone's own and is left
+// alone. When demo is the only admin, serve refuses to start rather than
+// serve real data behind it.
+func disableDemoUser(ctx context.Context, svc *auth.Service, log *slog.Logger) error {
+	u, err := svc.LookupUser(ctx, auth.DemoUsername)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check for the demo account: %w", err)
+	}
+	if u.Disabled {
+		return nil
+	}
+	if ok, err := auth.CheckPassword(u.PasswordHash, auth.DemoPassword); err != nil || !ok {
+		return nil
+	}
+	if err := svc.Disable(ctx, auth.SystemActor("serve"), u.ID); err != nil {
+		if errors.Is(err, auth.ErrLastAdmin) {
+			return fmt.Errorf("the data directory has the demo account (%s / %s) as its only admin, and cdrdash "+
+				"now reads real call data: add your own admin first (cdrdash user add NAME -role admin), "+
+				"or give the demo account a new password (cdrdash user passwd %s)", auth.DemoUsername,
+				auth.DemoPassword, auth.DemoUsername)
+		}
+		return fmt.Errorf("disable the demo account: %w", err)
+	}
+	log.Warn("disabled the demo account: it still had the demo password, and cdrdash now reads real call data",
+		"username", u.Username)
+	return nil
 }
 
 // startLoopback serves h on a random loopback port. Demo mode talks to its

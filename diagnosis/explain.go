@@ -110,7 +110,8 @@ type facts struct {
 	rawCause  string
 	cause     CauseInfo
 	causeOK   bool
-	code      int
+	code      int   // clamped to ±2^30 for the lookups
+	rawCode   int64 // as recorded, for the text
 	codeValid bool
 	codeInfo  CodeInfo
 	codeOK    bool
@@ -283,7 +284,8 @@ func readFacts(c *vobiz.CDR, t Thresholds) *facts {
 	f.cause, f.causeOK = LookupCause(f.rawCause)
 	if c.HangupCauseCode.Valid {
 		f.codeValid = true
-		f.code = int(clampCode(c.HangupCauseCode.Int64))
+		f.rawCode = c.HangupCauseCode.Int64
+		f.code = int(clampCode(f.rawCode))
 		f.codeInfo, f.codeOK = LookupCode(f.code)
 		f.family, f.familyOK = FamilyOf(f.code)
 	}
@@ -439,7 +441,7 @@ func (f *facts) label() string {
 		}
 	}
 	if f.codeValid {
-		s := "code " + strconv.Itoa(f.code)
+		s := "code " + strconv.FormatInt(f.rawCode, 10)
 		if f.codeOK {
 			s += " (" + f.codeInfo.Name + ")"
 		}
@@ -468,7 +470,7 @@ func (f *facts) tag() string {
 		parts = append(parts, clean(clip(f.rawCause, 40)))
 	}
 	if f.codeValid {
-		parts = append(parts, strconv.Itoa(f.code))
+		parts = append(parts, strconv.FormatInt(f.rawCode, 10))
 	}
 	return strings.Join(parts, "/")
 }

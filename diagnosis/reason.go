@@ -28,9 +28,9 @@ func (f *facts) meaning() string {
 	case f.codeOK:
 		codeText = fmt.Sprintf("Code %d (%s): %s", f.code, f.codeInfo.Name, f.codeInfo.Meaning)
 	case f.codeValid && f.familyOK:
-		codeText = fmt.Sprintf("Code %d is not in the documented table; it falls in the %d–%d range. %s", f.code, f.family.Low, f.family.High, f.family.Meaning)
+		codeText = fmt.Sprintf("Code %d is not in the documented table; it falls in the %d–%d range. %s", f.rawCode, f.family.Low, f.family.High, f.family.Meaning)
 	case f.codeValid:
-		codeText = fmt.Sprintf("Code %d is not in the documented table or in any documented range.", f.code)
+		codeText = fmt.Sprintf("Code %d is not in the documented table or in any documented range.", f.rawCode)
 	}
 	var s []string
 	if f.primary.isCode {
@@ -56,7 +56,7 @@ func (f *facts) failureSentence() string {
 	}
 	var parts []string
 	if f.failCode != "" {
-		p := "failure_code " + clip(f.failCode, 40)
+		p := "failure_code " + clean(clip(f.failCode, 40))
 		if n, err := strconv.Atoi(strings.TrimPrefix(strings.ToLower(f.failCode), "sip:")); err == nil {
 			switch {
 			case n >= 100 && n <= 699:
@@ -79,7 +79,7 @@ func (f *facts) failureSentence() string {
 		parts = append(parts, p)
 	}
 	if f.failRsn != "" {
-		p := "failure_reason " + clip(f.failRsn, 80)
+		p := "failure_reason " + clean(clip(f.failRsn, 80))
 		fr, ok := LookupCause(f.failRsn)
 		switch {
 		case ok && f.causeOK && fr.Name == f.cause.Name:

@@ -63,14 +63,27 @@ func dedupe(steps []string) []string {
 // a hostile value cannot break a CSV cell or a log line.
 func quote(s string) string { return "\u201c" + clean(s) + "\u201d" }
 
-// clean replaces control characters with spaces.
+// clean replaces control characters with spaces and drops bidi formatting
+// characters (embeddings, overrides, isolates, marks), so a quoted value
+// cannot reorder the sentence around it: "invoice\u202egpj.exe" would
+// otherwise show the rest of the line backwards. The record itself is
+// shown elsewhere as recorded.
 func clean(s string) string {
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		switch {
+		case unicode.IsControl(r):
 			return ' '
+		case isBidiControl(r):
+			return -1
 		}
 		return r
 	}, s)
+}
+
+// isBidiControl reports the explicit bidi formatting characters: ALM,
+// LRM, RLM, LRE…RLO (U+202A–U+202E) and LRI…PDI (U+2066–U+2069).
+func isBidiControl(r rune) bool {
+	return r == '\u061c' || r == '\u200e' || r == '\u200f' || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
 }
 
 // clip shortens a raw value to at most n runes.
