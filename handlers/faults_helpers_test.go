@@ -68,7 +68,9 @@ func (c *attemptCounter) take() int64 { return c.n.Swap(0) }
 // in-memory session store with a cleanup goroutine that runs forever, and
 // auth.NewSessionManager replaces that store (sessions live in the
 // database) without stopping it: one idle goroutine per session manager,
-// so one per process in production.
+// so one per process in production. It cannot be stopped reliably:
+// memstore makes its stop channel inside that goroutine, so StopCleanup
+// called right after scs.New finds no channel and does nothing.
 func checkGoroutines(t *testing.T) {
 	t.Helper()
 	before := goleak.IgnoreCurrent()

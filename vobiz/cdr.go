@@ -2,6 +2,7 @@ package vobiz
 
 import (
 	"encoding/json"
+	"math"
 	"time"
 )
 
@@ -88,7 +89,15 @@ func (c *CDR) Answered() bool { return c.Billsec > 0 }
 func (c *CDR) HasMedia() bool { return c.MOS.Valid && c.MOS.Float64 > 0 }
 
 // DurationTime returns duration as a time.Duration.
-func (c *CDR) DurationTime() time.Duration { return time.Duration(c.Duration) * time.Second }
+func (c *CDR) DurationTime() time.Duration { return seconds(int64(c.Duration)) }
 
 // TalkTime returns billsec as a time.Duration.
-func (c *CDR) TalkTime() time.Duration { return time.Duration(c.Billsec) * time.Second }
+func (c *CDR) TalkTime() time.Duration { return seconds(int64(c.Billsec)) }
+
+// seconds converts a count of seconds, clamping values that would overflow
+// a time.Duration (about 292 years) instead of wrapping to nonsense.
+func seconds(n int64) time.Duration {
+	const limit = math.MaxInt64 / int64(time.Second)
+	n = max(min(n, limit), -limit)
+	return time.Duration(n) * time.Second
+}
