@@ -121,8 +121,9 @@ func qualityTitle(c *vobiz.CDR, band diagnosis.Band) string {
 // is documented inconsistently.
 func summaryTiles(s vobiz.Summary, currency string, loc *time.Location) []views.Tile {
 	rate := "—"
-	if s.TotalCalls > 0 {
-		rate = strconv.FormatFloat(float64(s.AnswerRate), 'f', 1, 64) + " %"
+	// A rate outside 0 to 100 % is not one; show a dash, not 310 digits.
+	if r := float64(s.AnswerRate); s.TotalCalls > 0 && r >= 0 && r <= 100 {
+		rate = strconv.FormatFloat(r, 'f', 1, 64) + " %"
 	}
 	last := "—"
 	if !s.LastCallAt.IsZero() {

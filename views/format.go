@@ -1,6 +1,7 @@
 package views
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +63,11 @@ func FormatInt(n int64) string {
 // "12.30 USD" for others. It runs for every row of the calls table, so it
 // builds the text in one buffer.
 func FormatMoney(v float64, currency string) string {
+	// Amounts beyond any real bill (or not numbers at all) would overflow
+	// the cents arithmetic below; show them as recorded instead.
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1e15 {
+		return strings.TrimSpace(strconv.FormatFloat(v, 'g', 6, 64) + " " + currency)
+	}
 	neg := v < 0
 	if neg {
 		v = -v

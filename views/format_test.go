@@ -23,3 +23,11 @@ func TestFormatMoney(t *testing.T) {
 		}
 	}
 }
+
+func TestFormatMoneyOutOfRange(t *testing.T) {
+	for v, want := range map[float64]string{1e308: "1e+308 INR", -1e20: "-1e+20 INR", 12.5: "₹12.50"} {
+		if got := FormatMoney(v, "INR"); got != want {
+			t.Errorf("FormatMoney(%g) = %q, want %q", v, got, want)
+		}
+	}
+}
