@@ -211,7 +211,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		TrustedProxies: cfg.TrustedProxies,
 		TLS:            cfg.TLS(),
 		Ready:          readiness(db, client),
-		Reports:        report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap)}),
+		Reports: report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap),
+			OnCacheLookup: func(hit bool) { a.metrics.CacheLookup("report_days", hit) }}),
 	})
 	sessions.ErrorFunc = h.SessionError
 	a.handler = h.Routes()

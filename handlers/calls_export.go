@@ -274,6 +274,7 @@ func (e *exportRun) record(status string, err error) {
 		d["error"] = err.Error()
 	}
 	e.h.recordAudit(e.r, auth.ActionCallExport, d)
+	e.h.Metrics.Export(e.opt.format, e.bytes, status)
 }
 
 // failed records an export that ended before its first byte and returns

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -10,12 +11,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/metrics"
+	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
 )
 
@@ -115,11 +119,21 @@ func TestStaticAssetsFingerprinted(t *testing.T) {
 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	m := metrics.New("test-version", nil)
-	a := newTestApp(t, withCalls(500), withDeps(func(d *handlers.Deps) { d.Metrics = m; d.MetricsToken = "s3cret" }))
+	m := metrics.New("test-version", func(context.Context) (int64, error) { return 1, nil })
+	a := newTestApp(t, withCalls(500),
+		withClient(vobiz.WithObserver(m.ObserveUpstream)),
+		withDeps(func(d *handlers.Deps) {
+			d.Metrics = m
+			d.MetricsToken = "s3cret"
+			d.Reports = report.New(d.CDRs, report.Options{Now: func() time.Time { return testNow },
+				OnCacheLookup: func(hit bool) { m.CacheLookup("report_days", hit) }})
+		}))
 	c := a.demo(t)
 	a.get(t, c, "/calls?per_page=5")
 	a.get(t, c, "/calls/abc")
+	a.get(t, c, "/calls/export?start_date=2026-11-20&end_date=2026-11-21")
+	a.get(t, c, "/reports?start_date=2026-11-20&end_date=2026-11-21")
+	a.get(t, c, "/reports?start_date=2026-11-20&end_date=2026-11-21")
 
 	res, _ := a.get(t, a.browser(t), "/metrics")
 	if res.StatusCode != http.StatusUnauthorized {
@@ -137,10 +151,42 @@ func TestMetricsEndpoint(t *testing.T) {
 		t.Fatalf("metrics do not parse: %v", err)
 	}
 	for _, name := range []string{"cdrdash_http_requests_total", "cdrdash_http_request_duration_seconds",
-		"cdrdash_build_info", "cdrdash_exports_total", "cdrdash_export_bytes_total"} {
+		"cdrdash_build_info", "cdrdash_exports_total", "cdrdash_export_bytes_total",
+		"cdrdash_upstream_request_duration_seconds", "cdrdash_cache_requests_total", "cdrdash_active_sessions"} {
 		if _, ok := families[name]; !ok {
 			t.Errorf("no %s", name)
 		}
+	}
+	sum := func(name string, match map[string]string) float64 {
+		var total float64
+		for _, mm := range families[name].GetMetric() {
+			ok := true
+			for _, l := range mm.GetLabel() {
+				if want, set := match[l.GetName()]; set && want != l.GetValue() {
+					ok = false
+				}
+			}
+			if ok {
+				total += mm.GetCounter().GetValue() + float64(mm.GetHistogram().GetSampleCount())
+			}
+		}
+		return total
+	}
+	if sum("cdrdash_exports_total", map[string]string{"format": "raw", "result": "completed"}) != 1 {
+		t.Error("the completed raw export is not counted")
+	}
+	if sum("cdrdash_export_bytes_total", map[string]string{"format": "raw"}) == 0 {
+		t.Error("export bytes not counted")
+	}
+	if sum("cdrdash_cache_requests_total", map[string]string{"result": "hit"}) == 0 ||
+		sum("cdrdash_cache_requests_total", map[string]string{"result": "miss"}) == 0 {
+		t.Error("report cache hits and misses not counted")
+	}
+	if sum("cdrdash_upstream_request_duration_seconds", map[string]string{"endpoint": "search", "status": "200"}) == 0 {
+		t.Error("upstream latency by endpoint and status not recorded")
+	}
+	if !strings.Contains(body, `cdrdash_build_info{version="test-version"} 1`) {
+		t.Error("build info has no version")
 	}
 	var sawCalls400 bool
 	for _, mm := range families["cdrdash_http_requests_total"].GetMetric() {

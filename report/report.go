@@ -85,6 +85,8 @@ type Options struct {
 	// DayZone is where the API cuts its days (UTC).
 	DayZone *time.Location
 	Now     func() time.Time
+	// OnCacheLookup, when set, is told of every cache lookup (for metrics).
+	OnCacheLookup func(hit bool)
 }
 
 // Service builds reports and caches what cannot change. It is safe for
@@ -98,6 +100,7 @@ type Service struct {
 	zone    *time.Location
 	now     func() time.Time
 	cache   *cache
+	lookups func(hit bool)
 }
 
 // New returns a Service reading from src.
@@ -130,7 +133,16 @@ func New(src Source, o Options) *Service {
 	}
 	return &Service{src: src, account: o.Account, workers: o.Workers, rowCap: o.RowCap,
 		settle: o.Settle, zone: o.DayZone, now: o.Now,
-		cache: newCache(o.CacheEntries, o.MaxAge, o.Now)}
+		cache: newCache(o.CacheEntries, o.MaxAge, o.Now), lookups: o.OnCacheLookup}
+}
+
+// cached runs a lookup through the cache and reports it to OnCacheLookup.
+func (s *Service) cached(ctx context.Context, key string, store bool, fetch func(context.Context) (any, error)) (any, bool, error) {
+	v, hit, err := s.cache.do(ctx, key, store, fetch)
+	if s.lookups != nil {
+		s.lookups(hit)
+	}
+	return v, hit, err
 }
 
 // RowCap returns the most export rows one breakdown reads.
@@ -360,7 +372,7 @@ func (s *Service) key(kind, skey string, start, end time.Time, extra ...string) 
 }
 
 func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey string, d time.Time) {
-	v, hit, err := s.cache.do(ctx, s.key("day", skey, d, d), s.finished(d), func(ctx context.Context) (any, error) {
+	v, hit, err := s.cached(ctx, s.key("day", skey, d, d), s.finished(d), func(ctx context.Context) (any, error) {
 		f := subject
 		f.StartDate, f.EndDate, f.PerPage = day(d), day(d), 1
 		res, err := s.src.List(ctx, f)
@@ -376,7 +388,7 @@ func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey 
 }
 
 func (s *Service) period(ctx context.Context, out *Period, subject vobiz.Filter, skey string, start, end time.Time) {
-	v, hit, err := s.cache.do(ctx, s.key("period", skey, start, end), s.finished(end), func(ctx context.Context) (any, error) {
+	v, hit, err := s.cached(ctx, s.key("period", skey, start, end), s.finished(end), func(ctx context.Context) (any, error) {
 		f := subject
 		f.StartDate, f.EndDate, f.PerPage = day(start), day(end), 1
 		res, err := s.src.Search(ctx, f)
@@ -422,7 +434,7 @@ func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey stri
 			pastEnd = lastDone
 		}
 		key := s.key("breakdown", skey, start, pastEnd, o.Zone.String(), fmt.Sprint(o.Thresholds), fmt.Sprint(o.RowCap))
-		v, _, err := s.cache.do(ctx, key, true, func(ctx context.Context) (any, error) {
+		v, _, err := s.cached(ctx, key, true, func(ctx context.Context) (any, error) {
 			return s.aggregate(ctx, subject, start, pastEnd, o)
 		})
 		if err != nil {
