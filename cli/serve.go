@@ -203,6 +203,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Version:        Version,
 		Location:       cfg.Location(),
 		PhoneRegion:    cfg.PhoneRegion,
+		Thresholds:     cfg.Thresholds(),
 		Auth:           svc,
 		Sessions:       sessions,
 		Metrics:        a.metrics,

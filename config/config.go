@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -20,6 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cdrdash/cdrdash/diagnosis"
 )
 
 // Config is the effective configuration.
@@ -61,6 +64,11 @@ type Config struct {
 	SandboxLatency time.Duration
 
 	ReportRowCap int // rows of the export read for report breakdowns
+
+	// Quality band edges (see diagnosis.Thresholds).
+	MOSGood, MOSFair          float64
+	JitterGoodMS, JitterMaxMS float64
+	LossGoodPct, LossMaxPct   float64
 }
 
 // option describes one setting.
@@ -180,6 +188,32 @@ var options = []option{
 			return err
 		},
 		func(c *Config) string { return strconv.Itoa(c.ReportRowCap) }},
+	floatOption("quality-mos-good", "CDRDASH_QUALITY_MOS_GOOD", "MOS at or above which audio is good", "4.0",
+		func(c *Config) *float64 { return &c.MOSGood }),
+	floatOption("quality-mos-fair", "CDRDASH_QUALITY_MOS_FAIR", "MOS at or above which audio is acceptable (below: poor)", "3.5",
+		func(c *Config) *float64 { return &c.MOSFair }),
+	floatOption("quality-jitter-good", "CDRDASH_QUALITY_JITTER_GOOD", "jitter in ms at or below which audio is good", "10",
+		func(c *Config) *float64 { return &c.JitterGoodMS }),
+	floatOption("quality-jitter-max", "CDRDASH_QUALITY_JITTER_MAX", "jitter in ms above which audio is poor", "30",
+		func(c *Config) *float64 { return &c.JitterMaxMS }),
+	floatOption("quality-loss-good", "CDRDASH_QUALITY_LOSS_GOOD", "packet loss in % below which audio is good", "0.5",
+		func(c *Config) *float64 { return &c.LossGoodPct }),
+	floatOption("quality-loss-max", "CDRDASH_QUALITY_LOSS_MAX", "packet loss in % above which audio is poor", "1",
+		func(c *Config) *float64 { return &c.LossMaxPct }),
+}
+
+// floatOption is a setting holding a number.
+func floatOption(flag, env, usage, def string, f func(*Config) *float64) option {
+	return option{flag: flag, env: env, usage: usage, def: def,
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+				return fmt.Errorf("%q is not a number", v)
+			}
+			*f(c) = n
+			return nil
+		},
+		get: func(c *Config) string { return strconv.FormatFloat(*f(c), 'f', -1, 64) }}
 }
 
 // ProblemList is every configuration problem found, each naming its setting.
@@ -247,6 +281,9 @@ func (o option) value(flagVal *string, byFlag bool, getenv func(string) string) 
 
 func (c *Config) crossChecks() []string {
 	var p []string
+	if err := c.Thresholds().Validate(); err != nil {
+		p = append(p, "CDRDASH_QUALITY_*: "+strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		p = append(p, "CDRDASH_TLS_CERT and CDRDASH_TLS_KEY must be set together")
 	}
@@ -260,6 +297,12 @@ func (c *Config) crossChecks() []string {
 		p = append(p, "CDRDASH_SESSION_IDLE is longer than CDRDASH_SESSION_LIFETIME")
 	}
 	return p
+}
+
+// Thresholds are the quality band edges.
+func (c *Config) Thresholds() diagnosis.Thresholds {
+	return diagnosis.Thresholds{MOSGood: c.MOSGood, MOSFair: c.MOSFair, JitterGoodMS: c.JitterGoodMS,
+		JitterMaxMS: c.JitterMaxMS, LossGoodPct: c.LossGoodPct, LossMaxPct: c.LossMaxPct}
 }
 
 // DemoMode reports whether cdrdash runs on its built-in sandbox.

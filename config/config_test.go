@@ -91,3 +91,22 @@ func TestReadmeDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+func TestQualityThresholds(t *testing.T) {
+	c, err := Load("serve", []string{"-quality-mos-good", "4.2", "-quality-jitter-max", "40"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th := c.Thresholds(); th.MOSGood != 4.2 || th.JitterMaxMS != 40 || th.MOSFair != 3.5 {
+		t.Fatalf("thresholds %+v", th)
+	}
+	// Edges out of order are refused, naming the settings.
+	_, err = Load("serve", []string{"-quality-mos-good", "3.0", "-quality-mos-fair", "3.5"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "CDRDASH_QUALITY_") {
+		t.Fatalf("unordered MOS edges accepted: %v", err)
+	}
+	if _, err := Load("serve", []string{"-quality-loss-max", "lots"}, env(nil)); err == nil ||
+		!strings.Contains(err.Error(), "CDRDASH_QUALITY_LOSS_MAX") {
+		t.Fatalf("non-number accepted: %v", err)
+	}
+}
