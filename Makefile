@@ -92,10 +92,10 @@ fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
 
 ## bench: Go benchmarks plus load and export scenarios: one Markdown table, then the raw output (docs/performance.md)
-# Under 5 minutes on 2 cores (about 2.5 on a quiet one). Figures are medians
-# of -count runs; packages run one at a time (-p 1) so they do not share the
-# CPUs; BenchmarkExportRaw runs 4 alternating downloads per run (its order
-# alternates between iterations).
+# Under 5 minutes on 2 cores: under 2 on a quiet machine, 4.5 on a busy one.
+# Figures are medians of -count runs; packages run one at a time (-p 1) so
+# they do not share the CPUs; BenchmarkExportRaw runs 4 downloads of each
+# kind per run, their order alternating.
 # BENCH_STRICT=1 makes a missed target fail the command.
 BENCH_OUT   ?= bench/out
 BENCH_FAST  := ^Benchmark(CallsPage100|CallsPage100WithDecode|CallDetail|DecodeSearch100|DecodeSearch100JSON|SearchFiltered)$$

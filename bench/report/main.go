@@ -196,6 +196,7 @@ type scenarios struct {
 		BestDirect      download `json:"best_direct"`
 		BestDashboard   download `json:"best_dashboard"`
 		Ratio           float64  `json:"ratio"`
+		DashCPUperGB    float64  `json:"dashboard_cpu_s_per_gb"`
 		RSSBeforeMB     float64  `json:"rss_before_mb"`
 		RSSPeakRawMB    float64  `json:"rss_peak_raw_mb"`
 		RSSGrowthRawMB  float64  `json:"rss_growth_raw_mb"`
@@ -354,6 +355,7 @@ func buildTable(t *table, gb *benchResults, sc *scenarios, scErr string) {
 			e.BestDashboard.Rows, float64(e.BestDashboard.Bytes)/1e6)
 		t.check(name, "throughput ratio (best of each)", fmt.Sprintf("%.2f (%.0f vs %.0f MB/s)", e.Ratio, e.BestDashboard.MBps, e.BestDirect.MBps),
 			"≥ 0.9", e.Ratio >= 0.9)
+		t.info(name, "dashboard CPU time per GB exported", fmt.Sprintf("%.2f s", e.DashCPUperGB))
 		t.check(name, "dashboard RSS growth", fmt.Sprintf("%+.1f MB (%.0f → %.0f MB peak)", e.RSSGrowthRawMB, e.RSSBeforeMB, e.RSSPeakRawMB),
 			"≤ 20 MB", e.RSSGrowthRawMB <= 20)
 		rname := fmt.Sprintf("Export report format, %d rows, through the dashboard (bench/loadgen)", e.Report.Rows)
