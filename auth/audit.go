@@ -64,8 +64,9 @@ func NewAudit(db *store.DB, logger *slog.Logger) *Audit {
 // context has been cancelled (the client went away after viewing a call).
 const recordTimeout = 5 * time.Second
 
-// Record appends e to the trail (time = store clock) and logs it with slog
-// at Info (failures and throttling at Warn). It never fails the caller: a
+// Record appends e to the trail (time = store clock) and logs that it did,
+// with slog at Info (failures and throttling at Warn), naming the event
+// but not its details. It never fails the caller: a
 // store error is logged at Error with the event attached.
 func (a *Audit) Record(ctx context.Context, e Event) {
 	if e.Username == "" && e.UserID == 0 {
@@ -88,18 +89,23 @@ func (a *Audit) Record(ctx context.Context, e Event) {
 	if e.UserID != 0 {
 		attrs = append(attrs, slog.Int64("user_id", e.UserID))
 	}
-	if details != "" {
-		attrs = append(attrs, slog.String("details", details))
-	}
 
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	id, err := a.db.InsertEvent(wctx, se)
 	if err != nil {
+		// The details go to the log only when the trail could not keep
+		// them, so the event is not lost.
+		if details != "" {
+			attrs = append(attrs, slog.String("details", details))
+		}
 		a.logger.LogAttrs(ctx, slog.LevelError, "audit: failed to store event",
 			append(attrs, slog.Any("error", err))...)
 		return
 	}
+	// Details (export filters, call ids) hold phone numbers and other
+	// personal data: they stay in the audit trail, where admins read them,
+	// and out of the process log, like query strings in the request log.
 	level := slog.LevelInfo
 	if e.Action == ActionLoginFailure || e.Action == ActionLoginThrottled {
 		level = slog.LevelWarn

@@ -102,3 +102,23 @@ func TestAuditStoreFailureIsLogged(t *testing.T) {
 		t.Errorf("store failure not logged with the event:\n%s", buf.String())
 	}
 }
+
+// TestAuditDetailsStayOutOfTheLog: details hold personal data (an export's
+// phone-number filter); the trail keeps them, the process log does not.
+func TestAuditDetailsStayOutOfTheLog(t *testing.T) {
+	db := storetest.SQLite(t)
+	var buf syncBuffer
+	a := auth.NewAudit(db, slog.New(slog.NewTextHandler(&buf, nil)))
+	a.Record(context.Background(), auth.Event{Action: auth.ActionCallExport, Username: "alice",
+		Details: map[string]string{"filters": "from_number=%2B919876543210"}})
+	if !strings.Contains(buf.String(), "action=call.export") {
+		t.Fatalf("the event is not logged:\n%s", buf.String())
+	}
+	if strings.Contains(buf.String(), "919876543210") {
+		t.Errorf("the log carries the details:\n%s", buf.String())
+	}
+	evs, _, err := db.ListEvents(context.Background(), store.EventFilter{Limit: 1})
+	if err != nil || len(evs) != 1 || !strings.Contains(evs[0].Details, "919876543210") {
+		t.Fatalf("the trail lost the details: %v %+v", err, evs)
+	}
+}
