@@ -373,7 +373,11 @@ func compareTiles(tiles []views.Tile, cur, prev vobiz.Summary, currency string) 
 			t.Delta, t.DeltaDir = deltaText(float64(cur.TotalBillableSeconds), float64(prev.TotalBillableSeconds),
 				vobiz.FormatShortDuration(secs(int64(prev.TotalBillableSeconds))))
 		case "cost":
-			t.Delta, t.DeltaDir = deltaText(float64(cur.TotalCost), float64(prev.TotalCost), views.FormatMoney(float64(prev.TotalCost), currency))
+			t.Delta, _ = deltaText(float64(cur.TotalCost), float64(prev.TotalCost), views.FormatMoney(float64(prev.TotalCost), currency))
+			// More spend is neither good nor bad on its own (more calls
+			// cost more), so the arrow says which way and the colour stays
+			// neutral instead of painting a rising bill green.
+			t.DeltaDir = "flat"
 		}
 	}
 	return tiles
