@@ -139,24 +139,15 @@ func (a *testApp) login(t testing.TB, user, pw string) *http.Client {
 
 func (a *testApp) demo(t testing.TB) *http.Client { return a.login(t, "demo", "demo") }
 
-// get fetches path and returns the response with its body read.
+// get fetches path and returns the response with its body read; a body
+// cut short fails the test (fetch tolerates it).
 func (a *testApp) get(t testing.TB, c *http.Client, path string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
+	f := a.fetch(t, c, path)
+	if f.readErr != nil {
+		t.Fatalf("GET %s: read: %v", path, f.readErr)
 	}
-	req.Header.Set("Accept", "text/html")
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("GET %s: read: %v", path, err)
-	}
-	return res, string(body)
+	return f.res, f.body
 }
 
 // postForm sends a same-origin form post, as a browser would.

@@ -213,124 +213,106 @@ var cdrFieldsFolded = func() map[string]bool {
 // decodeFast reads one record object starting at b[i] == '{' and returns
 // the index after it.
 func (c *CDR) decodeFast(b []byte, i int) (int, bool) {
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1, true
+	return objectFast(b, i, c.setField)
+}
+
+// setField decodes one member of a record with the field's own decoder.
+func (c *CDR) setField(key, raw []byte) (member, error) {
+	var err error
+	switch string(key) {
+	case "id":
+		err = c.ID.UnmarshalJSON(raw)
+	case "uuid":
+		err = c.UUID.UnmarshalJSON(raw)
+	case "account_id":
+		err = c.AccountID.UnmarshalJSON(raw)
+	case "call_direction":
+		err = c.CallDirection.UnmarshalJSON(raw)
+	case "caller_id_name":
+		err = c.CallerIDName.UnmarshalJSON(raw)
+	case "caller_id_number":
+		err = c.CallerIDNumber.UnmarshalJSON(raw)
+	case "destination_number":
+		err = c.DestinationNumber.UnmarshalJSON(raw)
+	case "duration":
+		err = c.Duration.UnmarshalJSON(raw)
+	case "billsec":
+		err = c.Billsec.UnmarshalJSON(raw)
+	case "ring_time":
+		err = c.RingTime.UnmarshalJSON(raw)
+	case "start_time":
+		err = c.StartTime.UnmarshalJSON(raw)
+	case "progress_time":
+		err = c.ProgressTime.UnmarshalJSON(raw)
+	case "answer_time":
+		err = c.AnswerTime.UnmarshalJSON(raw)
+	case "end_time":
+		err = c.EndTime.UnmarshalJSON(raw)
+	case "created_at":
+		err = c.CreatedAt.UnmarshalJSON(raw)
+	case "updated_at":
+		err = c.UpdatedAt.UnmarshalJSON(raw)
+	case "cost":
+		err = c.Cost.UnmarshalJSON(raw)
+	case "streaming_cost":
+		err = c.StreamingCost.UnmarshalJSON(raw)
+	case "total_cost":
+		err = c.TotalCost.UnmarshalJSON(raw)
+	case "currency":
+		err = c.Currency.UnmarshalJSON(raw)
+	case "hangup_cause":
+		err = c.HangupCause.UnmarshalJSON(raw)
+	case "hangup_cause_code":
+		err = c.HangupCauseCode.UnmarshalJSON(raw)
+	case "hangup_cause_name":
+		err = c.HangupCauseName.UnmarshalJSON(raw)
+	case "hangup_disposition":
+		err = c.HangupDisposition.UnmarshalJSON(raw)
+	case "hangup_source":
+		err = c.HangupSource.UnmarshalJSON(raw)
+	case "failure_code":
+		err = c.FailureCode.UnmarshalJSON(raw)
+	case "failure_reason":
+		err = c.FailureReason.UnmarshalJSON(raw)
+	case "bridge_uuid":
+		err = c.BridgeUUID.UnmarshalJSON(raw)
+	case "sip_call_id":
+		err = c.SIPCallID.UnmarshalJSON(raw)
+	case "sip_user_agent":
+		err = c.SIPUserAgent.UnmarshalJSON(raw)
+	case "codec":
+		err = c.Codec.UnmarshalJSON(raw)
+	case "mos":
+		err = c.MOS.UnmarshalJSON(raw)
+	case "jitter":
+		err = c.Jitter.UnmarshalJSON(raw)
+	case "packet_loss":
+		err = c.PacketLoss.UnmarshalJSON(raw)
+	case "network_addr":
+		err = c.NetworkAddr.UnmarshalJSON(raw)
+	case "carrier_ip":
+		err = c.CarrierIP.UnmarshalJSON(raw)
+	case "context":
+		err = c.Context.UnmarshalJSON(raw)
+	case "region":
+		err = c.Region.UnmarshalJSON(raw)
+	case "origination_region":
+		err = c.OriginationRegion.UnmarshalJSON(raw)
+	case "campaign_id":
+		err = c.CampaignID.UnmarshalJSON(raw)
+	case "customer_endpoint":
+		err = c.CustomerEndpoint.UnmarshalJSON(raw)
+	case "trunk_id":
+		err = c.TrunkID.UnmarshalJSON(raw)
+	case "terminated_to":
+		err = c.TerminatedTo.UnmarshalJSON(raw)
+	default:
+		if cdrFieldsFolded[strings.ToLower(string(key))] {
+			return memberFolded, nil
+		}
+		return memberUnknown, nil
 	}
-	for {
-		key, v, ok := objectKey(b, i)
-		if !ok {
-			return 0, false
-		}
-		end, ok := skipValue(b, v, 0)
-		if !ok {
-			return 0, false
-		}
-		raw := b[v:end]
-		var err error
-		switch string(key) {
-		case "id":
-			err = c.ID.UnmarshalJSON(raw)
-		case "uuid":
-			err = c.UUID.UnmarshalJSON(raw)
-		case "account_id":
-			err = c.AccountID.UnmarshalJSON(raw)
-		case "call_direction":
-			err = c.CallDirection.UnmarshalJSON(raw)
-		case "caller_id_name":
-			err = c.CallerIDName.UnmarshalJSON(raw)
-		case "caller_id_number":
-			err = c.CallerIDNumber.UnmarshalJSON(raw)
-		case "destination_number":
-			err = c.DestinationNumber.UnmarshalJSON(raw)
-		case "duration":
-			err = c.Duration.UnmarshalJSON(raw)
-		case "billsec":
-			err = c.Billsec.UnmarshalJSON(raw)
-		case "ring_time":
-			err = c.RingTime.UnmarshalJSON(raw)
-		case "start_time":
-			err = c.StartTime.UnmarshalJSON(raw)
-		case "progress_time":
-			err = c.ProgressTime.UnmarshalJSON(raw)
-		case "answer_time":
-			err = c.AnswerTime.UnmarshalJSON(raw)
-		case "end_time":
-			err = c.EndTime.UnmarshalJSON(raw)
-		case "created_at":
-			err = c.CreatedAt.UnmarshalJSON(raw)
-		case "updated_at":
-			err = c.UpdatedAt.UnmarshalJSON(raw)
-		case "cost":
-			err = c.Cost.UnmarshalJSON(raw)
-		case "streaming_cost":
-			err = c.StreamingCost.UnmarshalJSON(raw)
-		case "total_cost":
-			err = c.TotalCost.UnmarshalJSON(raw)
-		case "currency":
-			err = c.Currency.UnmarshalJSON(raw)
-		case "hangup_cause":
-			err = c.HangupCause.UnmarshalJSON(raw)
-		case "hangup_cause_code":
-			err = c.HangupCauseCode.UnmarshalJSON(raw)
-		case "hangup_cause_name":
-			err = c.HangupCauseName.UnmarshalJSON(raw)
-		case "hangup_disposition":
-			err = c.HangupDisposition.UnmarshalJSON(raw)
-		case "hangup_source":
-			err = c.HangupSource.UnmarshalJSON(raw)
-		case "failure_code":
-			err = c.FailureCode.UnmarshalJSON(raw)
-		case "failure_reason":
-			err = c.FailureReason.UnmarshalJSON(raw)
-		case "bridge_uuid":
-			err = c.BridgeUUID.UnmarshalJSON(raw)
-		case "sip_call_id":
-			err = c.SIPCallID.UnmarshalJSON(raw)
-		case "sip_user_agent":
-			err = c.SIPUserAgent.UnmarshalJSON(raw)
-		case "codec":
-			err = c.Codec.UnmarshalJSON(raw)
-		case "mos":
-			err = c.MOS.UnmarshalJSON(raw)
-		case "jitter":
-			err = c.Jitter.UnmarshalJSON(raw)
-		case "packet_loss":
-			err = c.PacketLoss.UnmarshalJSON(raw)
-		case "network_addr":
-			err = c.NetworkAddr.UnmarshalJSON(raw)
-		case "carrier_ip":
-			err = c.CarrierIP.UnmarshalJSON(raw)
-		case "context":
-			err = c.Context.UnmarshalJSON(raw)
-		case "region":
-			err = c.Region.UnmarshalJSON(raw)
-		case "origination_region":
-			err = c.OriginationRegion.UnmarshalJSON(raw)
-		case "campaign_id":
-			err = c.CampaignID.UnmarshalJSON(raw)
-		case "customer_endpoint":
-			err = c.CustomerEndpoint.UnmarshalJSON(raw)
-		case "trunk_id":
-			err = c.TrunkID.UnmarshalJSON(raw)
-		case "terminated_to":
-			err = c.TerminatedTo.UnmarshalJSON(raw)
-		default:
-			if cdrFieldsFolded[strings.ToLower(string(key))] {
-				return 0, false
-			}
-		}
-		if err != nil {
-			return 0, false
-		}
-		var more bool
-		if i, more, ok = nextMember(b, end, '}'); !ok {
-			return 0, false
-		}
-		if !more {
-			return i, true
-		}
-	}
+	return memberSet, err
 }
 
 // decodeFast reads the pagination object (merged into p, as encoding/json
@@ -390,13 +372,19 @@ const (
 	memberFolded                // matches a field only case-insensitively
 )
 
-// structFast reads a small object member by member with set; a folded
-// match makes the fast path give up (encoding/json's rules decide). null
-// leaves the target unchanged.
+// structFast reads a small object, or null (the target is left unchanged),
+// member by member with set (see objectFast).
 func structFast(b []byte, i int, set func(key, raw []byte) (member, error)) (int, bool) {
 	if i < len(b) && b[i] == 'n' {
 		return literal(b, i, "null")
 	}
+	return objectFast(b, i, set)
+}
+
+// objectFast reads the object at b[i] member by member with set and
+// returns the index after it; a folded key match or a decoder error makes
+// the fast path give up.
+func objectFast(b []byte, i int, set func(key, raw []byte) (member, error)) (int, bool) {
 	if i >= len(b) || b[i] != '{' {
 		return 0, false
 	}
