@@ -137,13 +137,13 @@ type facts struct {
 	// rang: the call was ringing (or at least in progress) for ring
 	// seconds. A complete record (start and end set) without a
 	// progress_time never rang, whatever ring_time says.
-	rang      bool
-	timed     bool // the record carries timings (a real CDR, not a bare cause)
-	outcome   Outcome
-	q         QualityReport
-	failCode  string
-	failRsn   string
-	sc        scenario
+	rang     bool
+	timed    bool // the record carries timings (a real CDR, not a bare cause)
+	outcome  Outcome
+	q        QualityReport
+	failCode string
+	failRsn  string
+	sc       scenario
 	// primary is the table entry the explanation leads with.
 	primary entry
 	// mismatch holds notes about fields that disagree.
