@@ -24,6 +24,8 @@ func (f *facts) tellCustomer(fd finding, severity string) string {
 	out := f.dir == vobiz.DirectionOutbound
 	_, side, _ := f.who()
 	switch {
+	case f.sc == scMediaTimeout && f.q.MOS.Band.rank() == 0:
+		return "The call was cut off because no sound got through on the line; that was a network problem, not something you did."
 	case f.sc == scMediaTimeout:
 		return "The call was cut off because the sound stopped getting through on the line; that was a network problem, not something you did."
 	case f.answered && f.legMismatch:

@@ -107,11 +107,11 @@ func (f *facts) whoEnded() (string, []string) {
 		case f.sc == scMediaTimeout:
 			// A media timeout is the platform's decision whatever the
 			// source says (standards notes §6 rule 6).
-			named := ""
 			if n := partyName(f.src.Side, f.dir); n != "" && f.src.Side != SidePlatform {
-				named = " only names " + n + ", the side whose audio went missing"
+				s = append(s, fmt.Sprintf("The platform ended the call because audio stopped arriving; hangup_source %s only names %s, the side whose audio went missing.", quote(f.srcRaw), n))
+			} else {
+				s = append(s, "The platform ended the call because audio stopped arriving"+tagged+".")
 			}
-			s = append(s, fmt.Sprintf("The platform ended the call because audio stopped arriving; hangup_source %s%s.", quote(f.srcRaw), named))
 		case side == SideCaller:
 			if f.answered {
 				s = append(s, capitalize(subject)+" hung up"+tagged+".")
