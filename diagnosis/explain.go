@@ -2,6 +2,7 @@ package diagnosis
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +55,9 @@ const (
 	maxSteps               = 5    // next steps shown before the support step; more is noise
 	mediaTimeoutSecs       = 60   // Vobiz 6020 "no media for 60 s" (PL-CAUSES 6020)
 )
+
+// engineerStep matches next steps written for a network or SIP engineer.
+var engineerStep = regexp.MustCompile(`\b(RTP|SDP|SIP trace|re-INVITE|Q\.850|FreeSWITCH)\b`)
 
 // Explain diagnoses c with the default quality thresholds. It never
 // panics; a nil or empty record gets the fallback explanation.
@@ -287,6 +291,20 @@ func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
 		// tables' generic ones.
 		steps = slices.DeleteFunc(steps, func(x string) bool { return strings.Contains(x, "Vobiz support") })
 		steps = append(steps, f.supportStep())
+	}
+	// Checks only a network engineer can run (captures, SDP, RTP ports)
+	// go to the technical layer; the visible list points at them.
+	var engineer []string
+	steps = slices.DeleteFunc(steps, func(x string) bool {
+		if engineerStep.MatchString(x) {
+			engineer = append(engineer, "For an engineer: "+x)
+			return true
+		}
+		return false
+	})
+	if len(engineer) > 0 {
+		d.Technical = append(d.Technical, engineer...)
+		steps = append([]string{"Ask whoever runs your network or SIP setup to work through the engineer's checks under the technical details."}, steps...)
 	}
 	d.NextSteps = steps
 	if f.legMismatch {

@@ -178,7 +178,7 @@ func TestCallPageCorpus(t *testing.T) {
 			if !p.inside("diagnosis-meaning", "technical") || !p.inside("technical-notes", "technical") {
 				t.Error("the codes and signalling are not folded under the technical disclosure")
 			}
-			for _, s := range []string{texts.Headline, texts.Who, texts.Reason, texts.Tell, texts.Verdict} {
+			for _, s := range append([]string{texts.Headline, texts.Who, texts.Reason, texts.Tell, texts.Verdict}, texts.Steps...) {
 				for _, j := range []string{"Q.850", "FreeSWITCH", "re-INVITE", "endConferenceOnExit", "RTP", "send_", "recv_"} {
 					if strings.Contains(s, j) {
 						t.Errorf("jargon %q outside the disclosure: %q", j, s)
