@@ -12,13 +12,14 @@ import (
 func corpusTexts(c *vobiz.CDR) cdrcorpus.Texts {
 	d := Explain(c)
 	return cdrcorpus.Texts{
-		Headline: d.Headline,
-		Who:      d.WhoEnded,
-		Reason:   d.LikelyReason,
-		Meaning:  d.Meaning,
-		Verdict:  Verdict(c, DefaultThresholds()) + " / " + OneLine(c),
-		Tell:     d.TellCustomer,
-		Steps:    d.NextSteps,
+		Headline:  d.Headline,
+		Who:       d.WhoEnded,
+		Reason:    d.LikelyReason,
+		Meaning:   d.Meaning,
+		Verdict:   Verdict(c, DefaultThresholds()) + " / " + OneLine(c),
+		Tell:      d.TellCustomer,
+		Steps:     d.NextSteps,
+		Technical: d.Technical,
 	}
 }
 

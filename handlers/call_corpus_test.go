@@ -146,14 +146,15 @@ func TestCallPageCorpus(t *testing.T) {
 			}
 			p := parsePage(t, body)
 			texts := cdrcorpus.Texts{
-				Headline: p.text("diagnosis-headline"),
-				Who:      p.text("who-ended"),
-				Reason:   p.text("likely-reason"),
-				Meaning:  p.text("diagnosis-meaning"),
-				Verdict:  p.text("verdict"),
-				Tell:     p.text("tell-customer"),
-				Steps:    p.items("next-steps"),
-				Timeline: p.text("timeline-summary"),
+				Headline:  p.text("diagnosis-headline"),
+				Who:       p.text("who-ended"),
+				Reason:    p.text("likely-reason"),
+				Meaning:   p.text("diagnosis-meaning"),
+				Verdict:   p.text("verdict"),
+				Tell:      p.text("tell-customer"),
+				Steps:     p.items("next-steps"),
+				Timeline:  p.text("timeline-summary"),
+				Technical: p.items("technical-notes"),
 			}
 			for _, b := range cdrcorpus.Check(c, texts) {
 				t.Error(b)

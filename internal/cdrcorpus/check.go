@@ -24,6 +24,9 @@ type Texts struct {
 	Steps   []string
 	// Timeline is the timeline's summary line (page only).
 	Timeline string
+	// Technical is the technical layer: held to the direction words only
+	// (it speaks of the signalling, whose parties are not this call's blame).
+	Technical []string
 }
 
 func (t Texts) all() []string {
@@ -111,7 +114,7 @@ func allowedActors(source, dir string, mediaTimeout bool) []string {
 func Check(r *vobiz.CDR, t Texts) []string {
 	var bad []string
 	dir := string(r.CallDirection)
-	for _, s := range t.all() {
+	for _, s := range append(t.all(), t.Technical...) {
 		if re := wrongDirection[dir]; re != nil {
 			if w := re.FindString(s); w != "" {
 				bad = append(bad, fmt.Sprintf("direction: %s call says %q in %q", dir, w, s))
