@@ -18,7 +18,7 @@ import (
 // This is the one decision about blame: the headline, the likely reason,
 // "who ended it" and the line for the customer all name the party it
 // returns, never one of their own. A media timeout is the platform's
-// decision whatever hangup_source says (standards notes §6 rule 6).
+// decision whatever hangup_source says: a media-path failure, not a party (FSD-AUDIO, PL-CAUSES 6020).
 func (f *facts) who() (subject, side string, person bool) {
 	if f.sc == scMediaTimeout {
 		return partyName(SidePlatform, f.dir), SidePlatform, false
@@ -70,7 +70,7 @@ func (f *facts) dispSide() string {
 
 // dispClause is the disposition in words for this call's direction. The
 // FreeSWITCH refusal on an outbound leg is recorded as send_refuse by some
-// platforms although the far end refused (standards notes §5), so the
+// platforms although the far end refused (FS-SOFIA, FS-SIP), so the
 // wording only says "incoming" when the call was one.
 func (f *facts) dispClause() string {
 	switch f.disp.Value {
@@ -106,7 +106,7 @@ func (f *facts) whoEnded() (string, []string) {
 		switch {
 		case f.sc == scMediaTimeout:
 			// A media timeout is the platform's decision whatever the
-			// source says (standards notes §6 rule 6).
+			// source says: a media-path failure, not a party (FSD-AUDIO, PL-CAUSES 6020).
 			if n := partyName(f.src.Side, f.dir); n != "" && f.src.Side != SidePlatform {
 				s = append(s, fmt.Sprintf("The platform ended the call because audio stopped arriving; hangup_source %s only names %s, the side whose audio went missing.", quote(f.srcRaw), n))
 			} else {
@@ -180,7 +180,7 @@ func (f *facts) whoEnded() (string, []string) {
 		tech = append(tech, fmt.Sprintf("Code %d is documented with hangup_source %s, not %s; the code is usually the better guide to who acted.", f.code, f.codeInfo.Source, f.src.Value))
 	}
 
-	// Conference caveat (D-CDR, contract §5.1). The plain sentence stays
+	// Conference caveat (D-CDR). The plain sentence stays
 	// visible; the mechanism goes to the technical layer.
 	switch {
 	case f.codeOK && (f.code == 4020 || f.code == 4030):
