@@ -2,10 +2,10 @@ package diagnosis
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -25,6 +25,13 @@ type Diagnosis struct {
 	NextSteps    []string // what to check next, most specific first
 	Severity     string   // SeverityOK, SeverityInfo, SeverityWarning, SeverityError
 	Retry        string   // retry advice from the tables, "" when none applies
+	// TellCustomer is one plain sentence a support agent can read out to
+	// the customer: no codes, no field names, worded for the direction.
+	TellCustomer string
+	// Technical holds the signalling-level notes (SIP dispositions, Q.850
+	// numbers, failure fields, fields that disagree) for engineers; the
+	// call page folds them away under a disclosure.
+	Technical []string
 	// Known is false when the cause or code is missing from the tables, or
 	// both are absent: the explanation then comes from the fallback path.
 	Known bool
@@ -46,7 +53,11 @@ const (
 	maxE164Digits          = 15   // ITU-T E.164 maximum length
 	minNumberDigits        = 7    // shorter than any full international number
 	maxSteps               = 5    // next steps shown before the support step; more is noise
+	mediaTimeoutSecs       = 60   // Vobiz 6020 "no media for 60 s" (PL-CAUSES 6020)
 )
+
+// engineerStep matches next steps written for a network or SIP engineer.
+var engineerStep = regexp.MustCompile(`\b(RTP|SDP|SIP trace|re-INVITE|Q\.850|FreeSWITCH)\b`)
 
 // Explain diagnoses c with the default quality thresholds. It never
 // panics; a nil or empty record gets the fallback explanation.
@@ -125,18 +136,25 @@ type facts struct {
 	dispRaw   string
 	dir       string
 	answered  bool
-	talk      int64
-	ring      int64
-	timed     bool // the record carries timings (a real CDR, not a bare cause)
-	outcome   Outcome
-	q         QualityReport
-	failCode  string
-	failRsn   string
-	sc        scenario
+	talk      int64 // billsec
+	ring      int64 // ring_time, as recorded
+	// rang: the call was ringing (or at least in progress) for ring
+	// seconds. A complete record (start and end set) without a
+	// progress_time never rang, whatever ring_time says.
+	rang     bool
+	timed    bool // the record carries timings (a real CDR, not a bare cause)
+	outcome  Outcome
+	q        QualityReport
+	failCode string
+	failRsn  string
+	sc       scenario
 	// primary is the table entry the explanation leads with.
 	primary entry
 	// mismatch holds notes about fields that disagree.
 	mismatch []string
+	// techMismatch holds disagreements only an engineer can act on (the
+	// text cause against the code); they go to the technical layer.
+	techMismatch []string
 	// legMismatch: talk time was recorded but the cause or code says the
 	// call never connected.
 	legMismatch bool
@@ -183,6 +201,7 @@ type finding struct {
 	headline string
 	short    string // clause for Verdict / OneLine
 	reason   string
+	tech     []string // notes for the technical layer
 	steps    []string
 	severity string
 }
@@ -206,7 +225,6 @@ func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
 		Outcome:   f.outcome,
 		Headline:  sentence(fd.headline),
 		Meaning:   f.meaning(),
-		WhoEnded:  f.whoEnded(),
 		Severity:  fd.severity,
 		Retry:     f.primary.retry,
 		Known:     f.known(),
@@ -226,9 +244,17 @@ func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
 		d.Family = FamilyUnknown
 	}
 
+	var whoTech []string
+	d.WhoEnded, whoTech = f.whoEnded()
+	d.Technical = append(d.Technical, whoTech...)
+	d.Technical = append(d.Technical, f.techMismatch...)
+	d.Technical = append(d.Technical, fd.tech...)
+	if s := f.failureSentence(); s != "" {
+		d.Technical = append(d.Technical, s)
+	}
+
 	reason := []string{fd.reason}
 	reason = append(reason, f.mismatch...)
-	reason = append(reason, f.failureSentence())
 	reason = append(reason, f.qualitySentence())
 	reason = append(reason, f.contextSentence())
 	d.LikelyReason = joinSentences(reason)
@@ -244,6 +270,7 @@ func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
 		steps = append(steps, f.primary.steps...)
 	}
 	steps = append(steps, f.qualitySteps()...)
+	steps = slices.DeleteFunc(steps, f.stepContradicts)
 	if f.timed && f.outcome != Answered && strings.EqualFold(strings.TrimSpace(string(c.Context)), "sip-trunking") {
 		steps = append(steps, "This call went through your SIP trunk: check your PBX's own logs for the same SIP Call-ID.")
 	}
@@ -265,6 +292,20 @@ func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
 		steps = slices.DeleteFunc(steps, func(x string) bool { return strings.Contains(x, "Vobiz support") })
 		steps = append(steps, f.supportStep())
 	}
+	// Checks only a network engineer can run (captures, SDP, RTP ports)
+	// go to the technical layer; the visible list points at them.
+	var engineer []string
+	steps = slices.DeleteFunc(steps, func(x string) bool {
+		if engineerStep.MatchString(x) {
+			engineer = append(engineer, "For an engineer: "+x)
+			return true
+		}
+		return false
+	})
+	if len(engineer) > 0 {
+		d.Technical = append(d.Technical, engineer...)
+		steps = append([]string{"Ask whoever runs your network or SIP setup to work through the engineer's checks under the technical details."}, steps...)
+	}
 	d.NextSteps = steps
 	if f.legMismatch {
 		d.Retry = "" // the cause's advice is about a call that did connect
@@ -275,6 +316,7 @@ func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
 			d.NextSteps = []string{"Look at this number's other recent calls (same numbers, same hour) for a pattern."}
 		}
 	}
+	d.TellCustomer = f.tellCustomer(fd, d.Severity)
 	return d, f, fd
 }
 
@@ -296,7 +338,8 @@ func readFacts(c *vobiz.CDR, t Thresholds) *facts {
 	f.dir = direction(c)
 	f.answered = c.Answered()
 	f.talk = max(int64(c.Billsec), 0)
-	f.ring = ringSecs(c)
+	f.ring = max(int64(c.RingTime), 0)
+	f.rang = f.ring > 0 && (!c.ProgressTime.IsZero() || c.StartTime.IsZero() || c.EndTime.IsZero())
 	f.timed = !c.StartTime.IsZero() || !c.EndTime.IsZero() || !c.AnswerTime.IsZero() ||
 		c.Duration != 0 || c.Billsec != 0 || c.RingTime != 0 || strings.TrimSpace(string(c.UUID)) != ""
 	f.outcome = OutcomeOf(c)
@@ -305,22 +348,6 @@ func readFacts(c *vobiz.CDR, t Thresholds) *facts {
 	f.failRsn = strings.TrimSpace(c.FailureReason.String)
 	f.choosePrimary()
 	return f
-}
-
-// ringSecs is how long the call rang: ring_time, or what the other
-// timings imply when ring_time is missing.
-func ringSecs(c *vobiz.CDR) int64 {
-	switch {
-	case c.RingTime > 0:
-		return int64(c.RingTime)
-	case !c.Answered() && c.Duration > 0:
-		return int64(c.Duration) // duration is ring + talk, and there was no talk
-	case c.Answered() && c.Duration > c.Billsec:
-		return int64(c.Duration - c.Billsec)
-	case !c.AnswerTime.IsZero() && c.AnswerTime.After(c.StartTime.Time) && !c.StartTime.IsZero():
-		return int64(c.AnswerTime.Sub(c.StartTime.Time) / time.Second)
-	}
-	return 0
 }
 
 func causeEntry(c CauseInfo) entry {
@@ -370,7 +397,7 @@ func (f *facts) choosePrimary() {
 		if f.primary.isCode {
 			follows = "the code"
 		}
-		f.mismatch = append(f.mismatch, fmt.Sprintf(
+		f.techMismatch = append(f.techMismatch, fmt.Sprintf(
 			"The text cause %s (%s) and code %d %s (%s) disagree; they come from different layers (the SIP signalling and Vobiz's own classification), and this explanation follows %s.",
 			f.cause.Name, strings.ToLower(f.cause.Outcome.Label()), f.code, f.codeInfo.Name, strings.ToLower(f.codeInfo.Outcome.Label()), follows))
 	}

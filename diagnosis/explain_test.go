@@ -79,6 +79,8 @@ func call(cause string, code int64, source string, billsec, ring int64) *vobiz.C
 	return c
 }
 
+func techText(d Diagnosis) string { return strings.Join(d.Technical, " ") }
+
 func allText(d Diagnosis) string {
 	return strings.Join(append([]string{d.Headline, d.Meaning, d.WhoEnded, d.LikelyReason}, d.NextSteps...), " ")
 }
@@ -280,7 +282,7 @@ func TestMediaTimeout(t *testing.T) {
 	if !strings.Contains(d1.Headline, "No audio ever arrived") || !strings.Contains(d2.Headline, "after 5m of talk") {
 		t.Errorf("headlines %q / %q", d1.Headline, d2.Headline)
 	}
-	if !strings.Contains(d2.LikelyReason, "NAT") || strings.Contains(d2.LikelyReason, "never connected") {
+	if !strings.Contains(techText(d2), "NAT") || strings.Contains(d2.LikelyReason, "never connected") {
 		t.Errorf("after-talk reason %q", d2.LikelyReason)
 	}
 	if !strings.Contains(d2.WhoEnded, "platform ended the call") {
@@ -320,16 +322,16 @@ func TestFailureFieldsMentioned(t *testing.T) {
 	c := call("CALL_REJECTED", 3020, "Carrier", 0, 0)
 	c.FailureCode, c.FailureReason = ns("403"), ns("CALL_REJECTED")
 	d := Explain(c)
-	if !strings.Contains(d.LikelyReason, "SIP 403 Forbidden") || !strings.Contains(d.LikelyReason, "failure_reason CALL_REJECTED") {
-		t.Errorf("reason %q", d.LikelyReason)
+	if tech := techText(d); !strings.Contains(tech, "SIP 403 Forbidden") || !strings.Contains(tech, "failure_reason CALL_REJECTED") {
+		t.Errorf("technical notes %q", tech)
 	}
-	if !strings.Contains(d.Headline, "rejected before it rang") {
+	if !strings.Contains(d.Headline, "refused by the carrier before it rang") {
 		t.Errorf("headline %q", d.Headline)
 	}
 	c2 := call("USER_BUSY", -1, "", 0, 1)
 	c2.FailureReason = ns("SWITCH_CONGESTION")
-	if d := Explain(c2); !strings.Contains(d.LikelyReason, "the network switch was overloaded") {
-		t.Errorf("differing failure_reason not explained: %q", d.LikelyReason)
+	if d := Explain(c2); !strings.Contains(techText(d), "the network switch was overloaded") {
+		t.Errorf("differing failure_reason not explained: %q", techText(d))
 	}
 }
 
@@ -338,14 +340,14 @@ func TestInconsistencies(t *testing.T) {
 	// are both consistent.
 	for _, code := range []int64{4100, 3000} {
 		d := Explain(call("NO_ANSWER", code, "Callee", 0, 30))
-		if !d.Known || d.Outcome != NoAnswer || strings.Contains(d.LikelyReason, "disagree") {
+		if !d.Known || d.Outcome != NoAnswer || strings.Contains(techText(d), "disagree") {
 			t.Errorf("NO_ANSWER/%d: %+v", code, d)
 		}
 	}
 	// Busy text, no-answer code: flagged.
 	d := Explain(call("USER_BUSY", 3000, "Callee", 0, 30))
-	if !strings.Contains(d.LikelyReason, "disagree") {
-		t.Errorf("USER_BUSY/3000 not flagged: %q", d.LikelyReason)
+	if !strings.Contains(techText(d), "disagree") {
+		t.Errorf("USER_BUSY/3000 not flagged: %q", techText(d))
 	}
 	// Talk time with a no-answer cause: flagged, and read as answered.
 	d = Explain(call("NO_ANSWER", 3000, "Callee", 42, 10))
@@ -364,12 +366,12 @@ func TestInconsistencies(t *testing.T) {
 
 func TestConferenceCaveat(t *testing.T) {
 	d := Explain(call("NORMAL_CLEARING", 4000, "Callee", 300, 3))
-	if !strings.Contains(d.WhoEnded, "endConferenceOnExit") {
-		t.Errorf("WhoEnded %q lacks the conference caveat", d.WhoEnded)
+	if !strings.Contains(techText(d), "endConferenceOnExit") {
+		t.Errorf("technical notes %q lack the conference caveat", techText(d))
 	}
 	d = Explain(call("NORMAL_CLEARING", 4000, "Caller", 300, 3))
-	if strings.Contains(d.WhoEnded, "endConferenceOnExit") {
-		t.Errorf("caveat on a caller hangup: %q", d.WhoEnded)
+	if strings.Contains(techText(d), "endConferenceOnExit") {
+		t.Errorf("caveat on a caller hangup: %q", techText(d))
 	}
 	d = Explain(call("NORMAL_CLEARING", 4030, "API Request", 300, 3))
 	if !strings.Contains(d.WhoEnded, "multiparty") {
@@ -401,8 +403,8 @@ func TestDirectionPhrasing(t *testing.T) {
 	// Fields that disagree about the leg.
 	odd := call("NORMAL_CLEARING", 4000, "Caller", 100, 3)
 	odd.HangupDisposition = ns("recv_bye")
-	if d := Explain(odd); !strings.Contains(d.WhoEnded, "disagrees") {
-		t.Errorf("recv_bye + Caller on outbound: %q", d.WhoEnded)
+	if d := Explain(odd); !strings.Contains(techText(d), "disagrees") {
+		t.Errorf("recv_bye + Caller on outbound: %q", techText(d))
 	}
 }
 
@@ -433,8 +435,8 @@ func TestContractExamples(t *testing.T) {
 	if q := Quality(u, th); q.Overall != BandNoMedia {
 		t.Errorf("unanswered quality %s", q.Overall)
 	}
-	if !strings.Contains(du.LikelyReason, "failure_code 16") || !strings.Contains(du.LikelyReason, "matches the hangup cause") {
-		t.Errorf("unanswered reason %q", du.LikelyReason)
+	if tech := techText(du); !strings.Contains(tech, "failure_code 16") || !strings.Contains(tech, "matches the hangup cause") {
+		t.Errorf("unanswered technical notes %q", tech)
 	}
 	if o := OneLine(u); !strings.HasPrefix(o, "No answer: ") || !strings.HasSuffix(o, "[NO_ANSWER/4100]") {
 		t.Errorf("OneLine %q", o)

@@ -32,6 +32,21 @@ func (f *facts) meaning() string {
 	case f.codeValid:
 		codeText = fmt.Sprintf("Code %d is not in the documented table or in any documented range.", f.rawCode)
 	}
+	// When your own application refused the call, the tables' "the called
+	// party declined" would blame the wrong party: say what the values
+	// record instead.
+	if _, side, _ := f.who(); side == SideApp {
+		by := "your application's XML"
+		if f.src.Value != "Answer XML" {
+			by = "your application"
+		}
+		if f.causeOK && (f.cause.scenario == scRejected || f.cause.scenario == scBusy) {
+			causeText = fmt.Sprintf("The text cause %s records that the call was refused before it was answered; here %s refused it, not the person called.", f.cause.Name, by)
+		}
+		if f.codeOK && (f.codeInfo.scenario == scRejected || f.codeInfo.scenario == scBusy) {
+			codeText = fmt.Sprintf("Code %d (%s) is how the platform records that refusal.", f.code, f.codeInfo.Name)
+		}
+	}
 	var s []string
 	if f.primary.isCode {
 		s = append(s, codeText, causeText)

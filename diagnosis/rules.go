@@ -58,7 +58,7 @@ func (f *facts) generic() finding {
 	switch {
 	case f.answered:
 		h = fmt.Sprintf("The call ended after %s of talk: %s", dur(f.talk), sum)
-	case f.ring > 0:
+	case f.rang:
 		h = fmt.Sprintf("%s: %s (after %s of ringing)", notConnectedLead(f.outcome), sum, dur(f.ring))
 	default:
 		h = notConnectedLead(f.outcome) + ": " + sum
@@ -68,16 +68,16 @@ func (f *facts) generic() finding {
 		reason += " " + r
 	}
 	if !f.answered && f.outcome == Failed {
-		if f.ring > 0 {
+		if f.rang {
 			reason += fmt.Sprintf(" It failed after %s of ringing, so the destination was reached first.", dur(f.ring))
 		} else {
 			switch f.dir {
 			case vobiz.DirectionInbound:
 				reason += " It failed at once, before anyone on your side could answer."
 			case vobiz.DirectionOutbound:
-				reason += " It failed at once, without ringing: the call never reached the customer's phone."
+				reason += " It failed without ringing: the call never reached the customer's phone."
 			default:
-				reason += " It failed at once, without ringing: the call never reached the phone it was meant for."
+				reason += " It failed without ringing: the call never reached the phone it was meant for."
 			}
 		}
 	}
@@ -131,21 +131,31 @@ func (f *facts) sparseFinding() finding {
 func (f *facts) mediaTimeout() finding {
 	fd := finding{severity: SeverityError}
 	mediaFlowed := f.answered && f.q.MOS.Band.rank() > 0
+	const tech = "Technically, RTP stopped arriving for longer than the media timeout. Usual causes: an expired NAT mapping or firewall pinhole for UDP media, or a re-INVITE that moved the media to an address that cannot be reached."
 	switch {
-	case mediaFlowed:
-		fd.headline = fmt.Sprintf("The call dropped after %s of talk because the audio stopped flowing (media timeout)", dur(f.talk))
-		fd.short = fmt.Sprintf("audio stopped after %s of talk and the platform dropped the call", dur(f.talk))
-		fd.reason = "Audio (RTP) had been flowing, then stopped arriving for about 60 s, so the platform hung up. When media works at first and then stops, the usual causes are a NAT mapping or firewall pinhole that expired, the handset switching networks (Wi-Fi to mobile data), or a re-INVITE that moved the media to an address that cannot be reached."
+	case mediaFlowed && f.talk > mediaTimeoutSecs:
+		// The timer fires a whole timeout after the last audio packet, so
+		// the audio stopped that long before the drop, not at it.
+		fd.headline = fmt.Sprintf("The call was dropped after %s of talk because no audio had arrived for about %d s (media timeout)", dur(f.talk), mediaTimeoutSecs)
+		fd.short = fmt.Sprintf("audio stopped about %d s before the platform dropped the call", mediaTimeoutSecs)
+		fd.reason = fmt.Sprintf("Audio had been flowing, then stopped about %s into the call; the platform waited about %d s for it to come back and then hung up. When audio works at first and then stops, the usual causes are a router or firewall that stops passing it, or the phone switching networks (Wi-Fi to mobile data).",
+			dur(f.talk-mediaTimeoutSecs), mediaTimeoutSecs)
 		fd.steps = []string{"Check NAT and firewall timeouts for UDP media, and whether the caller's device changed networks during the call."}
+	case mediaFlowed:
+		fd.headline = fmt.Sprintf("The call was dropped after %s of talk because the audio stopped almost as soon as it was answered (media timeout)", dur(f.talk))
+		fd.short = "audio stopped right after the answer and the platform dropped the call"
+		fd.reason = fmt.Sprintf("A little audio arrived after the answer, then none for about %d s, so the platform hung up. Audio that stops at once points to the network path between the phones: a router or firewall blocking it.", mediaTimeoutSecs)
+		fd.steps = []string{"Check NAT and firewall rules for UDP media on both sides."}
 	case f.answered:
-		fd.headline = fmt.Sprintf("The call was answered but no audio ever arrived, and it was dropped after %s", dur(f.talk))
+		fd.headline = fmt.Sprintf("The call was answered but no audio ever arrived, and it was dropped after %s of talk", dur(f.talk))
 		fd.short = "answered, but no audio arrived and the platform dropped the call"
-		fd.reason = "The call connected, but no RTP audio reached the platform, so both sides most likely heard silence until the media timeout ended it. Media that never arrives points to the media path: a firewall or NAT blocking the RTP UDP ports, or a private IP address advertised in the SDP."
+		fd.reason = "The call connected, but no audio reached the platform, so both sides most likely heard silence until the platform gave up. Audio that never arrives points to the network path: a firewall or router blocking it, or a wrong address given for it."
 	default:
 		fd.headline = "No audio ever arrived, so the call was dropped before it was answered (media timeout)"
 		fd.short = "no audio arrived and the platform dropped the call"
-		fd.reason = "No RTP audio reached the platform during call setup. That points to the media path: a firewall or NAT blocking the RTP UDP ports, or a wrong public IP in the SDP."
+		fd.reason = "No audio reached the platform while the call was being set up. That points to the network path: a firewall or router blocking the audio, or a wrong public address given for it."
 	}
+	fd.tech = []string{tech}
 	return fd
 }
 
@@ -233,10 +243,6 @@ func (f *facts) normalUnanswered() finding {
 	if side == SideCaller || side == SideApp || f.dispOK && (f.disp.Value == "send_cancel" || f.disp.Value == "recv_cancel") {
 		return f.cancel()
 	}
-	ring := ""
-	if f.ring > 0 {
-		ring = " after " + dur(f.ring) + " of ringing"
-	}
 	fd := finding{severity: SeverityInfo}
 	if !f.c.AnswerTime.IsZero() {
 		fd.headline = "The call was answered but ended within a second, before any billable talk"
@@ -245,8 +251,8 @@ func (f *facts) normalUnanswered() finding {
 		fd.severity = SeverityWarning
 		return fd
 	}
-	fd.headline = "The call was cleared before it was answered" + ring
-	fd.short = "cleared before anyone answered" + ring
+	fd.headline = "The call was cleared before it was answered " + f.ringPhrase()
+	fd.short = "cleared before anyone answered, " + f.ringPhrase()
 	fd.reason = "The cause is a normal hangup, but nobody talked: the attempt ended before the answer."
 	if subject != "" {
 		fd.reason += " The hangup is attributed to " + subject + "."
@@ -254,74 +260,149 @@ func (f *facts) normalUnanswered() finding {
 	return fd
 }
 
+// ringPhrase says how long the attempt rang, or that it never did:
+// "after 17s of ringing", "after 1s, before it rang", "before it rang".
+func (f *facts) ringPhrase() string {
+	switch {
+	case f.rang:
+		return "after " + dur(f.ring) + " of ringing"
+	case f.ring > 0:
+		return "after " + dur(f.ring) + ", before it rang"
+	}
+	return "before it rang"
+}
+
 func (f *facts) cancel() finding {
 	subject, side, _ := f.who()
+	if side == "" {
+		// With neither hangup_source nor a telling disposition, a cancel
+		// is the originator's by definition (ORIGINATOR_CANCEL, SIP 487).
+		side, subject = SideCaller, partyName(SideCaller, f.dir)
+	}
+	ring := dur(f.ring)
+	when := f.ringPhrase()
+	fd := finding{severity: SeverityInfo}
+	switch side {
+	case SideApp:
+		if f.srcOK && f.src.Value == "Answer XML" {
+			fd.headline = "Your application's XML ended the call " + when + ", before it was answered"
+			fd.short = "your app's XML ended the call before the answer"
+			fd.reason = "Your application's XML ended the call with its Hangup element before anyone answered; nothing on the network failed."
+			fd.steps = []string{"Check the XML your app returned for this call."}
+			break
+		}
+		fd.headline = "Your application cancelled the call through the API " + when + ", before it was answered"
+		fd.short = "your app cancelled the call through the API " + when
+		fd.reason = "Your application stopped the call with the Hangup / Cancel Call API before anyone answered; nothing on the network failed."
+		if f.rang && f.ring >= longRingSecs {
+			fd.reason += fmt.Sprintf(" It had rung for %s, so this may be your app's own ring timeout.", ring)
+		}
+		fd.steps = []string{"If the cancel was not intended, find which part of your app calls the Hangup / Cancel Call API for this call."}
+	case SidePlatform:
+		fd.headline = "The Vobiz platform cancelled the call " + when + ", before it was answered"
+		fd.short = "the platform cancelled the call " + when
+		fd.reason = "The platform itself stopped the attempt (a limit or a timer it applies), not a person and not your application."
+	case SideCaller:
+		fd = f.callerCancel(when)
+	default:
+		fd.headline = "The call was cancelled " + when + ", before it was answered"
+		fd.short = "cancelled " + when
+		fd.reason = "The attempt was stopped before anyone answered."
+		if subject != "" && side != SideError {
+			fd.reason += " The hangup is attributed to " + subject + "."
+		}
+	}
+	return fd
+}
+
+// callerCancel words a cancel by the calling party, which is your side on
+// an outbound call and the customer on an inbound one.
+func (f *facts) callerCancel(when string) finding {
 	ring := dur(f.ring)
 	fd := finding{severity: SeverityInfo}
-	switch {
-	case f.ring < immediateCancelSecs:
-		if side == SideApp {
-			fd.headline = fmt.Sprintf("%s cancelled the call after only %s", capitalize(subject), ring)
-			fd.short = "your app cancelled the call almost at once"
-			fd.reason = "Your application stopped the call before it could ring properly; nothing on the network failed."
-			fd.steps = []string{"If the cancel was not intended, find which part of your app calls the Hangup / Cancel Call API right after placing the call."}
-			break
-		}
-		if f.dir == vobiz.DirectionInbound {
-			fd.headline = fmt.Sprintf("The customer hung up almost immediately (%s of ringing)", ring)
-			fd.short = fmt.Sprintf("the customer hung up after only %s", ring)
-			fd.reason = "A cancel this quick is rarely impatience: most likely a misdial or a pocket dial noticed straight away."
-			break
-		}
-		fd.headline = fmt.Sprintf("The call was cancelled almost immediately (%s of ringing)", ring)
-		fd.short = fmt.Sprintf("cancelled after only %s", ring)
-		fd.reason = "A cancel this quick is rarely someone giving up: it is usually a misdial noticed straight away, or your app (or the API) cancelling the call. Check hangup_source: API Request means your app did it."
-		fd.steps = []string{"Check your app's logs for a Hangup / Cancel Call API request right after the call was placed."}
-	case f.ring >= longRingSecs:
+	switch f.dir {
+	case vobiz.DirectionOutbound:
 		switch {
-		case side == SideApp || f.dir == vobiz.DirectionOutbound:
+		case !f.rang || f.ring < immediateCancelSecs:
+			fd.headline = "Your side (the caller) cancelled the call almost immediately, " + when
+			fd.short = "your side cancelled almost at once, " + when
+			fd.reason = "A cancel this quick is rarely someone giving up: usually a misdial noticed straight away, or your app stopping the call."
+			fd.steps = []string{"Check your app's logs for a Hangup / Cancel Call API request right after the call was placed."}
+		case f.ring >= longRingSecs:
 			fd.headline = fmt.Sprintf("Your side stopped waiting after %s of ringing", ring)
 			fd.short = fmt.Sprintf("your side gave up after %s of ringing", ring)
 			fd.reason = fmt.Sprintf("Nobody answered within %s and your app or agent cancelled the attempt. If that limit comes from your app's own timeout, consider allowing more time.", ring)
-		case f.dir == vobiz.DirectionInbound:
+		default:
+			fd.headline = fmt.Sprintf("Your side (the caller) cancelled the call after %s of ringing, before the customer answered", ring)
+			fd.short = fmt.Sprintf("your side cancelled after %s of ringing", ring)
+			fd.reason = fmt.Sprintf("Your app or agent stopped the attempt before the customer answered. %s is not long for a person to reach the phone: check whether your app sets a short ring timeout.", capitalize(ring))
+			fd.steps = []string{"Set the ring timeout to 30 s or more unless a short one is deliberate."}
+		}
+	case vobiz.DirectionInbound:
+		switch {
+		case !f.rang || f.ring < immediateCancelSecs:
+			fd.headline = "The customer hung up almost immediately, " + when
+			fd.short = "the customer hung up almost at once, " + when
+			fd.reason = "A cancel this quick is rarely impatience: most likely a misdial or a pocket dial noticed straight away."
+		case f.ring >= longRingSecs:
 			fd.headline = fmt.Sprintf("The customer gave up after %s of ringing", ring)
 			fd.short = fmt.Sprintf("the customer gave up after %s of ringing", ring)
 			fd.reason = fmt.Sprintf("The customer waited %s for an answer and hung up.", ring)
 			fd.steps = []string{"Answer faster: more agents at this hour, a shorter message before the queue, or offer a callback."}
 			fd.severity = SeverityWarning
 		default:
-			fd.headline = fmt.Sprintf("The caller gave up after %s of ringing", ring)
+			fd.headline = fmt.Sprintf("The customer (the caller) hung up after %s of ringing, before anyone answered", ring)
+			fd.short = fmt.Sprintf("the customer hung up after %s of ringing", ring)
+			fd.reason = fmt.Sprintf("The customer stopped calling before anyone on your side answered. %s is not a long wait, so it may have been a change of mind rather than impatience.", capitalize(ring))
+		}
+	default:
+		switch {
+		case !f.rang || f.ring < immediateCancelSecs:
+			fd.headline = "The caller cancelled the call almost immediately, " + when
+			fd.short = "the caller cancelled almost at once, " + when
+			fd.reason = "A cancel this quick is rarely someone giving up: usually a misdial noticed straight away, or an application stopping the call."
+		default:
+			fd.headline = fmt.Sprintf("The caller hung up after %s of ringing, before anyone answered", ring)
 			fd.short = fmt.Sprintf("the caller gave up after %s of ringing", ring)
 			fd.reason = fmt.Sprintf("Nobody answered within %s and the caller stopped waiting.", ring)
 		}
-	default:
-		who := "The caller"
-		if subject != "" && side == SideCaller {
-			who = capitalize(subject)
-		}
-		fd.headline = fmt.Sprintf("%s hung up after %s of ringing, before anyone answered", who, ring)
-		fd.short = fmt.Sprintf("cancelled after %s of ringing", ring)
-		fd.reason = fmt.Sprintf("The caller stopped the attempt before anyone answered. %s is not a long wait, so it may have been a change of mind rather than impatience.", capitalize(ring))
 	}
 	return fd
 }
 
 func (f *facts) noAnswer() finding {
 	ring := dur(f.ring)
-	ourSide := f.dispOK && f.disp.Value == "send_cancel" || f.codeOK && f.code == 6010 ||
-		f.srcOK && (f.src.Side == SideCaller || f.src.Side == SideApp || f.src.Side == SidePlatform)
-	farSide := f.dispOK && (f.disp.Value == "recv_refuse" || f.disp.Value == "recv_cancel") ||
-		f.srcOK && f.src.Side == SideCarrier
+	_, side, _ := f.who()
+	// Our side ended the wait (a ring timeout, or the caller or app
+	// giving up) unless the blame decision names the far end.
+	ourSide := side != SideCallee && side != SideCarrier &&
+		(f.dispOK && f.disp.Value == "send_cancel" || f.codeOK && f.code == 6010 ||
+			side == SideCaller || side == SideApp || side == SidePlatform)
+	farSide := side != SideCaller && side != SideApp && side != SidePlatform &&
+		(f.dispOK && (f.disp.Value == "recv_refuse" || f.disp.Value == "recv_cancel") || side == SideCarrier)
 	fd := finding{severity: SeverityInfo}
 	switch {
-	case f.ring == 0:
+	case !f.rang:
 		fd.headline = "It never rang: the destination could not be reached"
 		fd.short = "it never rang (destination unreachable)"
-		fd.reason = "A no-answer with no ringing time usually means the phone was switched off, out of coverage or not registered (SIP 480), so there was nothing to answer."
+		fd.reason = "A no-answer with no ringing usually means the phone was switched off, out of coverage or not registered, so there was nothing to answer."
+		if f.dir == vobiz.DirectionInbound {
+			fd.headline = "It never rang on your side: your number's destination could not be reached"
+			fd.short = "it never rang on your side"
+			fd.reason = "The customer's call reached the platform, but the phone, app or SIP device it should ring on your side could not be reached (not registered, offline or unreachable)."
+			fd.steps = []string{"Check that your answering device or app is registered and online."}
+			fd.severity = SeverityWarning
+		}
+		fd.tech = []string{"That is usually SIP 480 Temporarily Unavailable from the far end."}
 	case f.ring >= nearTimeoutSecs:
 		fd.headline = fmt.Sprintf("Rang for %s, the full ring timeout, with no answer", ring)
 		fd.short = fmt.Sprintf("rang the full %s with no answer", ring)
 		fd.reason = fmt.Sprintf("The phone rang until the ring timeout (%d s by default) ran out: the person was away from the phone or chose not to answer.", defaultRingTimeoutSecs)
+		if f.dir == vobiz.DirectionInbound {
+			fd.reason = fmt.Sprintf("The customer's call rang on your side until the ring timeout (%d s by default) ran out, and nobody on your side picked up.", defaultRingTimeoutSecs)
+			fd.steps = []string{"Check agent availability at that time and that your answering device or app picks up."}
+			fd.severity = SeverityWarning
+		}
 		if f.codeOK && f.code == 6010 {
 			fd.reason += " Code 6010 (Ring Timeout Reached) confirms the platform's timer ended it."
 		}
@@ -332,8 +413,8 @@ func (f *facts) noAnswer() finding {
 		fd.steps = []string{"Check agent availability and that your answering device or app is registered and picks up."}
 		fd.severity = SeverityWarning
 	case f.ring < shortRingSecs && ourSide:
-		fd.headline = fmt.Sprintf("Rang only %s before your side stopped waiting", ring)
-		fd.short = fmt.Sprintf("rang %s with no answer before your side stopped waiting", ring)
+		fd.headline = fmt.Sprintf("Rang only %s before the ring timeout ended the attempt", ring)
+		fd.short = fmt.Sprintf("rang %s with no answer before the ring timeout", ring)
 		fd.reason = fmt.Sprintf("%s is a short ring: a ring timeout set by your app (ring_timeout / timeout on the dial) most likely cut the attempt off before the person could reach the phone.", capitalize(ring))
 		if f.codeOK && f.code == 6010 {
 			fd.reason = fmt.Sprintf("Code 6010 (Ring Timeout Reached) after only %s means the ring timeout is set short, shorter than a person needs to reach the phone.", ring)
@@ -354,7 +435,7 @@ func (f *facts) noAnswer() finding {
 		fd.reason = fmt.Sprintf("The phone rang for %s but nobody picked up", ring)
 		switch {
 		case ourSide:
-			fd.reason += "; then your side stopped the attempt (a ring timeout or the caller giving up)."
+			fd.reason += "; then the attempt was stopped on your side (a ring timeout, or your app or agent giving up)."
 		case farSide:
 			fd.reason += "; then the callee's network stopped it."
 		default:
@@ -365,7 +446,7 @@ func (f *facts) noAnswer() finding {
 }
 
 func (f *facts) busy() finding {
-	subject, _, _ := f.who()
+	subject, side, _ := f.who()
 	fd := finding{severity: SeverityInfo}
 	switch {
 	case f.srcOK && f.src.Value == "Answer XML":
@@ -373,20 +454,27 @@ func (f *facts) busy() finding {
 		fd.short = "your app's XML returned busy"
 		fd.reason = "Your answer XML ended the call with Hangup reason \"busy\", so the caller heard a busy signal; nothing was wrong on the network."
 		fd.steps = []string{"Check the answer XML logic that returns busy (opening hours, capacity checks)."}
+	case side == SideApp || side == SidePlatform || side == SideCarrier || side == SideError:
+		fd.headline = fmt.Sprintf("The call was refused as busy by %s", subject)
+		fd.short = "refused as busy by " + subject
+		fd.reason = fmt.Sprintf("The busy signal came from %s, not from the person called.", subject)
+		if side == SideCarrier && f.dir != vobiz.DirectionInbound {
+			fd.reason += " If many numbers on that carrier come back busy at once, it may be filtering your caller ID as spam."
+		}
 	case f.dir == vobiz.DirectionInbound:
 		fd.headline = "Your side was busy"
 		fd.short = "your side was busy"
 		fd.reason = "The customer's call reached a line, agent or device of yours that was already busy."
 		fd.steps = []string{"Check capacity at that time (agents, concurrent calls), or queue callers instead of returning busy."}
 		fd.severity = SeverityWarning
-	case f.ring > declinedAfterRingSecs:
+	case f.rang && f.ring > declinedAfterRingSecs:
 		who := "the callee"
-		if subject != "" && f.srcOK && f.src.Side == SideCallee {
+		if subject != "" && side == SideCallee {
 			who = subject
 		}
 		fd.headline = fmt.Sprintf("%s rejected the call after %s of ringing (signalled as busy)", capitalize(who), dur(f.ring))
 		fd.short = fmt.Sprintf("rejected as busy after %s of ringing", dur(f.ring))
-		fd.reason = "Busy after ringing usually means the person saw the call and pressed decline: many mobiles report a decline as busy (SIP 486)."
+		fd.reason = "Busy after ringing usually means the person saw the call and pressed decline: many mobiles report a decline as busy."
 	default:
 		fd.headline = "The line was busy"
 		fd.short = "the line was busy"
@@ -396,7 +484,7 @@ func (f *facts) busy() finding {
 }
 
 func (f *facts) rejected() finding {
-	subject, _, _ := f.who()
+	subject, side, _ := f.who()
 	fd := finding{}
 	sum := f.primary.summary
 	switch {
@@ -406,15 +494,31 @@ func (f *facts) rejected() finding {
 		fd.reason = "Your answer XML ended the call with Hangup reason \"rejected\" (or with Hangup as its first element), so the call was refused before it was answered."
 		fd.steps = []string{"Check the answer XML logic that rejects calls (blocked callers, opening hours)."}
 		fd.severity = SeverityInfo
-	case f.ring > declinedAfterRingSecs:
+	case side == SideApp || side == SidePlatform || side == SideCarrier || side == SideError:
+		fd.headline = fmt.Sprintf("The call was refused by %s %s", subject, f.ringPhrase())
+		fd.short = "refused by " + subject
+		fd.reason = fmt.Sprintf("The refusal came from %s, not from the person called.", subject)
+		if f.dir != vobiz.DirectionInbound {
+			fd.reason += " Check the caller ID you present (is it a number on your account, is it flagged as spam?) and the route's permissions."
+		} else {
+			fd.reason += " Check your number's settings and the route the call came in on."
+		}
+		fd.severity = SeverityWarning
+	case f.rang && f.ring > declinedAfterRingSecs:
 		who := "the callee"
-		if subject != "" && f.srcOK && f.src.Side == SideCallee {
+		if subject != "" && side == SideCallee {
 			who = subject
 		}
 		fd.headline = fmt.Sprintf("%s declined the call after %s of ringing", capitalize(who), dur(f.ring))
 		fd.short = fmt.Sprintf("declined after %s of ringing", dur(f.ring))
 		fd.reason = "The phone rang and the call was then actively declined: the person saw it and chose not to answer."
 		fd.severity = SeverityInfo
+	case f.dir == vobiz.DirectionInbound:
+		fd.headline = "The customer's call was rejected on your side before it rang: " + sum
+		fd.short = sum + " before it rang"
+		fd.reason = "An instant rejection of an incoming call comes from your side's setup (the device, PBX or app the number points to) or the platform, not from the customer."
+		fd.steps = []string{"Check where your number sends its calls and whether that device or app refuses them."}
+		fd.severity = SeverityWarning
 	default:
 		fd.headline = "The call was rejected before it rang: " + sum
 		fd.short = sum + " before it rang"
@@ -532,7 +636,7 @@ func (f *facts) fallbackFacts() string {
 		s = append(s, "No call timings were given.")
 	} else if f.answered {
 		s = append(s, fmt.Sprintf("The call was answered and lasted %s of talk.", dur(f.talk)))
-	} else if f.ring > 0 {
+	} else if f.rang {
 		s = append(s, fmt.Sprintf("It was not answered; it rang for %s.", dur(f.ring)))
 	} else {
 		s = append(s, "It was not answered and did not ring.")

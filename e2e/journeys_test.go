@@ -179,7 +179,7 @@ func TestCallDetail(t *testing.T) {
 	if got := p.attr(`[data-uuid]`, "data-uuid"); got != uuids[1] {
 		t.Errorf("the page shows call %s, want %s", got, uuids[1])
 	}
-	for _, sel := range []string{`[data-testid="verdict"]`, `[data-testid="diagnosis-headline"]`, `[data-testid="diagnosis-meaning"]`, "h1"} {
+	for _, sel := range []string{`[data-testid="verdict"]`, `[data-testid="diagnosis-headline"]`, `[data-testid="likely-reason"]`, `[data-testid="tell-customer"]`, "h1"} {
 		if p.text(sel) == "" {
 			t.Errorf("%s is empty", sel)
 		}

@@ -152,9 +152,24 @@ func (h *Handler) callView(c *vobiz.CDR, loc *time.Location) views.CallView {
 		Severity:     d.Severity,
 		Timeline:     timelineOf(c, loc),
 		Diagnosis: views.DiagnosisView{Headline: d.Headline, Meaning: d.Meaning, WhoEnded: d.WhoEnded,
-			LikelyReason: d.LikelyReason, NextSteps: d.NextSteps, Severity: d.Severity, Known: d.Known},
+			LikelyReason: d.LikelyReason, NextSteps: d.NextSteps, Severity: d.Severity, Known: d.Known,
+			TellCustomer: d.TellCustomer, Technical: d.Technical},
 		Quality: qualityView(q),
 		RawJSON: prettyJSON(c.Raw),
+	}
+	secs := func(n vobiz.Int) string { return vobiz.FormatShortDuration(time.Duration(max(n, 0)) * time.Second) }
+	at := func(t vobiz.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05")
+	}
+	v.Recorded = []views.KV{
+		{Label: "Ring time (ring_time)", Value: secs(c.RingTime), TestID: "rec-ring_time", Title: "Seconds before the answer, as Vobiz recorded it"},
+		{Label: "Talk time, billed (billsec)", Value: secs(c.Billsec), TestID: "rec-billsec"},
+		{Label: "Duration, ring and talk (duration)", Value: secs(c.Duration), TestID: "rec-duration"},
+		{Label: "Record created (created_at)", Value: at(c.CreatedAt), TestID: "rec-created_at"},
+		{Label: "Record updated (updated_at)", Value: at(c.UpdatedAt), TestID: "rec-updated_at"},
 	}
 	code := "—"
 	if c.HangupCauseCode.Valid {
@@ -239,7 +254,7 @@ func (h *Handler) related(c *vobiz.CDR) []views.Link {
 func timelineOf(c *vobiz.CDR, loc *time.Location) views.Timeline {
 	start, end := c.StartTime.Time, c.EndTime.Time
 	progress, answer := c.ProgressTime.Time, c.AnswerTime.Time
-	t := views.Timeline{}
+	t := views.Timeline{Summary: recordedSummary(c)}
 	point := func(label string, at time.Time) {
 		if !at.IsZero() {
 			t.Points = append(t.Points, views.KV{Label: label, Value: at.In(loc).Format("15:04:05")})
@@ -250,12 +265,13 @@ func timelineOf(c *vobiz.CDR, loc *time.Location) views.Timeline {
 	point("Answered", answer)
 	point("Ended", end)
 	if start.IsZero() || end.IsZero() || end.Before(start) {
-		t.Summary = "The record's start and end times do not allow a timeline."
+		t.Drawn = "The record's start and end times do not allow a timeline bar."
 		return t
 	}
 	total := end.Sub(start).Seconds()
+	hasProgress := !progress.IsZero() && !progress.Before(start) && !progress.After(end)
 	ringFrom := start
-	if !progress.IsZero() && !progress.Before(start) && !progress.After(end) {
+	if hasProgress {
 		ringFrom = progress
 	}
 	pdd := ringFrom.Sub(start)
@@ -275,20 +291,67 @@ func timelineOf(c *vobiz.CDR, loc *time.Location) views.Timeline {
 	}
 	f := vobiz.FormatShortDuration
 	if pdd > 0 {
-		t.Segments = append(t.Segments, views.Segment{Kind: "pdd", Label: "Post-dial delay " + f(pdd), Width: width(pdd)})
+		t.Segments = append(t.Segments, views.Segment{Kind: "pdd", Label: "Before ringing " + f(pdd), Width: width(pdd)})
+	}
+	switch {
+	case answered && hasProgress:
+		t.Segments = append(t.Segments, views.Segment{Kind: "ring", Label: "Ringing " + f(ring), Width: width(ring)})
+	case answered:
+		t.Segments = append(t.Segments, views.Segment{Kind: "pdd", Label: "Setting up " + f(ring), Width: width(ring)})
+	case hasProgress:
+		t.Segments = append(t.Segments, views.Segment{Kind: "stop", Label: "Ringing, then ended unanswered " + f(ring), Width: width(ring)})
+	default:
+		t.Segments = append(t.Segments, views.Segment{Kind: "stop", Label: "Setting up, then ended without ringing " + f(ring), Width: width(ring)})
 	}
 	if answered {
-		t.Segments = append(t.Segments, views.Segment{Kind: "ring", Label: "Ringing " + f(ring), Width: width(ring)})
 		t.Segments = append(t.Segments, views.Segment{Kind: "talk", Label: "Talk " + f(talk), Width: width(talk)})
-		t.Summary = fmt.Sprintf("Post-dial delay %s, rang %s, talked %s.", f(pdd), f(ring), f(talk))
-	} else {
-		t.Segments = append(t.Segments, views.Segment{Kind: "stop", Label: "Ringing, then ended unanswered " + f(ring), Width: width(ring)})
-		t.Summary = fmt.Sprintf("Post-dial delay %s, rang %s and stopped there: never answered.", f(pdd), f(ring))
 	}
-	if total == 0 {
-		t.Summary = "The call ended the moment it started."
-	}
+	t.Drawn = drawnNote(c, start, answer, end, answered)
 	return t
+}
+
+// recordedSummary states the call's durations from the record's own
+// ring_time, billsec and duration: the figures Vobiz bills and agents
+// quote. It says the call rang only when the record shows ringing (a
+// ring_time and, on a complete record, a progress_time).
+func recordedSummary(c *vobiz.CDR) string {
+	f := func(n vobiz.Int) string { return vobiz.FormatShortDuration(time.Duration(max(n, 0)) * time.Second) }
+	rang := c.RingTime > 0 && (!c.ProgressTime.IsZero() || c.StartTime.IsZero() || c.EndTime.IsZero())
+	switch {
+	case c.Billsec > 0 && rang:
+		return fmt.Sprintf("Rang %s, talked %s: %s in all (ring_time, billsec and duration as recorded).", f(c.RingTime), f(c.Billsec), f(c.Duration))
+	case c.Billsec > 0:
+		return fmt.Sprintf("Talked %s: %s in all (billsec and duration as recorded).", f(c.Billsec), f(c.Duration))
+	case rang:
+		return fmt.Sprintf("Rang %s and was never answered: %s in all (ring_time and duration as recorded).", f(c.RingTime), f(c.Duration))
+	case c.Duration > 0:
+		return fmt.Sprintf("Never rang and was never answered: %s in all (duration as recorded).", f(c.Duration))
+	}
+	return "Never rang and was never answered; it ended at once."
+}
+
+// drawnNote explains, only when they disagree with the record's own
+// figures, what the timestamps behind the bar give. Both are shown so an
+// agent can see why the bar and the numbers differ, and which to quote.
+func drawnNote(c *vobiz.CDR, start, answer, end time.Time, answered bool) string {
+	secs := func(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
+	f := func(n int64) string { return vobiz.FormatShortDuration(time.Duration(n) * time.Second) }
+	var parts []string
+	span := secs(end.Sub(start))
+	agree := span == int64(c.Duration)
+	if answered {
+		toAnswer, afterAnswer := secs(answer.Sub(start)), secs(end.Sub(answer))
+		agree = agree && toAnswer == int64(c.RingTime) && afterAnswer == int64(c.Billsec)
+		parts = append(parts, f(span)+" from start to end", f(toAnswer)+" from start to answer", f(afterAnswer)+" from answer to end")
+	} else {
+		agree = agree && span == int64(c.RingTime)
+		parts = append(parts, f(span)+" from start to end")
+	}
+	if agree {
+		return ""
+	}
+	return "The timestamps, which draw the bar, give " + strings.Join(parts, ", ") +
+		"; the figures above are the record's own ring_time, billsec and duration, which are what Vobiz bills."
 }
 
 func qualityView(q diagnosis.QualityReport) views.QualityView {

@@ -68,12 +68,15 @@ func TestCallDetailContractExamples(t *testing.T) {
 		outcome  string
 		verdict  []string
 		timeline string
+		drawn    string // what the timestamps give when they disagree with the record, "" when they agree
 		quality  string
 	}{
+		// The docs' own example: ring_time 5, billsec 42, duration 47,
+		// but its timestamps span 42s with the answer 1s after the start.
 		{answeredUUID, "Answered", []string{"Answered", "talked 42s", "audio was good"},
-			"talked 41s", "badge--good"},
+			"Rang 5s, talked 42s: 47s in all", "42s from start to end, 1s from start to answer, 41s from answer to end", "badge--good"},
 		{unansweredUUID, "No answer", []string{"Not answered", "no media"},
-			"never answered", "badge--no_media"},
+			"Rang 12s and was never answered: 12s in all", "", "badge--no_media"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.outcome, func(t *testing.T) {
@@ -90,8 +93,15 @@ func TestCallDetailContractExamples(t *testing.T) {
 					t.Errorf("verdict %q lacks %q", verdict, w)
 				}
 			}
-			if tl := between(body, `data-testid="timeline"`, "</div>"); !strings.Contains(tl, tt.timeline) {
-				t.Errorf("timeline %q lacks %q", tl, tt.timeline)
+			p := parsePage(t, body)
+			if tl := p.text("timeline-summary"); !strings.HasPrefix(tl, tt.timeline) {
+				t.Errorf("timeline %q does not start %q", tl, tt.timeline)
+			}
+			if drawn := p.text("timeline-drawn"); tt.drawn == "" && drawn != "" || !strings.Contains(drawn, tt.drawn) {
+				t.Errorf("timestamps note %q, want %q", drawn, tt.drawn)
+			}
+			if got := p.text("rec-ring_time") + " " + p.text("rec-billsec") + " " + p.text("rec-duration"); tt.outcome == "Answered" && got != "5s 42s 47s" {
+				t.Errorf("recorded durations %q, want 5s 42s 47s", got)
 			}
 			q := between(body, `data-testid="quality"`, "</section>")
 			if !strings.Contains(q, tt.quality) {

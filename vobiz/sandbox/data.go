@@ -229,6 +229,9 @@ func (s *Server) fillCall(c *call, r *rng, st uint32) {
 	if o.answered {
 		c.codec = uint8(pickCodec(r))
 		c.mos, c.jitter, c.loss = quality(r, o.poorQoS)
+		if o.noMedia {
+			c.mos, c.jitter, c.loss = 0, 0, 0
+		}
 		rate := ratePerMinute(c)
 		minutes := (int64(c.billsec) + 59) / 60
 		c.cost = uint32(minutes * rate)

@@ -109,10 +109,12 @@ func TestInvariants(t *testing.T) {
 			if !uuidV4RE.MatchString(c.BridgeUUID.String) {
 				fail("bridge uuid")
 			}
-			if c.MOS.Float64 < 1 || c.MOS.Float64 > 5 || c.Cost <= 0 {
+			// A media timeout whose audio never arrived has no figures.
+			noMedia := c.HangupCause.String == "MEDIA_TIMEOUT" && c.MOS.Float64 == 0 && c.Jitter.Float64 == 0 && c.PacketLoss.Float64 == 0
+			if !noMedia && (c.MOS.Float64 < 1 || c.MOS.Float64 > 5) || c.Cost <= 0 {
 				fail("answered call mos %v cost %v", c.MOS.Float64, c.Cost)
 			}
-			if c.MOS.Float64 < 3.5 {
+			if !noMedia && c.MOS.Float64 < 3.5 {
 				poor++
 			}
 		} else if c.MOS.Float64 != 0 || c.Jitter.Float64 != 0 || c.PacketLoss.Float64 != 0 || c.Cost != 0 || c.StreamingCost != 0 {

@@ -40,6 +40,7 @@ type outcome struct {
 	talkMin  int // for answered outcomes with a short fixed talk time; 0 = normal distribution
 	talkMax  int
 	poorQoS  bool // media degraded (media timeouts)
+	noMedia  bool // answered, but no audio ever arrived: mos, jitter and loss are 0
 
 	// Share of calls in each direction, in percent; 0 means never.
 	inbound, outbound float64
@@ -95,9 +96,15 @@ var outcomes = []outcome{
 		answered: true, progress: true, carrier: true, ringMin: 1, ringMax: 3, talkMin: 1, talkMax: 4, inbound: 0.6, outbound: 0.1},
 	{cause: "NORMAL_CLEARING", code: 8011, name: "Invalid Answer XML", disposition: "send_bye", source: "Error",
 		answered: true, progress: true, carrier: true, ringMin: 1, ringMax: 3, talkMin: 1, talkMax: 4, inbound: 0.4, outbound: 0.1},
+	// Media timeouts: the timer fires 60 s after the last audio packet, so
+	// a call whose audio flowed first has more than 60 s of talk, and one
+	// whose audio never arrived ends just after 60 s with no figures.
 	{cause: "MEDIA_TIMEOUT", code: 6020, name: "Media Timeout", disposition: "send_bye", source: "Vobiz",
 		failCode: q850Normal, failReason: "MEDIA_TIMEOUT",
-		answered: true, progress: true, carrier: true, ringMin: 2, ringMax: 20, poorQoS: true, inbound: 0.5, outbound: 0.5},
+		answered: true, progress: true, carrier: true, ringMin: 2, ringMax: 20, talkMin: 70, talkMax: 1500, poorQoS: true, inbound: 0.5, outbound: 0.5},
+	{cause: "MEDIA_TIMEOUT", code: 6020, name: "Media Timeout", disposition: "send_bye", source: "Vobiz",
+		failCode: q850Normal, failReason: "MEDIA_TIMEOUT",
+		answered: true, progress: true, carrier: true, ringMin: 2, ringMax: 20, talkMin: 61, talkMax: 65, noMedia: true, inbound: 0.1, outbound: 0.1},
 
 	// Not answered.
 	{cause: "NO_ANSWER", code: 3000, name: "No Answer", disposition: "send_cancel", source: "Callee",
@@ -163,6 +170,60 @@ var outcomes = []outcome{
 	{cause: "UNKNOWN", code: 0, name: "Unknown", disposition: "send_refuse", source: "Unknown",
 		failCode: q850Unspecified, failReason: "UNKNOWN",
 		progress: true, ringMin: 0, ringMax: 5, inbound: 0.2, outbound: 0.2},
+
+	// The rest of the documented codes, rare, so every code of the
+	// hangup-cause table occurs somewhere in the data set (the diagnosis
+	// corpus relies on it). Each pairs with the textual cause nearest to it.
+	answeredCode(7012, "Error Reaching Action URL"),
+	answeredCode(7013, "Error Reaching Transfer URL"),
+	answeredCode(7014, "Error Reaching Redirect URL"),
+	answeredCode(7022, "Invalid Action URL"),
+	answeredCode(7023, "Invalid Transfer URL"),
+	answeredCode(7024, "Invalid Redirect URL"),
+	answeredCode(7032, "Invalid Method For Action URL"),
+	answeredCode(7033, "Invalid Method For Transfer URL"),
+	answeredCode(7034, "Invalid Method For Redirect URL"),
+	answeredCode(8012, "Invalid Action XML"),
+	answeredCode(8013, "Invalid Transfer XML"),
+	answeredCode(8014, "Invalid Redirect XML"),
+	{cause: "NORMAL_CLEARING", code: 9110, name: "Confirm Key Challenge Failed", disposition: "send_bye", source: "Vobiz",
+		answered: true, progress: true, carrier: true, ringMin: 2, ringMax: 15, talkMin: 6, talkMax: 30, outbound: 0.1},
+	{cause: "ORIGINATOR_CANCEL", code: 9000, name: "Lost Race", disposition: "send_cancel", source: "Vobiz",
+		failCode: q850Normal, failReason: "ORIGINATOR_CANCEL",
+		progress: true, carrier: true, ringMin: 3, ringMax: 15, outbound: 0.1},
+	{cause: "USER_BUSY", code: 3100, name: "Busy everywhere", disposition: "send_refuse", source: "Carrier",
+		failCode: q850Busy, failReason: "USER_BUSY", carrier: true, outbound: 0.1},
+	{cause: "CALL_REJECTED", code: 3110, name: "Declined", disposition: "send_refuse", source: "Callee",
+		failCode: q850Rejected, failReason: "CALL_REJECTED",
+		progress: true, carrier: true, ringMin: 4, ringMax: 12, outbound: 0.1},
+	refusedCode("CALL_REJECTED", q850Rejected, 3030, "Unknown Caller ID", "Vobiz"),
+	refusedCode("CALL_REJECTED", q850Rejected, 3040, "Forbidden", "Carrier"),
+	refusedCode("CALL_REJECTED", q850Rejected, 3130, "Spam block", "Carrier"),
+	refusedCode("CALL_REJECTED", q850Rejected, 3140, "DNO Caller ID", "Carrier"),
+	refusedCode("REJECTED", q850Rejected, 2030, "Destination Country Barred", "Vobiz"),
+	refusedCode("REJECTED", q850Rejected, 2040, "Destination Number Barred", "Vobiz"),
+	refusedCode("REJECTED", q850Rejected, 2050, "Destination Prefix Barred", "Vobiz"),
+	refusedCode("REJECTED", q850Rejected, 2070, "Violates Media Anchoring", "Vobiz"),
+	refusedCode("UNALLOCATED_NUMBER", q850Unallocated, 3120, "User does not exist anywhere", "Carrier"),
+	refusedCode("PROTOCOL_ERROR", q850Protocol, 2060, "Loop Detected", "Vobiz"),
+	refusedCode("NETWORK_OUT_OF_ORDER", q850NetworkOOO, 5020, "Routing Error", "Vobiz"),
+	refusedCode("NORMAL_TEMPORARY_FAILURE", q850TempFailure, 3070, "Request timeout", "Carrier"),
+	{cause: "SERVER_ERROR", code: 5010, name: "Internal Error", disposition: "send_refuse", source: "Vobiz",
+		failCode: q850TempFailure, failReason: "SERVER_ERROR", inbound: 0.1, outbound: 0.1},
+	{cause: "SERVICE_UNAVAILABLE", code: 2020, name: "Endpoint Not Registered", disposition: "send_refuse", source: "Vobiz",
+		failCode: q850ServiceUnav, failReason: "SERVICE_UNAVAILABLE", inbound: 0.15},
+}
+
+// answeredCode is a rare answered call that your app's URL or XML ended.
+func answeredCode(code int, name string) outcome {
+	return outcome{cause: "NORMAL_CLEARING", code: code, name: name, disposition: "send_bye", source: "Error",
+		answered: true, progress: true, carrier: true, ringMin: 1, ringMax: 3, talkMin: 10, talkMax: 60, inbound: 0.05}
+}
+
+// refusedCode is a rare outbound call refused before it rang.
+func refusedCode(cause, q850 string, code int, name, source string) outcome {
+	return outcome{cause: cause, code: code, name: name, disposition: "send_refuse", source: source,
+		failCode: q850, failReason: cause, carrier: source == "Carrier", outbound: 0.06}
 }
 
 // The vocabularies below are unexported so callers cannot change the data

@@ -1,0 +1,203 @@
+package cdrcorpus
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// Texts is what a reader sees about one call, wherever it is shown: the
+// diagnosis fields, or the same parts read back from the call page.
+type Texts struct {
+	Headline string
+	Who      string
+	Reason   string
+	// Meaning is the explanation of the cause and code (technical layer),
+	// a definition rather than this call's story: it is only held to the
+	// refusal wording, so it cannot contradict who refused.
+	Meaning string
+	Verdict string
+	Tell    string
+	Steps   []string
+	// Timeline is the timeline's summary line (page only).
+	Timeline string
+	// Technical is the technical layer: held to the direction words only
+	// (it speaks of the signalling, whose parties are not this call's blame).
+	Technical []string
+}
+
+func (t Texts) all() []string {
+	return append([]string{t.Headline, t.Who, t.Reason, t.Verdict, t.Tell, t.Timeline}, t.Steps...)
+}
+
+// durRE matches a duration as the dashboard writes it ("42s", "1m 58s",
+// "1h 2m").
+const durRE = `(\d+h(?: \d+m)?|\d+m(?: \d+s)?|\d+s)`
+
+// Durations stated in the text, by the record field they name.
+var durationClaims = []struct {
+	field string
+	re    *regexp.Regexp
+}{
+	{"billsec", regexp.MustCompile(durRE + ` of talk`)},
+	{"billsec", regexp.MustCompile(`(?i)talked ` + durRE)},
+	{"ring_time", regexp.MustCompile(`(?i)\brang (?:for |only |the full )?` + durRE)},
+	{"ring_time", regexp.MustCompile(durRE + ` of ringing`)},
+	{"ring_time", regexp.MustCompile(`after ` + durRE + `, before it rang`)},
+	{"duration", regexp.MustCompile(durRE + ` in all`)},
+}
+
+// ringWords finds a claim that the phone rang; negations are removed first.
+var (
+	ringWords    = regexp.MustCompile(`(?i)\b(rang|ringing|rung)\b`)
+	ringNegation = regexp.MustCompile(`(?i)(before it rang|never rang|did not ring|without ringing|no ringing|not ringing)`)
+)
+
+// actorRE finds a party named as the one who acted: "Your side (the
+// caller) cancelled", "The customer hung up", "the platform dropped".
+var actorRE = regexp.MustCompile(`(?i)\b(your side|the caller|the customer|the callee|the person|your application's xml|your application|your app|the vobiz platform|the platform|the carrier)(?: \([^)]*\))? (hung up|cancelled|gave up|stopped waiting|declined|rejected|refused|ended the call|ended the attempt|ended it)\b`)
+
+var (
+	attributedRE   = regexp.MustCompile(`attributed to ([^.]+)\.`)
+	declinedRE     = regexp.MustCompile(`(called party|far end|the person|the callee) declined`)
+	audioStoppedRE = regexp.MustCompile(`audio stopped after ` + durRE)
+)
+
+// Words a direction must never carry, as whole words. Steps and the
+// customer line are held to the same lists.
+var wrongDirection = map[string]*regexp.Regexp{
+	vobiz.DirectionOutbound: regexp.MustCompile(`(?i)\b(incoming|inbound|the customer's call|customer \(the caller\)|your side \(the callee\)|you called|your call|our line|answer faster)\b`),
+	vobiz.DirectionInbound:  regexp.MustCompile(`(?i)\b(outgoing|outbound|customer \(the callee\)|your side \(the caller\)|we called|our call|caller id|dialling|on the dial)\b`),
+}
+
+// allowedActors lists, for each hangup_source and direction, the parties
+// a sentence may say acted.
+func allowedActors(source, dir string, mediaTimeout bool) []string {
+	platform := []string{"the vobiz platform", "the platform"}
+	if mediaTimeout {
+		return platform
+	}
+	switch source {
+	case "Caller":
+		if dir == vobiz.DirectionInbound {
+			return []string{"the customer", "the caller"}
+		}
+		return []string{"your side", "the caller"}
+	case "Callee":
+		if dir == vobiz.DirectionInbound {
+			return []string{"your side", "the callee"}
+		}
+		return []string{"the customer", "the callee", "the person"}
+	case "API Request", "Answer XML":
+		return []string{"your application", "your application's xml", "your app"}
+	case "Vobiz", "Error":
+		return platform
+	case "Carrier":
+		return []string{"the carrier"}
+	}
+	return nil
+}
+
+// Check returns every invariant the texts break for record r, empty when
+// they hold:
+//   - direction words match call_direction;
+//   - every party said to have acted (in the headline, "who ended it",
+//     the likely reason and the customer line) is the one hangup_source
+//     names, and a refusal by your own application is never "declined"
+//     by the person called;
+//   - every duration stated equals the record field it names;
+//   - nothing says the phone rang when the record shows no ringing;
+//   - advice fits the direction.
+func Check(r *vobiz.CDR, t Texts) []string {
+	var bad []string
+	dir := string(r.CallDirection)
+	for _, s := range append(t.all(), t.Technical...) {
+		if re := wrongDirection[dir]; re != nil {
+			if w := re.FindString(s); w != "" {
+				bad = append(bad, fmt.Sprintf("direction: %s call says %q in %q", dir, w, s))
+			}
+		}
+	}
+
+	media := r.HangupCause.String == "MEDIA_TIMEOUT" || r.HangupCauseCode.Int64 == 6020
+	allowed := allowedActors(r.HangupSource.String, dir, media)
+	for _, s := range []string{t.Headline, t.Who, t.Reason, t.Tell, t.Meaning} {
+		for _, m := range actorRE.FindAllStringSubmatch(s, -1) {
+			if s == t.Meaning {
+				break // the meaning of a code names its usual party, not this call's
+			}
+			if !contains(allowed, strings.ToLower(m[1])) {
+				bad = append(bad, fmt.Sprintf("blame: hangup_source %q but %q in %q", r.HangupSource.String, m[0], s))
+			}
+		}
+		for _, m := range attributedRE.FindAllStringSubmatch(s, -1) {
+			if !hasPrefix(strings.ToLower(m[1]), allowed) {
+				bad = append(bad, fmt.Sprintf("blame: hangup_source %q but attributed to %q", r.HangupSource.String, m[1]))
+			}
+		}
+		ls := strings.ToLower(s)
+		if r.HangupSource.String != "Caller" && strings.Contains(ls, "change of mind") {
+			bad = append(bad, fmt.Sprintf("blame: a change of mind with hangup_source %q: %q", r.HangupSource.String, s))
+		}
+		if (r.HangupSource.String == "Answer XML" || r.HangupSource.String == "API Request") &&
+			declinedRE.MatchString(ls) {
+			bad = append(bad, fmt.Sprintf("blame: your application refused it, yet %q", s))
+		}
+	}
+
+	fields := map[string]string{
+		"billsec":   vobiz.FormatShortDuration(time.Duration(r.Billsec) * time.Second),
+		"ring_time": vobiz.FormatShortDuration(time.Duration(r.RingTime) * time.Second),
+		"duration":  vobiz.FormatShortDuration(time.Duration(r.Duration) * time.Second),
+	}
+	for _, s := range t.all() {
+		for _, dc := range durationClaims {
+			for _, m := range dc.re.FindAllStringSubmatch(s, -1) {
+				if m[1] != fields[dc.field] {
+					bad = append(bad, fmt.Sprintf("duration: %q states %s, but %s is %s", m[0], m[1], dc.field, fields[dc.field]))
+				}
+			}
+		}
+	}
+
+	// A media timeout fires a whole timeout after the last audio packet:
+	// the audio did not stop "after" the talk time.
+	if media {
+		for _, s := range t.all() {
+			if m := audioStoppedRE.FindString(s); m != "" {
+				bad = append(bad, fmt.Sprintf("media timeout: %q, but the audio stopped about a timeout before the drop", m))
+			}
+		}
+	}
+
+	rang := r.RingTime > 0 && !r.ProgressTime.IsZero()
+	if !rang {
+		for _, s := range t.all() {
+			if w := ringWords.FindString(ringNegation.ReplaceAllString(s, "")); w != "" {
+				bad = append(bad, fmt.Sprintf("ringing: the record shows none (ring_time %d, progress_time %v) but %q", r.RingTime, !r.ProgressTime.IsZero(), s))
+			}
+		}
+	}
+	return bad
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPrefix(s string, list []string) bool {
+	for _, x := range list {
+		if strings.HasPrefix(s, x) {
+			return true
+		}
+	}
+	return false
+}
