@@ -52,7 +52,7 @@ type SessionConfig struct {
 // table does not give usable cookies.
 func NewSessionManager(db *store.DB, cfg SessionConfig) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = db.SessionStore()
+	sm.Store = sessionStore{SessionStore: db.SessionStore(), sm: sm}
 	sm.HashTokenInStore = true
 	sm.IdleTimeout = cmpOr(cfg.IdleTimeout, DefaultIdleTimeout)
 	sm.Lifetime = cmpOr(cfg.Lifetime, DefaultLifetime)
@@ -67,6 +67,54 @@ func NewSessionManager(db *store.DB, cfg SessionConfig) *scs.SessionManager {
 		sm.ErrorFunc = defaultSessionError
 	}
 	return sm
+}
+
+// sessionStore is the database's session store as this package's
+// managers use it. It tells the store whom a session belongs to, so that
+// revoking a user's sessions finds their rows and a late commit of a
+// revoked session is refused, and it keeps destroyed tokens revoked for
+// the manager's whole session lifetime.
+type sessionStore struct {
+	*store.SessionStore
+	sm *scs.SessionManager
+}
+
+var (
+	_ scs.CtxStore         = sessionStore{}
+	_ scs.IterableCtxStore = sessionStore{}
+)
+
+// CommitCtx implements scs.CtxStore.
+func (s sessionStore) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	return s.SessionStore.CommitOwnedCtx(ctx, token, b, expiry, s.owner)
+}
+
+// Commit implements scs.Store.
+func (s sessionStore) Commit(token string, b []byte, expiry time.Time) error {
+	return s.CommitCtx(context.Background(), token, b, expiry)
+}
+
+// DeleteCtx implements scs.CtxStore. A request that loaded the session
+// before it was destroyed may commit it until the session's absolute
+// lifetime is over, so the token stays revoked that long.
+func (s sessionStore) DeleteCtx(ctx context.Context, token string) error {
+	return s.SessionStore.Revoke(ctx, token, s.sm.Lifetime)
+}
+
+// Delete implements scs.Store.
+func (s sessionStore) Delete(token string) error {
+	return s.DeleteCtx(context.Background(), token)
+}
+
+// owner reads the signed-in user and epoch Login put in the session.
+func (s sessionStore) owner(b []byte) (store.SessionOwner, error) {
+	_, values, err := s.sm.Codec.Decode(b)
+	if err != nil {
+		return store.SessionOwner{}, fmt.Errorf("auth: read session owner: %w", err)
+	}
+	id, _ := values[sessionKeyUserID].(int64)
+	epoch, _ := values[sessionKeyEpoch].(int64)
+	return store.SessionOwner{UserID: id, Epoch: epoch}, nil
 }
 
 func cmpOr[T comparable](v, def T) T {
@@ -136,7 +184,7 @@ func (s *Service) LoadUser(sm *scs.SessionManager) func(http.Handler) http.Handl
 				sm.ErrorFunc(w, r, err)
 				return
 			}
-			if u == nil || u.Disabled || u.SessionEpoch != sm.GetInt64(ctx, sessionKeyEpoch) {
+			if u == nil || u.Disabled || (u.Demo && !s.demo) || u.SessionEpoch != sm.GetInt64(ctx, sessionKeyEpoch) {
 				if err := sm.Destroy(ctx); err != nil {
 					sm.ErrorFunc(w, r, err)
 					return

@@ -151,6 +151,16 @@ func (s *Service) setPassword(ctx context.Context, actor Actor, id int64, passwo
 		return nil, fmt.Errorf("auth: set password: %w", err)
 	}
 	s.record(ctx, actor, ActionUserPassword, map[string]any{"target": u.Username, "target_id": u.ID, "kind": kind})
+	if u.Demo && !s.demo {
+		// Someone outside demo mode (the CLI) gave demo mode's account a
+		// password of their own: it is theirs now, and no longer confined
+		// to demo instances, which in turn refuse this database from now on.
+		if err := s.db.SetDemo(ctx, u.ID, false); err != nil {
+			return nil, fmt.Errorf("auth: set password: %w", err)
+		}
+		u.Demo = false
+		s.record(ctx, actor, ActionUserDemo, map[string]any{"target": u.Username, "target_id": u.ID, "demo": false})
+	}
 	return u, nil
 }
 
@@ -250,54 +260,154 @@ func (s *Service) Unlock(ctx context.Context, actor Actor, username string) erro
 	return nil
 }
 
+// ErrNotDemoDatabase means demo mode was started on a database holding
+// accounts that demo mode did not create. Match it with errors.Is; the
+// error itself is a *NotDemoDatabaseError.
+var ErrNotDemoDatabase = errors.New("auth: the database holds accounts demo mode did not create")
+
+// NotDemoDatabaseError is EnsureDemoUser's refusal: Accounts accounts
+// (Example is one of them) belong to someone, and demo mode would add the
+// published demo / demo admin next to them.
+type NotDemoDatabaseError struct {
+	Accounts int
+	Example  string
+}
+
+func (e *NotDemoDatabaseError) Error() string {
+	return fmt.Sprintf("auth: demo mode refuses this database: it holds %d account(s) demo mode did not create "+
+		"(such as %q), and demo mode would give it the admin %s / %s", e.Accounts, e.Example, DemoUsername, DemoPassword)
+}
+
+// Is makes errors.Is(err, ErrNotDemoDatabase) match.
+func (e *NotDemoDatabaseError) Is(target error) bool { return target == ErrNotDemoDatabase }
+
 // EnsureDemoUser makes sure the demo account exists for demo mode: username
-// "demo", password "demo", role admin, enabled. It is the only way to get a
-// password shorter than MinPasswordLength. An existing demo account is
-// reset to that state (password, role, enabled) so the demo always works.
-// Never call it outside demo mode.
+// "demo", password "demo", role admin, enabled, marked store.User.Demo (so
+// only demo instances let it sign in; see WithDemoMode). It is the only way
+// to get a password shorter than MinPasswordLength.
+//
+// Demo mode must never open a database that holds real accounts (a shared
+// PostgreSQL database, a production data directory): if any account is not
+// demo mode's own, it changes nothing and returns a *NotDemoDatabaseError.
+// demo mode's own are the marked accounts, and an unmarked "demo" account
+// that still has the demo password, which only demo mode can set (data
+// directories first used in demo mode before accounts were marked); that
+// one is marked now. Demo mode's account is reset to the state above so
+// the demo always works. Every change is recorded in the audit trail.
 func (s *Service) EnsureDemoUser(ctx context.Context) (*store.User, error) {
 	actor := SystemActor("demo-mode")
-	u, err := s.db.UserByName(ctx, DemoUsername)
-	if errors.Is(err, store.ErrNotFound) {
-		hash, herr := s.params.hash(ctx, DemoPassword)
-		if herr != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", herr)
-		}
-		u, err = s.db.CreateUser(ctx, DemoUsername, RoleAdmin, hash)
-		if errors.Is(err, store.ErrDuplicate) { // another replica won the race
-			return s.db.UserByName(ctx, DemoUsername)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
-		}
-		s.record(ctx, actor, ActionUserCreate, map[string]any{"target": u.Username, "target_id": u.ID, "role": RoleAdmin})
-		return u, nil
-	}
+	users, err := s.db.ListUsers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 	}
-	if ok, cerr := s.verify(ctx, u.PasswordHash, DemoPassword); cerr != nil || !ok {
-		hash, herr := s.params.hash(ctx, DemoPassword)
-		if herr != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", herr)
-		}
-		if err := s.db.UpdatePassword(ctx, u.ID, hash); err != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+	var (
+		demo     *store.User
+		real     []string
+		unmarked bool
+	)
+	for i := range users {
+		u := &users[i]
+		switch {
+		case u.Demo:
+			if u.Username == DemoUsername {
+				demo = u
+			}
+		case u.Username == DemoUsername && s.hasDemoPassword(ctx, u):
+			demo, unmarked = u, true
+		default:
+			real = append(real, u.Username)
 		}
 	}
-	if u.Role != RoleAdmin {
-		if err := s.db.SetRole(ctx, u.ID, RoleAdmin); err != nil {
+	if len(real) > 0 {
+		return nil, &NotDemoDatabaseError{Accounts: len(real), Example: real[0]}
+	}
+	if demo == nil {
+		return s.createDemoUser(ctx, actor)
+	}
+	target := map[string]any{"target": demo.Username, "target_id": demo.ID}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{k: v}
+		for k, v := range target {
+			m[k] = v
+		}
+		return m
+	}
+	if unmarked {
+		if err := s.db.SetDemo(ctx, demo.ID, true); err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
+		s.record(ctx, actor, ActionUserDemo, with("demo", true))
 	}
-	if u.Disabled {
-		if err := s.db.SetDisabled(ctx, u.ID, false); err != nil {
+	if !s.hasDemoPassword(ctx, demo) {
+		hash, err := s.params.hash(ctx, DemoPassword)
+		if err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
+		if err := s.db.UpdatePassword(ctx, demo.ID, hash); err != nil {
+			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+		}
+		s.record(ctx, actor, ActionUserPassword, with("kind", "demo-reset"))
 	}
-	u, err = s.db.UserByID(ctx, u.ID)
+	if demo.Role != RoleAdmin {
+		if err := s.db.SetRole(ctx, demo.ID, RoleAdmin); err != nil {
+			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+		}
+		m := with("from", demo.Role)
+		m["to"] = RoleAdmin
+		s.record(ctx, actor, ActionUserRole, m)
+	}
+	if demo.Disabled {
+		if err := s.db.SetDisabled(ctx, demo.ID, false); err != nil {
+			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+		}
+		s.record(ctx, actor, ActionUserEnable, target)
+	}
+	u, err := s.db.UserByID(ctx, demo.ID)
 	if err != nil {
 		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 	}
 	return u, nil
+}
+
+func (s *Service) createDemoUser(ctx context.Context, actor Actor) (*store.User, error) {
+	hash, err := s.params.hash(ctx, DemoPassword)
+	if err != nil {
+		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+	}
+	u, err := s.db.CreateDemoUser(ctx, DemoUsername, hash)
+	if errors.Is(err, store.ErrDuplicate) {
+		// Another replica won the race, or someone created a real "demo"
+		// since the check: only the former is acceptable.
+		u, err = s.db.UserByName(ctx, DemoUsername)
+		if err == nil && !u.Demo {
+			return nil, &NotDemoDatabaseError{Accounts: 1, Example: u.Username}
+		}
+	} else if err == nil {
+		s.record(ctx, actor, ActionUserCreate, map[string]any{"target": u.Username, "target_id": u.ID,
+			"role": RoleAdmin, "demo": true})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+	}
+	return u, nil
+}
+
+// hasDemoPassword reports whether u's password is the demo password.
+func (s *Service) hasDemoPassword(ctx context.Context, u *store.User) bool {
+	ok, err := s.verify(ctx, u.PasswordHash, DemoPassword)
+	return err == nil && ok
+}
+
+// IsDemoAccount reports whether u is demo mode's account: marked, or an
+// unmarked "demo" account that still has the demo password (which only
+// demo mode can set).
+func IsDemoAccount(u *store.User) bool {
+	if u.Demo {
+		return true
+	}
+	if u.Username != DemoUsername {
+		return false
+	}
+	ok, err := CheckPassword(u.PasswordHash, DemoPassword)
+	return err == nil && ok
 }
