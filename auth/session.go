@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -31,9 +32,16 @@ const (
 type SessionConfig struct {
 	IdleTimeout time.Duration // default 30 min: a session unused this long ends
 	Lifetime    time.Duration // default 12 h: absolute limit from sign-in, activity or not
-	Secure      bool          // set the cookie's Secure flag (serve over HTTPS)
-	CookieName  string        // default "cdrdash_session"
-	Path        string        // cookie path, default "/" (set to the base path when mounted below /)
+	// Secure sets the cookie's Secure flag (serve over HTTPS) and a name
+	// prefix browsers enforce: "__Host-" when Path is "/" (the cookie is
+	// then HTTPS-only, bound to this host and path /, and no subdomain or
+	// plain-HTTP page can set or overwrite it), "__Secure-" below a base
+	// path, since "__Host-" requires Path=/ and a cookie for / would also
+	// be sent to the other applications on the host. A name that already
+	// has either prefix is kept.
+	Secure     bool
+	CookieName string // default "cdrdash_session"
+	Path       string // cookie path, default "/" (set to the base path when mounted below /)
 	// Persist makes the cookie survive a browser restart (Max-Age set). The
 	// default false gives a browser-session cookie: closing the browser on a
 	// shared support desk signs the user out; the server enforces the idle
@@ -56,8 +64,11 @@ func NewSessionManager(db *store.DB, cfg SessionConfig) *scs.SessionManager {
 	sm.HashTokenInStore = true
 	sm.IdleTimeout = cmpOr(cfg.IdleTimeout, DefaultIdleTimeout)
 	sm.Lifetime = cmpOr(cfg.Lifetime, DefaultLifetime)
-	sm.Cookie.Name = cmpOr(cfg.CookieName, DefaultCookieName)
 	sm.Cookie.Path = cmpOr(cfg.Path, "/")
+	sm.Cookie.Name = cmpOr(cfg.CookieName, DefaultCookieName)
+	if cfg.Secure {
+		sm.Cookie.Name = prefixedCookieName(sm.Cookie.Name, sm.Cookie.Path)
+	}
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = cfg.Secure
@@ -67,6 +78,18 @@ func NewSessionManager(db *store.DB, cfg SessionConfig) *scs.SessionManager {
 		sm.ErrorFunc = defaultSessionError
 	}
 	return sm
+}
+
+// prefixedCookieName returns name with the strongest cookie prefix a
+// Secure cookie on path may carry (see SessionConfig.Secure).
+func prefixedCookieName(name, path string) string {
+	if strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-") {
+		return name
+	}
+	if path == "/" {
+		return "__Host-" + name
+	}
+	return "__Secure-" + name
 }
 
 // sessionStore is the database's session store as this package's

@@ -25,8 +25,14 @@ func TestSessionCookieAttributes(t *testing.T) {
 		}{
 			{"defaults", auth.SessionConfig{},
 				[]string{"cdrdash_session=", "Path=/", "HttpOnly", "SameSite=Lax"}, []string{"Secure", "Max-Age"}},
-			{"secure, persistent, custom", auth.SessionConfig{Secure: true, Persist: true, CookieName: "cdr_sess", Path: "/cdr/"},
-				[]string{"cdr_sess=", "Path=/cdr/", "HttpOnly", "SameSite=Lax", "Secure", "Max-Age=1800"}, nil},
+			{"secure, persistent, custom, below a base path", auth.SessionConfig{Secure: true, Persist: true, CookieName: "cdr_sess", Path: "/cdr/"},
+				[]string{"__Secure-cdr_sess=", "Path=/cdr/", "HttpOnly", "SameSite=Lax", "Secure", "Max-Age=1800"}, []string{"__Host-", "Domain="}},
+			{"secure at the root", auth.SessionConfig{Secure: true},
+				[]string{"__Host-cdrdash_session=", "Path=/;", "HttpOnly", "SameSite=Lax", "Secure"}, []string{"__Secure-", "Domain="}},
+			{"secure, already prefixed", auth.SessionConfig{Secure: true, CookieName: "__Secure-s"},
+				[]string{"__Secure-s=", "Path=/;", "Secure"}, []string{"__Host-"}},
+			{"plain HTTP has no prefix", auth.SessionConfig{Path: "/"},
+				[]string{"cdrdash_session=", "Path=/"}, []string{"__Host-", "__Secure-", "Secure"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
