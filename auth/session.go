@@ -190,9 +190,12 @@ func (s *Service) Logout(ctx context.Context, sm *scs.SessionManager, clientIP s
 // LoadUser is middleware (inside sm.LoadAndSave) that puts the signed-in
 // user into the request context; read it with UserFrom. The user is
 // re-read from the database on every request, so disabling an account,
-// changing its password or revoking its sessions takes effect at once on
-// every replica: such sessions are destroyed and the request continues
-// anonymously. Database errors go to sm.ErrorFunc.
+// changing its password or role or revoking its sessions takes effect at
+// once on every replica (the store has deleted those sessions already;
+// this also catches a copy of one from an older epoch): such sessions are
+// destroyed and the request continues anonymously. Demo mode's accounts
+// get the same treatment outside demo mode (WithDemoMode). Database
+// errors go to sm.ErrorFunc.
 func (s *Service) LoadUser(sm *scs.SessionManager) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

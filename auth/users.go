@@ -53,7 +53,8 @@ func (s *Service) LookupUser(ctx context.Context, username string) (*store.User,
 	return u, nil
 }
 
-// AddUser creates an account. username is normalised (NormalizeUsername),
+// AddUser creates an account (marked store.User.Demo on a demo instance,
+// see WithDemoMode). username is normalised (NormalizeUsername),
 // password must pass ValidatePassword and role ValidateRole; problems come
 // back as *ValidationError (a taken username too, which also matches
 // store.ErrDuplicate). The actor must be an admin or a system actor.
@@ -75,14 +76,22 @@ func (s *Service) AddUser(ctx context.Context, actor Actor, username, password, 
 	if err != nil {
 		return nil, fmt.Errorf("auth: add user: %w", err)
 	}
-	u, err := s.db.CreateUser(ctx, name, role, hash)
+	create, details := s.db.CreateUser, map[string]any{"role": role}
+	if s.demo {
+		// An account added on a demo instance has only seen synthetic
+		// calls: it is demo mode's too, confined to demo instances, and
+		// does not stop the demo from starting on this database again.
+		create, details["demo"] = s.db.CreateDemoUser, true
+	}
+	u, err := create(ctx, name, role, hash)
 	if errors.Is(err, store.ErrDuplicate) {
 		return nil, invalid("username", "That username is already taken.", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: add user: %w", err)
 	}
-	s.record(ctx, actor, ActionUserCreate, map[string]any{"target": u.Username, "target_id": u.ID, "role": role})
+	details["target"], details["target_id"] = u.Username, u.ID
+	s.record(ctx, actor, ActionUserCreate, details)
 	return u, nil
 }
 
@@ -374,7 +383,7 @@ func (s *Service) createDemoUser(ctx context.Context, actor Actor) (*store.User,
 	if err != nil {
 		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 	}
-	u, err := s.db.CreateDemoUser(ctx, DemoUsername, hash)
+	u, err := s.db.CreateDemoUser(ctx, DemoUsername, RoleAdmin, hash)
 	if errors.Is(err, store.ErrDuplicate) {
 		// Another replica won the race, or someone created a real "demo"
 		// since the check: only the former is acceptable.

@@ -219,7 +219,7 @@ func TestEnsureDemoUser(t *testing.T) {
 		// call is idempotent. (A second demo-mode admin lets demo be demoted.)
 		hash, err := auth.InsecureFastParams.Hash("helper password")
 		mustNil(t, err)
-		_, err = e.db.CreateDemoUser(ctx, "demo-helper", hash)
+		_, err = e.db.CreateDemoUser(ctx, "demo-helper", auth.RoleAdmin, hash)
 		mustNil(t, err)
 		cli := auth.SystemActor("cli")
 		_, err = demoSvc.SetPassword(ctx, cli, u.ID, "changed password!")
@@ -279,18 +279,23 @@ func TestDemoModeRefusesRealDatabase(t *testing.T) {
 	}{
 		{"a real admin", func(t *testing.T, e *env) { e.addUser(t, "alice", auth.RoleAdmin) }, "alice"},
 		{"a real agent next to demo's account", func(t *testing.T, e *env) {
-			_, err := e.db.CreateDemoUser(ctx, "demo", hash(t, "demo"))
+			_, err := e.db.CreateDemoUser(ctx, "demo", auth.RoleAdmin, hash(t, "demo"))
 			mustNil(t, err)
 			e.addUser(t, "bob", auth.RoleAgent)
 		}, "bob"},
 		{"a real account named demo", func(t *testing.T, e *env) { e.addUser(t, "demo", auth.RoleAgent) }, "demo"},
 		{"demo's account adopted from the shell", func(t *testing.T, e *env) {
-			u, err := e.db.CreateDemoUser(ctx, "demo", hash(t, "demo"))
+			u, err := e.db.CreateDemoUser(ctx, "demo", auth.RoleAdmin, hash(t, "demo"))
 			mustNil(t, err)
 			_, err = e.svc.SetPassword(ctx, auth.SystemActor("cli"), u.ID, "the owner's own password")
 			mustNil(t, err)
 		}, "demo"},
 		{"an empty database", func(*testing.T, *env) {}, ""},
+		{"an account added on a demo instance", func(t *testing.T, e *env) {
+			_, err := e.newService(e.db, auth.WithDemoMode(true)).AddUser(ctx, auth.SystemActor("test"), "visitor",
+				"a long enough password", auth.RoleAgent)
+			mustNil(t, err)
+		}, ""},
 		{"demo's account from before the mark", func(t *testing.T, e *env) {
 			_, err := e.db.CreateUser(ctx, "demo", auth.RoleAdmin, hash(t, "demo"))
 			mustNil(t, err)

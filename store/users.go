@@ -31,7 +31,8 @@ type User struct {
 	// stop working (password change, disable, explicit revoke). Sessions
 	// remember the epoch they were created with.
 	SessionEpoch int64
-	// Demo marks the account demo mode created (see CreateDemoUser).
+	// Demo marks demo mode's accounts (see CreateDemoUser): only demo
+	// instances let them sign in.
 	Demo        bool
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
@@ -75,11 +76,11 @@ func (db *DB) CreateUser(ctx context.Context, username, role, passwordHash strin
 	return db.createUser(ctx, username, role, passwordHash, false)
 }
 
-// CreateDemoUser inserts an admin marked as demo mode's account (User.Demo):
-// only demo instances let it sign in. It returns ErrDuplicate when the
-// username is taken.
-func (db *DB) CreateDemoUser(ctx context.Context, username, passwordHash string) (*User, error) {
-	return db.createUser(ctx, username, RoleAdmin, passwordHash, true)
+// CreateDemoUser inserts a user marked as demo mode's (User.Demo): only demo
+// instances let it sign in. It returns ErrDuplicate when the username is
+// taken.
+func (db *DB) CreateDemoUser(ctx context.Context, username, role, passwordHash string) (*User, error) {
+	return db.createUser(ctx, username, role, passwordHash, true)
 }
 
 func (db *DB) createUser(ctx context.Context, username, role, passwordHash string, demo bool) (*User, error) {

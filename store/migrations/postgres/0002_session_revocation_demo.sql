@@ -19,6 +19,7 @@ CREATE TABLE revoked_sessions (
 );
 CREATE INDEX revoked_sessions_expiry_idx ON revoked_sessions (expiry);
 
--- Accounts created by demo mode. Only demo instances let them sign in, and
--- demo mode refuses a database that holds any account without the mark.
+-- Accounts of demo mode: its demo / demo admin and accounts added on a demo
+-- instance. Only demo instances let them sign in, and demo mode refuses a
+-- database that holds any account without the mark.
 ALTER TABLE users ADD COLUMN demo BOOLEAN NOT NULL DEFAULT FALSE;
