@@ -229,17 +229,6 @@ func (s *SessionStore) Revoke(ctx context.Context, token string, keep time.Durat
 	return nil
 }
 
-// IsRevoked reports whether token is on the revoked list (for tests and
-// diagnostics).
-func (s *SessionStore) IsRevoked(ctx context.Context, token string) (bool, error) {
-	var n int
-	if err := s.db.sql.QueryRowContext(ctx, s.db.q(`SELECT COUNT(*) FROM revoked_sessions WHERE token = $1`),
-		token).Scan(&n); err != nil {
-		return false, fmt.Errorf("store: is session revoked: %w", err)
-	}
-	return n > 0, nil
-}
-
 // AllCtx returns every unexpired session keyed by its stored token. When
 // the manager hashes tokens in the store (auth does), the keys are hashes:
 // fine for reading session values with scs.SessionManager.Iterate, but

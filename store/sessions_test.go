@@ -170,6 +170,12 @@ func TestRevokedSessionNeverComesBack(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB, clk *storetest.Clock) {
 		ctx := context.Background()
 		ss := db.SessionStore()
+		revoked := func(token string) bool {
+			t.Helper()
+			var n int
+			mustNil(t, db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM revoked_sessions WHERE token = '`+token+`'`).Scan(&n))
+			return n > 0
+		}
 		exp := t0.Add(time.Hour)
 		mustNil(t, ss.CommitCtx(ctx, "tok", []byte("v1"), exp))
 		// A request loads the session, then it is destroyed.
@@ -198,7 +204,7 @@ func TestRevokedSessionNeverComesBack(t *testing.T) {
 
 		// Deleting a token that has no row lists nothing.
 		mustNil(t, ss.DeleteCtx(ctx, "never-stored"))
-		if r, _ := ss.IsRevoked(ctx, "never-stored"); r {
+		if revoked("never-stored") {
 			t.Error("a token without a row was listed")
 		}
 
@@ -206,12 +212,12 @@ func TestRevokedSessionNeverComesBack(t *testing.T) {
 		clk.Advance(12*time.Hour - time.Second)
 		n, err := db.PruneRevokedSessions(ctx)
 		mustNil(t, err)
-		if r, _ := ss.IsRevoked(ctx, "tok"); !r || n != 0 {
+		if !revoked("tok") || n != 0 {
 			t.Errorf("revocation pruned early (%d pruned)", n)
 		}
 		clk.Advance(time.Second)
 		db.RunCleanup(ctx)
-		if r, _ := ss.IsRevoked(ctx, "tok"); r {
+		if revoked("tok") {
 			t.Error("revocation not pruned after its keep time")
 		}
 	})
