@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -295,4 +296,74 @@ func TestSessionCommitChecksOwner(t *testing.T) {
 			t.Errorf("after flushing %d sessions, alice's old session was written back", n)
 		}
 	})
+}
+
+// TestCommitRacingRevocationPostgres: on PostgreSQL a commit whose row a
+// revocation is deleting waits for it and then, under READ COMMITTED,
+// inserts the row afresh without looking at the revocation again. The
+// store must take that row back. The revocation's transaction is held
+// open here until the commit is seen waiting on it (pg_blocking_pids), so
+// the interleaving is forced, not hoped for.
+func TestCommitRacingRevocationPostgres(t *testing.T) {
+	tests := []struct {
+		name   string
+		revoke []string // statements of the revoking transaction; $1 is the user id
+	}{
+		{"sign-out", []string{
+			`DELETE FROM sessions WHERE token = 'tok'`,
+			`INSERT INTO revoked_sessions (token, expiry) VALUES ('tok', 9999999999999999)`,
+		}},
+		{"sessions of the user revoked", []string{
+			`UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1`,
+			`DELETE FROM sessions WHERE user_id = $1`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := storetest.Postgres(t)
+			ss := db.SessionStore()
+			u, err := db.CreateUser(ctx, "alice", store.RoleAdmin, "hash")
+			mustNil(t, err)
+			owner := func([]byte) (store.SessionOwner, error) {
+				return store.SessionOwner{UserID: u.ID, Epoch: u.SessionEpoch}, nil
+			}
+			exp := time.Now().Add(time.Hour)
+			mustNil(t, ss.CommitOwnedCtx(ctx, "tok", []byte("v1"), exp, owner))
+
+			tx, err := db.SQL().BeginTx(ctx, nil)
+			mustNil(t, err)
+			defer tx.Rollback()
+			var pid int
+			mustNil(t, tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+			for _, q := range tt.revoke {
+				var args []any
+				if strings.Contains(q, "$1") {
+					args = append(args, u.ID)
+				}
+				_, err := tx.ExecContext(ctx, q, args...)
+				mustNil(t, err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- ss.CommitOwnedCtx(ctx, "tok", []byte("v2"), exp, owner) }()
+			for waiting := false; !waiting; {
+				select {
+				case err := <-done:
+					t.Fatalf("the commit did not wait for the revocation (err %v)", err)
+				default:
+				}
+				var n int
+				mustNil(t, db.SQL().QueryRowContext(ctx,
+					`SELECT COUNT(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, pid).Scan(&n))
+				waiting = n > 0
+			}
+			mustNil(t, tx.Commit())
+			mustNil(t, <-done)
+			var n int
+			mustNil(t, db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions`).Scan(&n))
+			if n != 0 {
+				t.Errorf("the racing commit left %d session rows", n)
+			}
+		})
+	}
 }
