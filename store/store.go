@@ -46,7 +46,8 @@ const (
 const SQLiteFileName = "cdrdash.db"
 
 // DefaultCleanupInterval is how often the housekeeping goroutine started by
-// Open deletes expired sessions and old login failures.
+// Open deletes expired sessions, old login failures and revocations past
+// their keep time.
 const DefaultCleanupInterval = 5 * time.Minute
 
 // DefaultFailureRetention is how long login failures are kept before the
