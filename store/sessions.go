@@ -187,19 +187,20 @@ func (s *SessionStore) CommitOwnedCtx(ctx context.Context, token string, b []byt
 	return nil
 }
 
-// DeleteCtx destroys a session: the row goes, and the token is revoked
-// for DefaultRevocationRetention (see Revoke). Deleting a missing token is
-// not an error.
+// DeleteCtx destroys a session, keeping a signed-in session's token
+// revoked for DefaultRevocationRetention (see Revoke). Deleting a missing
+// token is not an error.
 func (s *SessionStore) DeleteCtx(ctx context.Context, token string) error {
 	return s.Revoke(ctx, token, DefaultRevocationRetention)
 }
 
-// Revoke destroys the session with this (stored) token and keeps the token
-// on the revoked list for keep, which must be at least the longest a
-// session may live (its absolute lifetime): until then neither FindCtx
-// nor a commit accepts the token again. A token with no row is not listed,
-// since no request can hold a session that was never stored or has
-// already ended; revoking it is not an error.
+// Revoke destroys the session with this (stored) token. A signed-in
+// session's token also goes on the revoked list for keep, which must be at
+// least the longest a session may live (its absolute lifetime): until then
+// neither FindCtx nor a commit accepts the token again. Anonymous sessions
+// (a flash message) are only deleted: writing one back gives nobody
+// anything, and listing them would let anyone fill the list for free, one
+// sign-out request each. Revoking a missing token is not an error.
 func (s *SessionStore) Revoke(ctx context.Context, token string, keep time.Duration) error {
 	s.mu.Lock()
 	delete(s.seen, token)
@@ -209,13 +210,12 @@ func (s *SessionStore) Revoke(ctx context.Context, token string, keep time.Durat
 		return fmt.Errorf("store: revoke session: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	res, err := tx.ExecContext(ctx, s.db.q(`DELETE FROM sessions WHERE token = $1`), token)
-	if err != nil {
+	var owner sql.NullInt64
+	err = tx.QueryRowContext(ctx, s.db.q(`DELETE FROM sessions WHERE token = $1 RETURNING user_id`), token).Scan(&owner)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: revoke session: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("store: revoke session: %w", err)
-	} else if n > 0 {
+	if owner.Valid {
 		if _, err := tx.ExecContext(ctx, s.db.q(`INSERT INTO revoked_sessions (token, expiry) VALUES ($1, $2)
 			ON CONFLICT (token) DO UPDATE SET expiry = excluded.expiry
 			WHERE revoked_sessions.expiry < excluded.expiry`),
