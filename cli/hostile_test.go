@@ -249,19 +249,22 @@ func TestDemoAccountClosedWithRealData(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.Close()
-		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+disabled`) {
+		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+disabled \(demo mode only\)`) {
 			t.Errorf("the demo account is still active:\n%s", list)
 		}
 	})
 	t.Run("demo password changed", func(t *testing.T) {
 		dir := demoOnce(t)
-		user(t, dir, "a new and private password\n", "passwd", "demo")
+		if out := user(t, dir, "a new and private password\n", "passwd", "demo"); !strings.Contains(out,
+			"demo is no longer demo mode's account") {
+			t.Errorf("passwd did not say the account left demo mode:\n%s", out)
+		}
 		a, err := newApp(context.Background(), real(dir), log)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a.Close()
-		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+active`) {
+		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+active\s+never`) {
 			t.Errorf("an account named demo with its own password was disabled:\n%s", list)
 		}
 	})
