@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/cdrdash/cdrdash/store"
 )
@@ -298,10 +299,10 @@ func (e *NotDemoDatabaseError) Is(target error) bool { return target == ErrNotDe
 // Demo mode must never open a database that holds real accounts (a shared
 // PostgreSQL database, a production data directory): if any account is not
 // demo mode's own, it changes nothing and returns a *NotDemoDatabaseError.
-// demo mode's own are the marked accounts, and an unmarked "demo" account
-// that still has the demo password, which only demo mode can set (data
-// directories first used in demo mode before accounts were marked); that
-// one is marked now. Demo mode's account is reset to the state above so
+// Demo mode's own accounts are the marked ones, and an unmarked "demo"
+// account that still has the demo password, which only demo mode can set
+// (data directories first used in demo mode before accounts were marked);
+// that one is marked now. Demo mode's account is reset to the state above so
 // the demo always works. Every change is recorded in the audit trail.
 func (s *Service) EnsureDemoUser(ctx context.Context) (*store.User, error) {
 	actor := SystemActor("demo-mode")
@@ -333,19 +334,16 @@ func (s *Service) EnsureDemoUser(ctx context.Context) (*store.User, error) {
 	if demo == nil {
 		return s.createDemoUser(ctx, actor)
 	}
-	target := map[string]any{"target": demo.Username, "target_id": demo.ID}
-	with := func(k string, v any) map[string]any {
-		m := map[string]any{k: v}
-		for k, v := range target {
-			m[k] = v
-		}
+	details := func(extra map[string]any) map[string]any {
+		m := map[string]any{"target": demo.Username, "target_id": demo.ID}
+		maps.Copy(m, extra)
 		return m
 	}
 	if unmarked {
 		if err := s.db.SetDemo(ctx, demo.ID, true); err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
-		s.record(ctx, actor, ActionUserDemo, with("demo", true))
+		s.record(ctx, actor, ActionUserDemo, details(map[string]any{"demo": true}))
 	}
 	if !s.hasDemoPassword(ctx, demo) {
 		hash, err := s.params.hash(ctx, DemoPassword)
@@ -355,21 +353,19 @@ func (s *Service) EnsureDemoUser(ctx context.Context) (*store.User, error) {
 		if err := s.db.UpdatePassword(ctx, demo.ID, hash); err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
-		s.record(ctx, actor, ActionUserPassword, with("kind", "demo-reset"))
+		s.record(ctx, actor, ActionUserPassword, details(map[string]any{"kind": "demo-reset"}))
 	}
 	if demo.Role != RoleAdmin {
 		if err := s.db.SetRole(ctx, demo.ID, RoleAdmin); err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
-		m := with("from", demo.Role)
-		m["to"] = RoleAdmin
-		s.record(ctx, actor, ActionUserRole, m)
+		s.record(ctx, actor, ActionUserRole, details(map[string]any{"from": demo.Role, "to": RoleAdmin}))
 	}
 	if demo.Disabled {
 		if err := s.db.SetDisabled(ctx, demo.ID, false); err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
-		s.record(ctx, actor, ActionUserEnable, target)
+		s.record(ctx, actor, ActionUserEnable, details(nil))
 	}
 	u, err := s.db.UserByID(ctx, demo.ID)
 	if err != nil {
