@@ -20,6 +20,12 @@ import (
 // invisible as soon as it expires even before housekeeping deletes it.
 // Several DB instances (replicas) over one PostgreSQL database share
 // sessions, since all state is in the table.
+//
+// A session that ends stays ended, even when a request that loaded it
+// earlier commits it afterwards: destroyed tokens of signed-in sessions go
+// on a revoked list (Revoke) that FindCtx and CommitOwnedCtx check, and a
+// user's sessions end by moving the user's session epoch on and deleting
+// their rows (DB.RevokeSessions), which CommitOwnedCtx checks too.
 type SessionStore struct {
 	db *DB
 
