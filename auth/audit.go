@@ -26,6 +26,7 @@ const (
 	ActionUserRole       = "user.role" // details: {"target": name, "from": old, "to": new}
 	ActionUserRevoke     = "user.revoke_sessions"
 	ActionUserUnlock     = "user.unlock"
+	ActionUserDemo       = "user.demo"   // details: {"target": name, "demo": true}: marked as demo mode's account
 	ActionCallView       = "call.view"   // details: e.g. {"call_id": "..."}
 	ActionCallExport     = "call.export" // details: the filters and columns used
 )

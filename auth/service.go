@@ -54,6 +54,9 @@ type Service struct {
 	maxFailures int
 	window      time.Duration
 	dummyHash   string
+	// demo: this instance runs demo mode, the only kind where accounts
+	// marked store.User.Demo may sign in (see WithDemoMode).
+	demo bool
 
 	// verify checks a password against a hash; tests wrap it to count calls.
 	verify func(ctx context.Context, hash, pw string) (bool, error)
@@ -96,6 +99,12 @@ func WithThrottle(maxFailures int, window time.Duration) Option {
 		}
 	}
 }
+
+// WithDemoMode tells the service that this instance runs demo mode (synthetic
+// calls from the sandbox). Only such instances let demo accounts
+// (store.User.Demo) sign in; elsewhere they are treated like disabled
+// accounts, even if the row says enabled.
+func WithDemoMode(demo bool) Option { return func(s *Service) { s.demo = demo } }
 
 // WithAudit makes the service record to a (shared) Audit instead of creating
 // its own.
@@ -214,6 +223,8 @@ func (s *Service) Authenticate(ctx context.Context, username, password, clientIP
 		reason = "bad_password"
 	case u.Disabled:
 		reason = "disabled"
+	case u.Demo && !s.demo:
+		reason = "demo_account"
 	}
 	if reason != "" {
 		for _, key := range []string{userKey, ipKey} {

@@ -2,6 +2,8 @@ package auth_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,8 +25,14 @@ func TestSessionCookieAttributes(t *testing.T) {
 		}{
 			{"defaults", auth.SessionConfig{},
 				[]string{"cdrdash_session=", "Path=/", "HttpOnly", "SameSite=Lax"}, []string{"Secure", "Max-Age"}},
-			{"secure, persistent, custom", auth.SessionConfig{Secure: true, Persist: true, CookieName: "cdr_sess", Path: "/cdr/"},
-				[]string{"cdr_sess=", "Path=/cdr/", "HttpOnly", "SameSite=Lax", "Secure", "Max-Age=1800"}, nil},
+			{"secure, persistent, custom, below a base path", auth.SessionConfig{Secure: true, Persist: true, CookieName: "cdr_sess", Path: "/cdr/"},
+				[]string{"__Secure-cdr_sess=", "Path=/cdr/", "HttpOnly", "SameSite=Lax", "Secure", "Max-Age=1800"}, []string{"__Host-", "Domain="}},
+			{"secure at the root", auth.SessionConfig{Secure: true},
+				[]string{"__Host-cdrdash_session=", "Path=/;", "HttpOnly", "SameSite=Lax", "Secure"}, []string{"__Secure-", "Domain="}},
+			{"secure, already prefixed", auth.SessionConfig{Secure: true, CookieName: "__Secure-s"},
+				[]string{"__Secure-s=", "Path=/;", "Secure"}, []string{"__Host-"}},
+			{"plain HTTP has no prefix", auth.SessionConfig{Path: "/"},
+				[]string{"cdrdash_session=", "Path=/"}, []string{"__Host-", "__Secure-", "Secure"}},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -153,11 +161,11 @@ func TestLoadUserEndsRevokedSessions(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				c := signedIn()
 				tt.revoke()
+				if stored(t, e.db, c.cookie) {
+					t.Error("the revoked session is still stored")
+				}
 				if code, _ := c.get("/me"); code != http.StatusSeeOther {
 					t.Errorf("session still valid: %d", code)
-				}
-				if c.cookie != "" {
-					t.Error("cookie not cleared")
 				}
 			})
 		}
@@ -169,15 +177,21 @@ func TestLoadUserEndsRevokedSessions(t *testing.T) {
 			t.Errorf("disabled user still in: %d", code)
 		}
 
-		// Roles are read per request: promotion shows at once.
+		// A role change ends the user's sessions: the new role starts with
+		// a new sign-in, on a new token.
 		mustNil(t, e.db.SetDisabled(ctx, bob.ID, false))
 		c = signedIn()
 		if code, _ := c.get("/admin"); code != http.StatusForbidden {
 			t.Errorf("agent on /admin: %d", code)
 		}
+		agentToken := c.cookie
 		mustNil(t, e.svc.SetRole(ctx, cli, bob.ID, auth.RoleAdmin))
-		if code, _ := c.get("/admin"); code != http.StatusOK {
-			t.Errorf("promoted bob on /admin: %d", code)
+		if code, _ := c.get("/admin"); code != http.StatusSeeOther {
+			t.Errorf("promoted bob's agent session on /admin: %d", code)
+		}
+		c = signedIn()
+		if code, _ := c.get("/admin"); code != http.StatusOK || c.cookie == agentToken {
+			t.Errorf("promoted bob signed in again on /admin: %d (same token: %t)", code, c.cookie == agentToken)
 		}
 
 		// Own password change + Login keeps the current browser signed in.
@@ -311,4 +325,107 @@ func TestSessionErrorFunc(t *testing.T) {
 			t.Errorf("default ErrorFunc: %d", rec.Code)
 		}
 	})
+}
+
+// stored reports whether the sessions table holds a row for the cookie
+// value token (the store keys rows by its hash, as scs computes it).
+func stored(t *testing.T, db *store.DB, token string) bool {
+	t.Helper()
+	if token == "" {
+		return false
+	}
+	sum := sha256.Sum256([]byte(token))
+	all, err := db.SessionStore().All()
+	mustNil(t, err)
+	_, ok := all[base64.RawURLEncoding.EncodeToString(sum[:])]
+	return ok
+}
+
+// TestRevokedSessionStaysRevoked: a request that loaded its session before
+// the session was ended (sign-out, disable, password change, role change,
+// "sign out everywhere") and answers afterwards must not bring it back.
+// With the idle timeout on, scs commits every loaded session when the
+// answer is written; the held request below also changes the session, as
+// a page storing a flash or a preference does.
+func TestRevokedSessionStaysRevoked(t *testing.T) {
+	tests := []struct {
+		name string
+		// end ends the victim's session; c holds it.
+		end func(t *testing.T, e *env, c *client, victim *store.User)
+	}{
+		{"sign-out", func(t *testing.T, e *env, c *client, _ *store.User) {
+			if res := c.do("POST", "/logout", nil); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("logout: %d", res.StatusCode)
+			}
+		}},
+		{"disable", func(t *testing.T, e *env, _ *client, v *store.User) {
+			mustNil(t, e.svc.Disable(context.Background(), auth.SystemActor("test"), v.ID))
+		}},
+		{"disable and enable", func(t *testing.T, e *env, _ *client, v *store.User) {
+			mustNil(t, e.svc.Disable(context.Background(), auth.SystemActor("test"), v.ID))
+			mustNil(t, e.svc.Enable(context.Background(), auth.SystemActor("test"), v.ID))
+		}},
+		{"password reset", func(t *testing.T, e *env, _ *client, v *store.User) {
+			_, err := e.svc.SetPassword(context.Background(), auth.SystemActor("test"), v.ID, "another long password")
+			mustNil(t, err)
+		}},
+		{"own password change", func(t *testing.T, e *env, _ *client, v *store.User) {
+			_, err := e.svc.ChangePassword(context.Background(), auth.Actor{UserID: v.ID, Username: v.Username},
+				password(v.Username), "another long password")
+			mustNil(t, err)
+		}},
+		{"promotion to admin", func(t *testing.T, e *env, _ *client, v *store.User) {
+			mustNil(t, e.svc.SetRole(context.Background(), auth.SystemActor("test"), v.ID, auth.RoleAdmin))
+		}},
+		{"sign out everywhere", func(t *testing.T, e *env, _ *client, v *store.User) {
+			mustNil(t, e.svc.RevokeSessions(context.Background(), auth.SystemActor("test"), v.ID))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachEnv(t, func(t *testing.T, e *env) {
+				e.addUser(t, "alice", auth.RoleAdmin)
+				bob := e.addUser(t, "bob", auth.RoleAgent)
+				sm := auth.NewSessionManager(e.db, auth.SessionConfig{})
+				entered, release := make(chan struct{}), make(chan struct{})
+				slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					sm.Put(r.Context(), "last_page", r.URL.Path)
+					close(entered)
+					<-release
+					w.Write([]byte("slow page"))
+				})
+				inner := app(e.svc, sm)
+				h := http.NewServeMux()
+				h.Handle("GET /slow", sm.LoadAndSave(e.svc.LoadUser(sm)(auth.RequireUser("")(slow))))
+				h.Handle("/", inner)
+
+				c := signedInWith(t, h, "bob", password("bob"))
+				token := c.cookie
+				held := newClient(t, h)
+				held.cookie = token
+				done := make(chan int)
+				go func() {
+					code, _ := held.get("/slow")
+					done <- code
+				}()
+				<-entered
+				tt.end(t, e, c, bob)
+				close(release)
+				if code := <-done; code != http.StatusOK {
+					t.Fatalf("held request: %d", code)
+				}
+
+				if stored(t, e.db, token) {
+					t.Error("the held request wrote the ended session back")
+				}
+				old := newClient(t, h)
+				old.cookie = token
+				for _, path := range []string{"/me", "/admin"} {
+					if code, _ := old.get(path); code != http.StatusSeeOther {
+						t.Errorf("the ended session's cookie on %s: %d, want a redirect to sign-in", path, code)
+					}
+				}
+			})
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/cdrdash/cdrdash/store"
 )
@@ -53,7 +54,8 @@ func (s *Service) LookupUser(ctx context.Context, username string) (*store.User,
 	return u, nil
 }
 
-// AddUser creates an account. username is normalised (NormalizeUsername),
+// AddUser creates an account (marked store.User.Demo on a demo instance,
+// see WithDemoMode). username is normalised (NormalizeUsername),
 // password must pass ValidatePassword and role ValidateRole; problems come
 // back as *ValidationError (a taken username too, which also matches
 // store.ErrDuplicate). The actor must be an admin or a system actor.
@@ -75,14 +77,22 @@ func (s *Service) AddUser(ctx context.Context, actor Actor, username, password, 
 	if err != nil {
 		return nil, fmt.Errorf("auth: add user: %w", err)
 	}
-	u, err := s.db.CreateUser(ctx, name, role, hash)
+	create, details := s.db.CreateUser, map[string]any{"role": role}
+	if s.demo {
+		// An account added on a demo instance has only seen synthetic
+		// calls: it is demo mode's too, confined to demo instances, and
+		// does not stop the demo from starting on this database again.
+		create, details["demo"] = s.db.CreateDemoUser, true
+	}
+	u, err := create(ctx, name, role, hash)
 	if errors.Is(err, store.ErrDuplicate) {
 		return nil, invalid("username", "That username is already taken.", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: add user: %w", err)
 	}
-	s.record(ctx, actor, ActionUserCreate, map[string]any{"target": u.Username, "target_id": u.ID, "role": role})
+	details["target"], details["target_id"] = u.Username, u.ID
+	s.record(ctx, actor, ActionUserCreate, details)
 	return u, nil
 }
 
@@ -151,6 +161,16 @@ func (s *Service) setPassword(ctx context.Context, actor Actor, id int64, passwo
 		return nil, fmt.Errorf("auth: set password: %w", err)
 	}
 	s.record(ctx, actor, ActionUserPassword, map[string]any{"target": u.Username, "target_id": u.ID, "kind": kind})
+	if u.Demo && !s.demo {
+		// Someone outside demo mode (the CLI) gave demo mode's account a
+		// password of their own: it is theirs now, and no longer confined
+		// to demo instances, which in turn refuse this database from now on.
+		if err := s.db.SetDemo(ctx, u.ID, false); err != nil {
+			return nil, fmt.Errorf("auth: set password: %w", err)
+		}
+		u.Demo = false
+		s.record(ctx, actor, ActionUserDemo, map[string]any{"target": u.Username, "target_id": u.ID, "demo": false})
+	}
 	return u, nil
 }
 
@@ -250,54 +270,149 @@ func (s *Service) Unlock(ctx context.Context, actor Actor, username string) erro
 	return nil
 }
 
+// ErrNotDemoDatabase means demo mode was started on a database holding
+// accounts that demo mode did not create. Match it with errors.Is; the
+// error itself is a *NotDemoDatabaseError.
+var ErrNotDemoDatabase = errors.New("auth: the database holds accounts demo mode did not create")
+
+// NotDemoDatabaseError is EnsureDemoUser's refusal: Accounts accounts
+// (Example is one of them) belong to someone, and demo mode would add the
+// published demo / demo admin next to them.
+type NotDemoDatabaseError struct {
+	Accounts int
+	Example  string
+}
+
+func (e *NotDemoDatabaseError) Error() string {
+	return fmt.Sprintf("auth: demo mode refuses this database: it holds %d account(s) demo mode did not create "+
+		"(such as %q), and demo mode would give it the admin %s / %s", e.Accounts, e.Example, DemoUsername, DemoPassword)
+}
+
+// Is makes errors.Is(err, ErrNotDemoDatabase) match.
+func (e *NotDemoDatabaseError) Is(target error) bool { return target == ErrNotDemoDatabase }
+
 // EnsureDemoUser makes sure the demo account exists for demo mode: username
-// "demo", password "demo", role admin, enabled. It is the only way to get a
-// password shorter than MinPasswordLength. An existing demo account is
-// reset to that state (password, role, enabled) so the demo always works.
-// Never call it outside demo mode.
+// "demo", password "demo", role admin, enabled, marked store.User.Demo (so
+// only demo instances let it sign in; see WithDemoMode). It is the only way
+// to get a password shorter than MinPasswordLength.
+//
+// Demo mode must never open a database that holds real accounts (a shared
+// PostgreSQL database, a production data directory): if any account is not
+// demo mode's own, it changes nothing and returns a *NotDemoDatabaseError.
+// Demo mode's own accounts are the marked ones, and an unmarked "demo"
+// account that still has the demo password, which only demo mode can set
+// (data directories first used in demo mode before accounts were marked);
+// that one is marked now. Demo mode's account is reset to the state above so
+// the demo always works. Every change is recorded in the audit trail.
 func (s *Service) EnsureDemoUser(ctx context.Context) (*store.User, error) {
 	actor := SystemActor("demo-mode")
-	u, err := s.db.UserByName(ctx, DemoUsername)
-	if errors.Is(err, store.ErrNotFound) {
-		hash, herr := s.params.hash(ctx, DemoPassword)
-		if herr != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", herr)
-		}
-		u, err = s.db.CreateUser(ctx, DemoUsername, RoleAdmin, hash)
-		if errors.Is(err, store.ErrDuplicate) { // another replica won the race
-			return s.db.UserByName(ctx, DemoUsername)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
-		}
-		s.record(ctx, actor, ActionUserCreate, map[string]any{"target": u.Username, "target_id": u.ID, "role": RoleAdmin})
-		return u, nil
-	}
+	users, err := s.db.ListUsers(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 	}
-	if ok, cerr := s.verify(ctx, u.PasswordHash, DemoPassword); cerr != nil || !ok {
-		hash, herr := s.params.hash(ctx, DemoPassword)
-		if herr != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", herr)
-		}
-		if err := s.db.UpdatePassword(ctx, u.ID, hash); err != nil {
-			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+	var (
+		demo     *store.User
+		real     []string
+		unmarked bool
+	)
+	for i := range users {
+		u := &users[i]
+		switch {
+		case u.Demo:
+			if u.Username == DemoUsername {
+				demo = u
+			}
+		case u.Username == DemoUsername && s.hasDemoPassword(ctx, u):
+			demo, unmarked = u, true
+		default:
+			real = append(real, u.Username)
 		}
 	}
-	if u.Role != RoleAdmin {
-		if err := s.db.SetRole(ctx, u.ID, RoleAdmin); err != nil {
+	if len(real) > 0 {
+		return nil, &NotDemoDatabaseError{Accounts: len(real), Example: real[0]}
+	}
+	if demo == nil {
+		return s.createDemoUser(ctx, actor)
+	}
+	details := func(extra map[string]any) map[string]any {
+		m := map[string]any{"target": demo.Username, "target_id": demo.ID}
+		maps.Copy(m, extra)
+		return m
+	}
+	if unmarked {
+		if err := s.db.SetDemo(ctx, demo.ID, true); err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
+		s.record(ctx, actor, ActionUserDemo, details(map[string]any{"demo": true}))
 	}
-	if u.Disabled {
-		if err := s.db.SetDisabled(ctx, u.ID, false); err != nil {
+	if !s.hasDemoPassword(ctx, demo) {
+		hash, err := s.params.hash(ctx, DemoPassword)
+		if err != nil {
 			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 		}
+		if err := s.db.UpdatePassword(ctx, demo.ID, hash); err != nil {
+			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+		}
+		s.record(ctx, actor, ActionUserPassword, details(map[string]any{"kind": "demo-reset"}))
 	}
-	u, err = s.db.UserByID(ctx, u.ID)
+	if demo.Role != RoleAdmin {
+		if err := s.db.SetRole(ctx, demo.ID, RoleAdmin); err != nil {
+			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+		}
+		s.record(ctx, actor, ActionUserRole, details(map[string]any{"from": demo.Role, "to": RoleAdmin}))
+	}
+	if demo.Disabled {
+		if err := s.db.SetDisabled(ctx, demo.ID, false); err != nil {
+			return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+		}
+		s.record(ctx, actor, ActionUserEnable, details(nil))
+	}
+	u, err := s.db.UserByID(ctx, demo.ID)
 	if err != nil {
 		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
 	}
 	return u, nil
+}
+
+func (s *Service) createDemoUser(ctx context.Context, actor Actor) (*store.User, error) {
+	hash, err := s.params.hash(ctx, DemoPassword)
+	if err != nil {
+		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+	}
+	u, err := s.db.CreateDemoUser(ctx, DemoUsername, RoleAdmin, hash)
+	if errors.Is(err, store.ErrDuplicate) {
+		// Another replica won the race, or someone created a real "demo"
+		// since the check: only the former is acceptable.
+		u, err = s.db.UserByName(ctx, DemoUsername)
+		if err == nil && !u.Demo {
+			return nil, &NotDemoDatabaseError{Accounts: 1, Example: u.Username}
+		}
+	} else if err == nil {
+		s.record(ctx, actor, ActionUserCreate, map[string]any{"target": u.Username, "target_id": u.ID,
+			"role": RoleAdmin, "demo": true})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: ensure demo user: %w", err)
+	}
+	return u, nil
+}
+
+// hasDemoPassword reports whether u's password is the demo password.
+func (s *Service) hasDemoPassword(ctx context.Context, u *store.User) bool {
+	ok, err := s.verify(ctx, u.PasswordHash, DemoPassword)
+	return err == nil && ok
+}
+
+// IsDemoAccount reports whether u is demo mode's account: marked, or an
+// unmarked "demo" account that still has the demo password (which only
+// demo mode can set).
+func IsDemoAccount(u *store.User) bool {
+	if u.Demo {
+		return true
+	}
+	if u.Username != DemoUsername {
+		return false
+	}
+	ok, err := CheckPassword(u.PasswordHash, DemoPassword)
+	return err == nil && ok
 }

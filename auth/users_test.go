@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -200,42 +201,146 @@ func TestPasswordChanges(t *testing.T) {
 func TestEnsureDemoUser(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		u, err := e.svc.EnsureDemoUser(ctx)
+		demoSvc := e.newService(e.db, auth.WithDemoMode(true))
+		u, err := demoSvc.EnsureDemoUser(ctx)
 		mustNil(t, err)
-		if u.Username != "demo" || u.Role != auth.RoleAdmin || u.Disabled {
+		if u.Username != "demo" || u.Role != auth.RoleAdmin || u.Disabled || !u.Demo {
 			t.Fatalf("demo user = %+v", u)
 		}
-		if _, err := e.svc.Authenticate(ctx, "demo", "demo", ""); err != nil {
+		if _, err := demoSvc.Authenticate(ctx, "demo", "demo", ""); err != nil {
 			t.Fatalf("demo/demo: %v", err)
 		}
 		// The short password is only possible through EnsureDemoUser.
-		if _, err := e.svc.AddUser(ctx, auth.SystemActor("cli"), "demo2", "demo", auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidPassword) {
+		if _, err := demoSvc.AddUser(ctx, auth.SystemActor("cli"), "demo2", "demo", auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidPassword) {
 			t.Errorf("AddUser with password demo: %v", err)
 		}
 
-		// Tampered demo account is restored; a second call is idempotent.
-		e.addUser(t, "admin2", auth.RoleAdmin)
+		// Tampered demo account is restored, each change audited; a second
+		// call is idempotent. (A second demo-mode admin lets demo be demoted.)
+		hash, err := auth.InsecureFastParams.Hash("helper password")
+		mustNil(t, err)
+		_, err = e.db.CreateDemoUser(ctx, "demo-helper", auth.RoleAdmin, hash)
+		mustNil(t, err)
 		cli := auth.SystemActor("cli")
-		_, err = e.svc.SetPassword(ctx, cli, u.ID, "changed password!")
+		_, err = demoSvc.SetPassword(ctx, cli, u.ID, "changed password!")
 		mustNil(t, err)
-		mustNil(t, e.svc.SetRole(ctx, cli, u.ID, auth.RoleAgent))
-		mustNil(t, e.svc.Disable(ctx, cli, u.ID))
-		u2, err := e.svc.EnsureDemoUser(ctx)
+		mustNil(t, demoSvc.SetRole(ctx, cli, u.ID, auth.RoleAgent))
+		mustNil(t, demoSvc.Disable(ctx, cli, u.ID))
+		before := len(e.events(t, store.EventFilter{}))
+		u2, err := demoSvc.EnsureDemoUser(ctx)
 		mustNil(t, err)
-		if u2.ID != u.ID || u2.Role != auth.RoleAdmin || u2.Disabled {
+		if u2.ID != u.ID || u2.Role != auth.RoleAdmin || u2.Disabled || !u2.Demo {
 			t.Errorf("restored demo user = %+v", u2)
 		}
-		if _, err := e.svc.Authenticate(ctx, "demo", "demo", ""); err != nil {
+		if _, err := demoSvc.Authenticate(ctx, "demo", "demo", ""); err != nil {
 			t.Errorf("demo/demo after restore: %v", err)
 		}
-		u3, err := e.svc.EnsureDemoUser(ctx)
+		var got []string
+		for _, ev := range e.events(t, store.EventFilter{})[before:] {
+			if ev.Username == "demo-mode" {
+				got = append(got, ev.Action)
+			}
+		}
+		want := []string{auth.ActionUserPassword, auth.ActionUserRole, auth.ActionUserEnable}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("restoring the demo account recorded %v, want %v", got, want)
+		}
+		before = len(e.events(t, store.EventFilter{}))
+		u3, err := demoSvc.EnsureDemoUser(ctx)
 		mustNil(t, err)
 		if u3.SessionEpoch != u2.SessionEpoch {
 			t.Error("idempotent EnsureDemoUser revoked sessions")
+		}
+		if n := len(e.events(t, store.EventFilter{})); n != before {
+			t.Errorf("idempotent EnsureDemoUser recorded %d events", n-before)
 		}
 		n, _ := e.db.CountUsers(ctx)
 		if n != 2 {
 			t.Errorf("%d users, want 2", n)
 		}
 	})
+}
+
+// TestDemoModeRefusesRealDatabase: demo mode never opens a database that
+// holds real accounts, never touches a real account named demo, and its
+// own account signs in on demo instances only.
+func TestDemoModeRefusesRealDatabase(t *testing.T) {
+	ctx := context.Background()
+	hash := func(t *testing.T, pw string) string {
+		t.Helper()
+		h, err := auth.InsecureFastParams.Hash(pw)
+		mustNil(t, err)
+		return h
+	}
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, e *env)
+		example string // "" = demo mode accepts the database
+	}{
+		{"a real admin", func(t *testing.T, e *env) { e.addUser(t, "alice", auth.RoleAdmin) }, "alice"},
+		{"a real agent next to demo's account", func(t *testing.T, e *env) {
+			_, err := e.db.CreateDemoUser(ctx, "demo", auth.RoleAdmin, hash(t, "demo"))
+			mustNil(t, err)
+			e.addUser(t, "bob", auth.RoleAgent)
+		}, "bob"},
+		{"a real account named demo", func(t *testing.T, e *env) { e.addUser(t, "demo", auth.RoleAgent) }, "demo"},
+		{"demo's account adopted from the shell", func(t *testing.T, e *env) {
+			u, err := e.db.CreateDemoUser(ctx, "demo", auth.RoleAdmin, hash(t, "demo"))
+			mustNil(t, err)
+			_, err = e.svc.SetPassword(ctx, auth.SystemActor("cli"), u.ID, "the owner's own password")
+			mustNil(t, err)
+		}, "demo"},
+		{"an empty database", func(*testing.T, *env) {}, ""},
+		{"an account added on a demo instance", func(t *testing.T, e *env) {
+			_, err := e.newService(e.db, auth.WithDemoMode(true)).AddUser(ctx, auth.SystemActor("test"), "visitor",
+				"a long enough password", auth.RoleAgent)
+			mustNil(t, err)
+		}, ""},
+		{"demo's account from before the mark", func(t *testing.T, e *env) {
+			_, err := e.db.CreateUser(ctx, "demo", auth.RoleAdmin, hash(t, "demo"))
+			mustNil(t, err)
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			forEachEnv(t, func(t *testing.T, e *env) {
+				tt.setup(t, e)
+				usersBefore, err := e.db.ListUsers(ctx)
+				mustNil(t, err)
+				eventsBefore := len(e.events(t, store.EventFilter{}))
+				demoSvc := e.newService(e.db, auth.WithDemoMode(true))
+
+				u, err := demoSvc.EnsureDemoUser(ctx)
+				if tt.example == "" {
+					mustNil(t, err)
+					if !u.Demo || u.Disabled || u.Role != auth.RoleAdmin {
+						t.Fatalf("demo user = %+v", u)
+					}
+					// Demo's account signs in on demo instances only.
+					if _, err := demoSvc.Authenticate(ctx, "demo", "demo", ""); err != nil {
+						t.Errorf("demo/demo on a demo instance: %v", err)
+					}
+					if _, err := e.svc.Authenticate(ctx, "demo", "demo", ""); !errors.Is(err, auth.ErrInvalidCredentials) {
+						t.Errorf("demo/demo on a real instance: %v", err)
+					}
+					return
+				}
+				var nerr *auth.NotDemoDatabaseError
+				if !errors.As(err, &nerr) || !errors.Is(err, auth.ErrNotDemoDatabase) || nerr.Example != tt.example {
+					t.Fatalf("EnsureDemoUser = %v, %v; want a refusal naming %q", u, err, tt.example)
+				}
+				usersAfter, err := e.db.ListUsers(ctx)
+				mustNil(t, err)
+				if fmt.Sprint(usersAfter) != fmt.Sprint(usersBefore) {
+					t.Errorf("refusing demo mode changed accounts:\n%v\n%v", usersBefore, usersAfter)
+				}
+				if n := len(e.events(t, store.EventFilter{})); n != eventsBefore {
+					t.Errorf("refusing demo mode recorded %d events", n-eventsBefore)
+				}
+				if _, err := e.svc.Authenticate(ctx, "demo", "demo", ""); !errors.Is(err, auth.ErrInvalidCredentials) {
+					t.Errorf("demo/demo on a real instance after the refusal: %v", err)
+				}
+			})
+		})
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cdrdash/cdrdash/config"
+	"github.com/cdrdash/cdrdash/store/storetest"
 )
 
 // Hostile clients against the real server (issue 11, part 3): the
@@ -248,22 +249,70 @@ func TestDemoAccountClosedWithRealData(t *testing.T) {
 			t.Fatal(err)
 		}
 		a.Close()
-		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+disabled`) {
+		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+disabled \(demo mode only\)`) {
 			t.Errorf("the demo account is still active:\n%s", list)
 		}
 	})
 	t.Run("demo password changed", func(t *testing.T) {
 		dir := demoOnce(t)
-		user(t, dir, "a new and private password\n", "passwd", "demo")
+		if out := user(t, dir, "a new and private password\n", "passwd", "demo"); !strings.Contains(out,
+			"demo is no longer demo mode's account") {
+			t.Errorf("passwd did not say the account left demo mode:\n%s", out)
+		}
 		a, err := newApp(context.Background(), real(dir), log)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a.Close()
-		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+active`) {
+		if list := user(t, dir, "", "list"); !regexpLine(list, `demo\s+admin\s+active\s+never`) {
 			t.Errorf("an account named demo with its own password was disabled:\n%s", list)
 		}
 	})
 }
 
 func regexpLine(s, re string) bool { return regexp.MustCompile(`(?m)^` + re).MatchString(s) }
+
+// TestDemoModeRefusesRealDatabase: demo mode started on a database that
+// holds real accounts (a production data directory, a PostgreSQL database
+// shared with real replicas) refuses to start, says why and what to do,
+// and leaves the accounts as they were: no demo / demo admin appears.
+func TestDemoModeRefusesRealDatabase(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		dir := tg.DataDir
+		if dir == "" {
+			dir = t.TempDir()
+		}
+		env := map[string]string{"CDRDASH_DATA_DIR": dir, "CDRDASH_DATABASE_URL": tg.DSN,
+			"CDRDASH_SANDBOX_CALLS": "10", "CDRDASH_LOG_LEVEL": "error"}
+		getenv := func(k string) string { return env[k] }
+		var out, errOut strings.Builder
+		if code := Run(context.Background(), []string{"user", "add", "owner", "-role", "admin"}, getenv,
+			strings.NewReader("a long enough password\n"), &out, &errOut); code != 0 {
+			t.Fatalf("cdrdash user add: %d %s", code, errOut.String())
+		}
+		cfg, err := config.Load("serve", nil, getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cfg.DemoMode() {
+			t.Fatal("not demo mode")
+		}
+		a, err := newApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
+		if err == nil {
+			a.Close()
+			t.Fatal("demo mode started on a database with a real admin")
+		}
+		for _, want := range []string{`"owner"`, "demo mode", "VOBIZ_AUTH_ID", "CDRDASH_DATA_DIR", "CDRDASH_DATABASE_URL"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("the refusal does not mention %s:\n%v", want, err)
+			}
+		}
+		out.Reset()
+		if code := Run(context.Background(), []string{"user", "list"}, getenv, strings.NewReader(""), &out, &errOut); code != 0 {
+			t.Fatalf("cdrdash user list: %d %s", code, errOut.String())
+		}
+		if regexpLine(out.String(), `demo\s`) {
+			t.Errorf("demo mode created its account anyway:\n%s", out.String())
+		}
+	})
+}

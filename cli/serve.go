@@ -178,9 +178,15 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	}
 	a.closers = append(a.closers, func() { _ = db.Close() })
 	a.db = db
-	svc := auth.NewService(db, auth.WithLogger(log))
+	svc := auth.NewService(db, auth.WithLogger(log), auth.WithDemoMode(a.demo))
 	if a.demo {
-		if _, err := svc.EnsureDemoUser(ctx); err != nil {
+		if _, err := svc.EnsureDemoUser(ctx); errors.Is(err, auth.ErrNotDemoDatabase) {
+			a.Close()
+			return nil, fmt.Errorf("%w.\nDemo mode runs when no Vobiz credentials are set (or with CDRDASH_DEMO=true). "+
+				"To serve this database, set VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (and leave CDRDASH_DEMO unset); "+
+				"to try the demo, give it a database of its own: an empty CDRDASH_DATA_DIR, or its own "+
+				"CDRDASH_DATABASE_URL.", err)
+		} else if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("demo user: %w", err)
 		}
@@ -220,37 +226,35 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	return a, nil
 }
 
-// disableDemoUser closes the demo account left in a data directory that
-// was first used in demo mode: with real Vobiz credentials, demo / demo
-// would open real call data to anyone who has read the README. An account
-// named demo whose password has been changed is someone's own and is left
-// alone. When demo is the only admin, serve refuses to start rather than
-// serve real data behind it.
+// disableDemoUser closes demo mode's account (auth.IsDemoAccount) left in a
+// database that demo mode used before: with real Vobiz credentials, demo /
+// demo would open real call data to anyone who has read the README. The
+// service refuses such accounts outside demo mode anyway (auth.WithDemoMode);
+// disabling them also ends their sessions and shows in the users page and
+// the audit trail. An account named demo whose password has been changed,
+// and that demo mode did not mark, is someone's own and is left alone. When
+// demo's account is the only admin, serve refuses to start rather than serve
+// real data behind it.
 func disableDemoUser(ctx context.Context, svc *auth.Service, log *slog.Logger) error {
-	u, err := svc.LookupUser(ctx, auth.DemoUsername)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+	users, err := svc.DB().ListUsers(ctx)
 	if err != nil {
 		return fmt.Errorf("check for the demo account: %w", err)
 	}
-	if u.Disabled {
-		return nil
-	}
-	if ok, err := auth.CheckPassword(u.PasswordHash, auth.DemoPassword); err != nil || !ok {
-		return nil
-	}
-	if err := svc.Disable(ctx, auth.SystemActor("serve"), u.ID); err != nil {
-		if errors.Is(err, auth.ErrLastAdmin) {
-			return fmt.Errorf("the data directory has the demo account (%s / %s) as its only admin, and cdrdash "+
-				"now reads real call data: add your own admin first (cdrdash user add NAME -role admin), "+
-				"or give the demo account a new password (cdrdash user passwd %s)", auth.DemoUsername,
-				auth.DemoPassword, auth.DemoUsername)
+	for i := range users {
+		u := &users[i]
+		if u.Disabled || !auth.IsDemoAccount(u) {
+			continue
 		}
-		return fmt.Errorf("disable the demo account: %w", err)
+		if err := svc.Disable(ctx, auth.SystemActor("serve"), u.ID); err != nil {
+			if errors.Is(err, auth.ErrLastAdmin) {
+				return fmt.Errorf("the database has demo mode's account (%s) as its only admin, and cdrdash "+
+					"now reads real call data: add your own admin first (cdrdash user add NAME -role admin)",
+					u.Username)
+			}
+			return fmt.Errorf("disable the demo account: %w", err)
+		}
+		log.Warn("disabled demo mode's account: cdrdash now reads real call data", "username", u.Username)
 	}
-	log.Warn("disabled the demo account: it still had the demo password, and cdrdash now reads real call data",
-		"username", u.Username)
 	return nil
 }
 

@@ -94,6 +94,10 @@ func userCommand(ctx context.Context, args []string, getenv Env, stdin io.Reader
 			return userError(err)
 		}
 		fmt.Fprintf(stdout, "password of %s changed; their sessions were signed out\n", u.Username)
+		if u.Demo {
+			fmt.Fprintf(stdout, "%s is no longer demo mode's account: it signs in with real data, and demo mode "+
+				"now refuses this database\n", u.Username)
+		}
 	case "disable", "enable":
 		u, err := svc.LookupUser(ctx, name)
 		if err != nil {
@@ -119,6 +123,9 @@ func userCommand(ctx context.Context, args []string, getenv Env, stdin io.Reader
 			status, last := "active", "never"
 			if u.Disabled {
 				status = "disabled"
+			}
+			if u.Demo {
+				status += " (demo mode only)"
 			}
 			if u.LastLoginAt != nil {
 				last = u.LastLoginAt.UTC().Format("2006-01-02 15:04 UTC")

@@ -76,7 +76,8 @@ func newTestApp(t testing.TB, opts ...appOption) *testApp {
 	if a.db == nil {
 		a.db = storetest.SQLite(t)
 	}
-	a.auth = auth.NewService(a.db, auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(slog.New(slog.DiscardHandler)))
+	a.auth = auth.NewService(a.db, auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(slog.New(slog.DiscardHandler)),
+		auth.WithDemoMode(true))
 	if _, err := a.auth.EnsureDemoUser(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -56,9 +56,14 @@ import (
 //   - The upstream request runs on the request's context. When the browser
 //     goes away net/http cancels that context (its background read sees
 //     the connection close), which cancels the upstream request at once.
-//   - The export never modifies the session, so scs commits nothing when
-//     the first byte is written (it only commits modified sessions); the
-//     remembered columns are saved in the database before streaming.
+//   - The export does not change the session, but with an idle timeout
+//     scs counts every loaded session as modified and commits it (to move
+//     its expiry) when the first byte is written, which for an export
+//     waiting on Vobiz can be long after it loaded. If the user signed out
+//     or was signed out meanwhile, that late commit writes nothing: the
+//     store refuses destroyed tokens and sessions of a past epoch
+//     (store.SessionStore.CommitOwnedCtx). The remembered columns are
+//     saved in the users table before streaming, not in the session.
 
 // Export formats.
 const (

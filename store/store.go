@@ -46,7 +46,8 @@ const (
 const SQLiteFileName = "cdrdash.db"
 
 // DefaultCleanupInterval is how often the housekeeping goroutine started by
-// Open deletes expired sessions and old login failures.
+// Open deletes expired sessions, old login failures and revocations past
+// their keep time.
 const DefaultCleanupInterval = 5 * time.Minute
 
 // DefaultFailureRetention is how long login failures are kept before the
@@ -297,10 +298,13 @@ func (db *DB) runCleanup(ctx context.Context) {
 	if _, err := db.PruneLoginFailures(ctx, db.now().Add(-db.failureRetention)); err != nil && ctx.Err() == nil {
 		db.logger.Error("store: login failure cleanup failed", slog.Any("error", err))
 	}
+	if _, err := db.PruneRevokedSessions(ctx); err != nil && ctx.Err() == nil {
+		db.logger.Error("store: revoked session cleanup failed", slog.Any("error", err))
+	}
 }
 
-// RunCleanup performs one housekeeping pass now (delete expired sessions and
-// old login failures). Errors are logged, not returned.
+// RunCleanup performs one housekeeping pass now (delete expired sessions,
+// old login failures and revocations past their keep time). Errors are logged, not returned.
 func (db *DB) RunCleanup(ctx context.Context) { db.runCleanup(ctx) }
 
 // isUniqueViolation reports whether err is a unique or primary key

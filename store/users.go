@@ -31,13 +31,16 @@ type User struct {
 	// stop working (password change, disable, explicit revoke). Sessions
 	// remember the epoch they were created with.
 	SessionEpoch int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	LastLoginAt  *time.Time // nil until the first successful sign-in
+	// Demo marks demo mode's accounts (see CreateDemoUser): only demo
+	// instances let them sign in.
+	Demo        bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	LastLoginAt *time.Time // nil until the first successful sign-in
 }
 
 const userColumns = `id, username, role, password_hash, disabled, time_zone, export_columns,
-	session_epoch, created_at, updated_at, last_login_at`
+	session_epoch, demo, created_at, updated_at, last_login_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -46,14 +49,15 @@ func scanUser(s rowScanner) (*User, error) {
 		u                  User
 		created, updated   int64
 		lastLogin          sql.NullInt64
-		disabled           bool
+		disabled, demo     bool
 		timeZone, exportCs string
 	)
 	if err := s.Scan(&u.ID, &u.Username, &u.Role, &u.PasswordHash, &disabled, &timeZone, &exportCs,
-		&u.SessionEpoch, &created, &updated, &lastLogin); err != nil {
+		&u.SessionEpoch, &demo, &created, &updated, &lastLogin); err != nil {
 		return nil, err
 	}
 	u.Disabled = disabled
+	u.Demo = demo
 	u.TimeZone = timeZone
 	u.ExportColumns = exportCs
 	u.CreatedAt = fromMicros(created)
@@ -69,12 +73,23 @@ func scanUser(s rowScanner) (*User, error) {
 // role and hash (package auth does). It returns ErrDuplicate when the
 // username is taken.
 func (db *DB) CreateUser(ctx context.Context, username, role, passwordHash string) (*User, error) {
+	return db.createUser(ctx, username, role, passwordHash, false)
+}
+
+// CreateDemoUser inserts a user marked as demo mode's (User.Demo): only demo
+// instances let it sign in. It returns ErrDuplicate when the username is
+// taken.
+func (db *DB) CreateDemoUser(ctx context.Context, username, role, passwordHash string) (*User, error) {
+	return db.createUser(ctx, username, role, passwordHash, true)
+}
+
+func (db *DB) createUser(ctx context.Context, username, role, passwordHash string, demo bool) (*User, error) {
 	now := micros(db.now())
 	row := db.sql.QueryRowContext(ctx, db.q(`INSERT INTO users
-		(username, role, password_hash, disabled, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5)
+		(username, role, password_hash, disabled, demo, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $6)
 		RETURNING `+userColumns),
-		username, role, passwordHash, false, now)
+		username, role, passwordHash, false, demo, now)
 	u, err := scanUser(row)
 	if err != nil {
 		if isUniqueViolation(err) {
@@ -172,12 +187,53 @@ func (db *DB) execOne(ctx context.Context, what string, query string, args ...an
 	return nil
 }
 
-// UpdatePassword stores a new password hash and increments the session
-// epoch, so every existing session of the user stops working.
+// UpdatePassword stores a new password hash and ends every existing
+// session of the user (see RevokeSessions).
 func (db *DB) UpdatePassword(ctx context.Context, id int64, passwordHash string) error {
-	return db.execOne(ctx, fmt.Sprintf("update password of user %d", id),
+	return db.revokingTx(ctx, fmt.Sprintf("update password of user %d", id), id,
 		`UPDATE users SET password_hash = $1, session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $3`,
 		passwordHash, micros(db.now()), id)
+}
+
+// revokingTx runs an UPDATE of user id that increments its session epoch
+// and must touch exactly one row (zero is ErrNotFound), and deletes the
+// user's sessions in the same transaction.
+func (db *DB) revokingTx(ctx context.Context, what string, id int64, update string, args ...any) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %s: begin: %w", what, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	res, err := tx.ExecContext(ctx, db.q(update), args...)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("store: %s: %w", what, ErrNotFound)
+	}
+	if err := db.deleteUserSessions(ctx, tx, id); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// deleteUserSessions deletes the session rows of user id. The caller has
+// moved the user's session epoch on in the same transaction, first: a
+// request still holding one of these sessions then cannot write it back
+// (SessionStore.CommitOwnedCtx), and the user's row lock makes such a
+// commit on PostgreSQL wait for this transaction.
+func (db *DB) deleteUserSessions(ctx context.Context, tx *sql.Tx, id int64) error {
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM sessions WHERE user_id = $1`), id); err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
 }
 
 // ReplacePasswordHash swaps oldHash for newHash without touching sessions,
@@ -197,10 +253,12 @@ func (db *DB) ReplacePasswordHash(ctx context.Context, id int64, oldHash, newHas
 	return n == 1, nil
 }
 
-// RevokeSessions increments the user's session epoch so that all of their
-// existing sessions stop working at their next request.
+// RevokeSessions ends all of the user's existing sessions: it increments
+// the user's session epoch (a session remembers the epoch it signed in
+// with, so any copy of it stops working) and deletes the user's session
+// rows, in one transaction.
 func (db *DB) RevokeSessions(ctx context.Context, id int64) error {
-	return db.execOne(ctx, fmt.Sprintf("revoke sessions of user %d", id),
+	return db.revokingTx(ctx, fmt.Sprintf("revoke sessions of user %d", id), id,
 		`UPDATE users SET session_epoch = session_epoch + 1, updated_at = $1 WHERE id = $2`,
 		micros(db.now()), id)
 }
@@ -224,23 +282,27 @@ func (db *DB) SetExportColumns(ctx context.Context, id int64, columns string) er
 		`UPDATE users SET export_columns = $1, updated_at = $2 WHERE id = $3`, columns, micros(db.now()), id)
 }
 
-// SetRole changes the user's role. Demoting the last enabled admin fails
-// with ErrLastAdmin.
+// SetRole changes the user's role and ends the user's existing sessions
+// (see RevokeSessions), so the new role starts with a new sign-in and a
+// new session token. Demoting the last enabled admin fails with
+// ErrLastAdmin. Setting the role the user already has changes nothing.
 func (db *DB) SetRole(ctx context.Context, id int64, role string) error {
 	what := fmt.Sprintf("set role of user %d", id)
 	return db.guardAdmins(ctx, what, id, func(tx *sql.Tx, u *User) (bool, error) {
 		if u.Role == role {
 			return false, nil
 		}
-		_, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = $1, updated_at = $2 WHERE id = $3`),
-			role, micros(db.now()), id)
-		return u.Role == RoleAdmin && !u.Disabled, err
+		if _, err := tx.ExecContext(ctx, db.q(`UPDATE users SET role = $1, updated_at = $2,
+			session_epoch = session_epoch + 1 WHERE id = $3`), role, micros(db.now()), id); err != nil {
+			return false, err
+		}
+		return u.Role == RoleAdmin && !u.Disabled, db.deleteUserSessions(ctx, tx, id)
 	})
 }
 
-// SetDisabled disables or enables the user. Disabling also increments the
-// session epoch, so re-enabling later does not revive old sessions.
-// Disabling the last enabled admin fails with ErrLastAdmin.
+// SetDisabled disables or enables the user. Disabling also ends the user's
+// sessions (see RevokeSessions), so re-enabling later does not revive
+// them. Disabling the last enabled admin fails with ErrLastAdmin.
 func (db *DB) SetDisabled(ctx context.Context, id int64, disabled bool) error {
 	what := fmt.Sprintf("set disabled=%t on user %d", disabled, id)
 	return db.guardAdmins(ctx, what, id, func(tx *sql.Tx, u *User) (bool, error) {
@@ -251,8 +313,13 @@ func (db *DB) SetDisabled(ctx context.Context, id int64, disabled bool) error {
 		if disabled {
 			q = `UPDATE users SET disabled = $1, updated_at = $2, session_epoch = session_epoch + 1 WHERE id = $3`
 		}
-		_, err := tx.ExecContext(ctx, db.q(q), disabled, micros(db.now()), id)
-		return disabled && u.Role == RoleAdmin, err
+		if _, err := tx.ExecContext(ctx, db.q(q), disabled, micros(db.now()), id); err != nil {
+			return false, err
+		}
+		if !disabled {
+			return false, nil
+		}
+		return u.Role == RoleAdmin, db.deleteUserSessions(ctx, tx, id)
 	})
 }
 
@@ -299,4 +366,10 @@ func (db *DB) guardAdmins(ctx context.Context, what string, id int64, change fun
 		return fmt.Errorf("store: %s: commit: %w", what, err)
 	}
 	return nil
+}
+
+// SetDemo sets or clears the demo mark of user id (User.Demo).
+func (db *DB) SetDemo(ctx context.Context, id int64, demo bool) error {
+	return db.execOne(ctx, fmt.Sprintf("set demo=%t on user %d", demo, id),
+		`UPDATE users SET demo = $1, updated_at = $2 WHERE id = $3`, demo, micros(db.now()), id)
 }
