@@ -131,7 +131,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	c := a.demo(t)
 	a.get(t, c, "/calls?per_page=5")
 	a.get(t, c, "/calls/abc")
-	a.get(t, c, "/calls/export?start_date=2026-11-20&end_date=2026-11-21")
+	a.get(t, c, "/calls/export?format=raw&start_date=2026-11-20&end_date=2026-11-21")
 	a.get(t, c, "/reports?start_date=2026-11-20&end_date=2026-11-21")
 	a.get(t, c, "/reports?start_date=2026-11-20&end_date=2026-11-21")
 
