@@ -54,6 +54,12 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		if rp := h.Get("Referrer-Policy"); rp != "same-origin" && rp != "no-referrer" {
 			t.Errorf("%s: Referrer-Policy %q", p, rp)
 		}
+		pp := h.Get("Permissions-Policy")
+		for _, feature := range []string{"camera", "microphone", "geolocation", "payment", "usb"} {
+			if !strings.Contains(", "+pp+",", ", "+feature+"=(),") {
+				t.Errorf("%s: Permissions-Policy %q does not deny %s", p, pp, feature)
+			}
+		}
 		if strings.HasPrefix(h.Get("Content-Type"), "text/html") {
 			if h.Get("Cache-Control") != "no-store" {
 				t.Errorf("%s: HTML page without Cache-Control no-store", p)
