@@ -40,7 +40,10 @@ func (h *Handler) Routes() http.Handler {
 	}
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
-	if h.Metrics != nil && !h.MetricsOff {
+	// /metrics tells how busy cdrdash is, who uses it and how Vobiz
+	// answers: on the main address it needs a bearer token. Without one
+	// it is not served there at all (404), unless it has its own address.
+	if h.Metrics != nil && !h.MetricsOff && h.MetricsToken != "" {
 		r.Handle("/metrics", h.metricsHandler())
 	}
 
