@@ -14,9 +14,10 @@ import (
 // log it), request log, panic recovery, security headers, CSRF protection
 // for every state-changing request (Go's CrossOriginProtection, backed by
 // SameSite cookies). GETs that write audit events or cost real work also
-// refuse navigations started by other sites (refuseCrossSite). Static files and health checks need no session; every
-// other page loads the session and the user, and all but the sign-in page
-// require a signed-in user.
+// refuse navigations started by other sites (refuseCrossSite). Static
+// files and health checks need no session; every other page loads the
+// session and the user, and all but the sign-in page require a signed-in
+// user.
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders, h.realClient)

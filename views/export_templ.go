@@ -13,9 +13,9 @@ import templruntime "github.com/a-h/templ/runtime"
 // button: format (the neutralised report by default; raw is a labelled
 // choice), report columns (pre-checked from the user's saved choice) and
 // the BOM switch, on by default. The hidden bom=0 before the checkbox
-// makes an unticked box mean off: the export reads the last bom value. It is a GET form to /calls/export carrying
-// the current filters as hidden inputs, so it downloads exactly the calls
-// the page counts.
+// makes an unticked box mean off: the export reads the last bom value.
+// It is a GET form to /calls/export carrying the current filters as
+// hidden inputs, so it downloads exactly the calls the page counts.
 type ExportForm struct {
 	Action  string         // /calls/export, without a query
 	Hidden  []ExportHidden // the current filters
