@@ -189,3 +189,18 @@ func TestReadsAreAudited(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossSiteRefusalUnderBasePath: the 403 page's link stays under the
+// base path, so following it opens the page that was asked for.
+func TestCrossSiteRefusalUnderBasePath(t *testing.T) {
+	a := newTestApp(t, withCalls(100), withBasePath("/cdr"))
+	c := a.browser(t)
+	a.postForm(t, c, "/cdr/login", url.Values{"username": {"demo"}, "password": {"demo"}})
+	res, body := getFrom(t, a, c, "/cdr/calls?call_direction=inbound", "cross-site")
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, `href="/cdr/calls?call_direction=inbound"`) {
+		t.Fatalf("status %d, link %q", res.StatusCode, between(body, `<li><a href="`, `"`))
+	}
+	if res, _ := getFrom(t, a, c, "/cdr/calls?call_direction=inbound", "same-origin"); res.StatusCode != http.StatusOK {
+		t.Errorf("following the link: %d", res.StatusCode)
+	}
+}
