@@ -54,6 +54,7 @@ func serve(ctx context.Context, args []string, getenv Env, stdout, stderr io.Wri
 		fmt.Fprintf(stdout, "Demo mode: synthetic calls from the built-in sandbox. Sign in as demo / demo.\n")
 	}
 	log.Info("listening", "url", url, "demo", app.demo, "version", Version)
+	logMetricsPlacement(log, cfg)
 
 	errc := make(chan error, 2)
 	if cfg.MetricsAddr != "" {

@@ -153,7 +153,7 @@ var options = []option{
 			return checkAddr(v)
 		},
 		func(c *Config) string { return c.MetricsAddr }},
-	{"metrics-token", "CDRDASH_METRICS_TOKEN", "bearer token required for /metrics on the main address (empty: open)", true, "",
+	{"metrics-token", "CDRDASH_METRICS_TOKEN", "bearer token required for /metrics on the main address (empty: /metrics is off there)", true, "",
 		func(c *Config, v string) error { c.MetricsToken = v; return nil },
 		func(c *Config) string { return c.MetricsToken }},
 	{"shutdown-timeout", "CDRDASH_SHUTDOWN_TIMEOUT", "how long running requests (exports) may finish after SIGTERM", false, "30s",

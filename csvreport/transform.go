@@ -12,15 +12,26 @@
 // every cell that a spreadsheet would run as a formula (one beginning with
 // =, +, -, @, tab or carriage return; OWASP "CSV Injection") is written
 // with a leading apostrophe, which spreadsheets treat as "this is text".
-// Plain numbers are exempt — an optional sign, digits and at most one
-// decimal point — because they cannot call functions or reference cells,
-// and rewriting them would corrupt data. That exemption is what keeps E.164
-// numbers readable: "+919876543210" is written as is (not "'+919876…"),
-// so every CSV parser, grep and a spreadsheet column imported as Text see
-// the number exactly as Vobiz sent it. The cost, accepted: a spreadsheet
-// opened by double-click with default column types may show the number as
-// 9.19877E+11, which is display only and cannot execute anything. The raw
-// export is never touched by any of this; it is Vobiz's bytes.
+// The one exemption is a cell that is "+" followed only by digits: an
+// E.164 phone number such as "+919876543210". It is written exactly as
+// Vobiz sent it because it cannot run anything — with no letters,
+// brackets or operators after the sign, a spreadsheet can only read it as
+// the number 919876543210, never as a function call or a cell reference —
+// and because every other way of marking it as text changes it: "'+91…"
+// is read back with the apostrophe by CSV parsers, grep and CRM imports
+// (and LibreOffice and Google Sheets show it), a leading tab is itself a
+// formula trigger, and ="+91…" is a formula. Kept as sent, the number is
+// exact for machines and readable as text wherever a column can be
+// imported as Text (Excel's Data › From Text/CSV, LibreOffice's import
+// dialog, Google Sheets with "convert text to numbers" off); only Excel's
+// double-click open with default column types shows it as the number
+// 919876543210, which keeps all digits (E.164 numbers have at most 15,
+// Excel's precision) and executes nothing. Every other cell starting with
+// a trigger character is neutralised, negative numbers included ("-5"
+// becomes "'-5"): the API documents no negative values, and the rule "no
+// cell begins with =, -, @, tab or CR, nor with + unless only digits
+// follow" is simple enough to check on every file. The raw export is never
+// touched by any of this; it is Vobiz's bytes.
 //
 // Every other character of a field is kept as recorded: markup, control
 // characters, zero-width and bidi characters (a right-to-left override can
@@ -295,15 +306,15 @@ func timeOf(c *vobiz.CDR, name string) time.Time {
 
 // Neutralize makes a cell safe to open in a spreadsheet: a cell that would
 // be read as a formula (first character =, +, -, @, tab or carriage
-// return) gets a leading apostrophe, unless it is a plain number such as
-// "-3", "0.45" or the E.164 "+919876543210" (see the package comment).
+// return) gets a leading apostrophe, unless it is "+" and digits only, an
+// E.164 number such as "+919876543210" (see the package comment).
 func Neutralize(s string) string {
 	if s == "" {
 		return s
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
-		if isPlainNumber(s) {
+		if isE164Like(s) {
 			return s
 		}
 		return "'" + s
@@ -311,23 +322,17 @@ func Neutralize(s string) string {
 	return s
 }
 
-// isPlainNumber reports whether s is [+-]digits[.digits].
-func isPlainNumber(s string) bool {
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		s = s[1:]
+// isE164Like reports whether s is "+" followed by one or more digits.
+func isE164Like(s string) bool {
+	if len(s) < 2 || s[0] != '+' {
+		return false
 	}
-	digits, dot := 0, false
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && !dot && digits > 0 && i < len(s)-1:
-			dot = true
-		default:
+	for i := 1; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}
-	return digits > 0
+	return true
 }
 
 // normalizeHeader matches vobiz.CSVDecoder's reading of header cells.

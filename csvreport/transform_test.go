@@ -257,8 +257,10 @@ func TestNeutralize(t *testing.T) {
 		{"", ""},
 		{"plain", "plain"},
 		{"+919876543210", "+919876543210"}, // E.164 stays readable
-		{"-5", "-5"},
-		{"-0.25", "-0.25"},
+		{"+1", "+1"},
+		{"-5", "'-5"}, // no cell begins with "-", numbers included
+		{"-0.25", "'-0.25"},
+		{"+1.5", "'+1.5"}, // only "+" and digits is exempt
 		{"0.4500", "0.4500"},
 		{"=1+2", "'=1+2"},
 		{"=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"},
@@ -293,7 +295,7 @@ func TestTransformNeutralisesCells(t *testing.T) {
 	recs := readAll(t, out)
 	want := [][]string{
 		cols,
-		{"u1", `'=HYPERLINK("http://evil","x")`, "+919876543210", "'@SUM(1)", "'-cmd", "-0.5"},
+		{"u1", `'=HYPERLINK("http://evil","x")`, "+919876543210", "'@SUM(1)", "'-cmd", "'-0.5"},
 		{"u2", "'\tx", "'+44 20 7946 0000", "+918012345678", "NORMAL_CLEARING", "0.45"},
 	}
 	if !slices.EqualFunc(recs, want, slices.Equal) {

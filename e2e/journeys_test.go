@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -324,17 +325,28 @@ func TestExportCSV(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS(`[data-testid="export"]`)))
 	file := p.waitForDownload(dir)
 	t.Logf("downloaded %s", file)
-	f, err := os.Open(file)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	records, err := csv.NewReader(f).ReadAll()
+	// The button downloads the report (formulas neutralised), with the
+	// byte order mark Excel needs: never the raw Vobiz file.
+	const bom = "\ufeff"
+	if !strings.HasPrefix(string(data), bom) {
+		t.Error("the download has no byte order mark: it is not the default report")
+	}
+	records, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), bom))).ReadAll()
 	if err != nil {
 		t.Fatalf("the download is no valid CSV: %v", err)
 	}
 	if len(records) == 0 {
 		t.Fatal("empty CSV")
+	}
+	if !slices.Contains(records[0], "diagnosis") || !slices.Contains(records[0], "outcome") {
+		t.Errorf("the download's header %q is not the report's", records[0])
+	}
+	if !strings.HasSuffix(file, "_report.csv") {
+		t.Errorf("saved as %s, want the report's name", file)
 	}
 	if rows := len(records) - 1; rows != total {
 		t.Errorf("the CSV has %d data rows, the page said %d calls", rows, total)

@@ -25,14 +25,23 @@ import (
 //
 // GET /calls/export takes the /calls filters plus:
 //
-//	format=raw     (default) Vobiz's export, byte for byte
-//	format=report  csvreport's transform: chosen columns, times in the
-//	               user's zone with offset, outcome, diagnosis, quality
+//	format=report  (default) csvreport's transform: chosen columns, times
+//	               in the user's zone with offset, outcome, diagnosis,
+//	               quality, and every formula-like cell neutralised
+//	format=raw     Vobiz's export, byte for byte: an explicit choice,
+//	               labelled as unchanged (a caller name from CNAM or a
+//	               SIP display name can hold =HYPERLINK(…) or a DDE
+//	               payload, which a spreadsheet would run)
 //	columns=a,b,c  report columns (also columns=a&columns=b); absent means
 //	               the user's saved choice, else csvreport.DefaultColumns.
 //	               A valid list is saved as the user's choice.
-//	bom=1          report only: start with a UTF-8 BOM for Excel
+//	bom=1|0        report only: start with a UTF-8 BOM for Excel. On when
+//	               absent; when repeated the last value wins, so the form
+//	               sends a hidden bom=0 before its checkbox's bom=1 and an
+//	               unticked box means off.
 //
+// The report is the default because the download button is what people
+// click, and what they click must be safe to open in a spreadsheet.
 // raw ignores columns and bom: its bytes are never touched.
 //
 // Everything is validated before anything is sent upstream: bad filters,
@@ -165,20 +174,24 @@ func (h *Handler) exportCalls(w http.ResponseWriter, r *http.Request) error {
 // parseExportOptions validates format, bom and columns. saved is the
 // user's remembered column list.
 func parseExportOptions(v url.Values, saved string) (exportOptions, error) {
-	opt := exportOptions{format: formatRaw}
+	opt := exportOptions{format: formatReport, bom: true}
 	switch f := strings.ToLower(strings.TrimSpace(v.Get("format"))); f {
-	case "", formatRaw:
-	case formatReport:
-		opt.format = formatReport
+	case "", formatReport:
+	case formatRaw:
+		opt.format = formatRaw
 	default:
-		return opt, badRequest("Unknown download format. Choose raw (Vobiz's own file) or report.")
+		return opt, badRequest("Unknown download format. Choose report (safe for spreadsheets) or raw (Vobiz's own file, unchanged).")
 	}
-	switch b := strings.ToLower(strings.TrimSpace(v.Get("bom"))); b {
-	case "", "0", "false", "off":
-	case "1", "true", "on":
-		opt.bom = true
-	default:
-		return opt, badRequest("bom must be 1 or 0.")
+	for _, b := range v["bom"] {
+		switch strings.ToLower(strings.TrimSpace(b)) {
+		case "": // an empty value says nothing
+		case "0", "false", "off":
+			opt.bom = false
+		case "1", "true", "on":
+			opt.bom = true
+		default:
+			return opt, badRequest("bom must be 1 or 0.")
+		}
 	}
 	if opt.format != formatReport {
 		opt.bom = false

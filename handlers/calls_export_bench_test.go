@@ -42,7 +42,7 @@ func BenchmarkExportRaw(b *testing.B) {
 		}
 		runDash := func() {
 			t0 := time.Now()
-			res := exportStart(b, context.Background(), c, a, "/calls/export")
+			res := exportStart(b, context.Background(), c, a, "/calls/export?format=raw")
 			if res.StatusCode != http.StatusOK {
 				b.Fatalf("status %d", res.StatusCode)
 			}

@@ -65,7 +65,7 @@ var matrixPages = []matrixPage{
 	{"detail", func(a *testApp) string { return "/calls/" + string(a.sb.Call(3).UUID) }, 1, kindDetail},
 	{"home", func(*testApp) string { return "/" }, 2, kindJSON},
 	{"reports", func(*testApp) string { return "/reports?" + reportRange }, 6, kindReports},
-	{"raw export", func(*testApp) string { return "/calls/export" }, 1, kindExport},
+	{"raw export", func(*testApp) string { return "/calls/export?format=raw" }, 1, kindExport},
 	{"report export", func(*testApp) string { return "/calls/export?format=report" }, 1, kindExport},
 }
 

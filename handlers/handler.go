@@ -57,9 +57,10 @@ type Deps struct {
 	Sessions *scs.SessionManager
 	// Metrics collects Prometheus metrics; nil collects nothing.
 	Metrics *metrics.Metrics
-	// MetricsToken, when set, is the bearer token /metrics requires on the
-	// main address. MetricsOff leaves /metrics off the main router (it is
-	// served on its own address instead).
+	// MetricsToken is the bearer token /metrics requires on the main
+	// address; empty serves no /metrics there (404). MetricsOff leaves
+	// /metrics off the main router (it is served on its own address
+	// instead).
 	MetricsToken string
 	MetricsOff   bool
 	// TrustedProxies are the peers whose X-Forwarded-For and

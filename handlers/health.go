@@ -9,10 +9,22 @@ import (
 
 // Check is the result of one readiness probe.
 type Check struct {
-	Name   string `json:"name"`
-	OK     bool   `json:"ok"`
-	Detail string `json:"detail,omitempty"`
+	Name string `json:"name"`
+	OK   bool   `json:"ok"`
+	// Status is the one word /readyz shows: "ok" or "unavailable". readyz
+	// fills it in.
+	Status string `json:"status"`
+	// Detail says what failed. It goes to the log only: /readyz answers
+	// anyone, and database and Vobiz errors name hosts, users and
+	// addresses.
+	Detail string `json:"-"`
 }
+
+// Readiness status words.
+const (
+	checkOK          = "ok"
+	checkUnavailable = "unavailable"
+)
 
 // healthz answers while the process is alive; it checks nothing else, so
 // an orchestrator never restarts cdrdash because Vobiz is down.
@@ -31,9 +43,12 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 		checks = h.Ready(r.Context())
 	}
 	status := http.StatusOK
-	for _, c := range checks {
+	for i, c := range checks {
+		checks[i].Status = checkOK
 		if !c.OK {
 			status = http.StatusServiceUnavailable
+			checks[i].Status = checkUnavailable
+			h.Log.Warn("not ready", "check", c.Name, "detail", c.Detail, "request_id", requestID(r.Context()))
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -45,13 +60,10 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 	}{status == http.StatusOK, checks})
 }
 
-// metricsHandler serves Prometheus metrics, behind a bearer token when one
-// is configured.
+// metricsHandler serves Prometheus metrics behind the bearer token
+// MetricsToken (Routes serves no /metrics without one).
 func (h *Handler) metricsHandler() http.Handler {
 	inner := h.Metrics.Handler()
-	if h.MetricsToken == "" {
-		return inner
-	}
 	want := []byte("Bearer " + h.MetricsToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := []byte(strings.TrimSpace(r.Header.Get("Authorization")))

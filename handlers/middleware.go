@@ -50,6 +50,15 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
+// PermissionsPolicy is sent on every response. cdrdash uses none of these
+// browser features, so no page (and nothing injected into one) may ask for
+// them. The clipboard is left alone: the copy buttons write to it. Only
+// names Chromium recognises are listed, since an unknown one is reported
+// on the console of every page.
+const PermissionsPolicy = "accelerometer=(), browsing-topics=(), camera=(), display-capture=(), " +
+	"geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), " +
+	"publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+
 // securityHeaders sets the headers every response carries. HSTS is added
 // by realClient, which knows whether the browser is on HTTPS.
 func securityHeaders(next http.Handler) http.Handler {
@@ -60,6 +69,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", PermissionsPolicy)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -54,6 +54,12 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		if rp := h.Get("Referrer-Policy"); rp != "same-origin" && rp != "no-referrer" {
 			t.Errorf("%s: Referrer-Policy %q", p, rp)
 		}
+		pp := h.Get("Permissions-Policy")
+		for _, feature := range []string{"camera", "microphone", "geolocation", "payment", "usb"} {
+			if !strings.Contains(", "+pp+",", ", "+feature+"=(),") {
+				t.Errorf("%s: Permissions-Policy %q does not deny %s", p, pp, feature)
+			}
+		}
 		if strings.HasPrefix(h.Get("Content-Type"), "text/html") {
 			if h.Get("Cache-Control") != "no-store" {
 				t.Errorf("%s: HTML page without Cache-Control no-store", p)
@@ -131,7 +137,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	c := a.demo(t)
 	a.get(t, c, "/calls?per_page=5")
 	a.get(t, c, "/calls/abc")
-	a.get(t, c, "/calls/export?start_date=2026-11-20&end_date=2026-11-21")
+	a.get(t, c, "/calls/export?format=raw&start_date=2026-11-20&end_date=2026-11-21")
 	a.get(t, c, "/reports?start_date=2026-11-20&end_date=2026-11-21")
 	a.get(t, c, "/reports?start_date=2026-11-20&end_date=2026-11-21")
 

@@ -13,9 +13,11 @@ import (
 // Middleware order, outermost first: request ID (so everything after can
 // log it), request log, panic recovery, security headers, CSRF protection
 // for every state-changing request (Go's CrossOriginProtection, backed by
-// SameSite cookies). Static files and health checks need no session; every
-// other page loads the session and the user, and all but the sign-in page
-// require a signed-in user.
+// SameSite cookies). GETs that write audit events or cost real work also
+// refuse navigations started by other sites (refuseCrossSite). Static
+// files and health checks need no session; every other page loads the
+// session and the user, and all but the sign-in page require a signed-in
+// user.
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
 	r.Use(withRequestID, h.logRequests, h.recoverPanics, securityHeaders, h.realClient)
@@ -40,7 +42,10 @@ func (h *Handler) Routes() http.Handler {
 	}
 	r.Get("/healthz", h.healthz)
 	r.Get("/readyz", h.readyz)
-	if h.Metrics != nil && !h.MetricsOff {
+	// /metrics tells how busy cdrdash is, who uses it and how Vobiz
+	// answers: on the main address it needs a bearer token. Without one
+	// it is not served there at all (404), unless it has its own address.
+	if h.Metrics != nil && !h.MetricsOff && h.MetricsToken != "" {
 		r.Handle("/metrics", h.metricsHandler())
 	}
 
@@ -53,11 +58,15 @@ func (h *Handler) Routes() http.Handler {
 			r.Use(auth.RequireUser(h.BasePath, auth.OnUnauthorized(h.unauthorizedHandler())))
 			r.Post("/logout", h.wrap(h.logout))
 			r.Get("/", h.wrap(h.showHome))
-			r.Get("/lookup", h.wrap(h.lookup))
-			r.Get("/calls", h.wrap(h.showCalls))
-			r.Get("/calls/export", h.wrap(h.exportCalls))
-			r.Get("/calls/{uuid}", h.wrap(h.showCall))
-			r.Get("/reports", h.wrap(h.showReports))
+			// GETs that write an audit event or cost real work (read_guard.go).
+			r.Group(func(r chi.Router) {
+				r.Use(h.refuseCrossSite)
+				r.With(h.auditRead(auth.ActionCallLookup, lookupDetails)).Get("/lookup", h.wrap(h.lookup))
+				r.With(h.auditRead(auth.ActionCallSearch, h.searchDetails)).Get("/calls", h.wrap(h.showCalls))
+				r.Get("/calls/export", h.wrap(h.exportCalls))
+				r.Get("/calls/{uuid}", h.wrap(h.showCall))
+				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports", h.wrap(h.showReports))
+			})
 			r.Get("/diagnose", h.wrap(h.showDiagnose))
 			r.Post("/diagnose", h.wrap(h.diagnose))
 			r.Get("/settings", h.wrap(h.showSettings))
@@ -71,7 +80,8 @@ func (h *Handler) Routes() http.Handler {
 				for _, action := range []string{"disable", "enable", "role", "password", "revoke"} {
 					r.Post("/admin/users/{id}/"+action, h.wrap(h.userAction(action)))
 				}
-				r.Get("/admin/audit", h.wrap(h.showAudit))
+				r.With(h.refuseCrossSite, h.auditRead(auth.ActionAuditRead, auditReadDetails)).
+					Get("/admin/audit", h.wrap(h.showAudit))
 			})
 		})
 	})

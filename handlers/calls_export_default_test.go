@@ -1,0 +1,192 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cdrdash/cdrdash/csvreport"
+	"github.com/cdrdash/cdrdash/internal/hostile"
+)
+
+// formulaHyperlink is the caller name of issue 14's acceptance test: a
+// CNAM or SIP display name is caller-controlled.
+const formulaHyperlink = `=HYPERLINK("http://x","y")`
+
+// e164Cell is the one kind of cell allowed to begin with a formula
+// trigger: "+" and digits only.
+var e164Cell = regexp.MustCompile(`^\+[0-9]+$`)
+
+// assertSpreadsheetSafe fails on any cell that a spreadsheet could run:
+// one beginning with =, -, @, tab or CR, or with + unless only digits
+// follow.
+func assertSpreadsheetSafe(t *testing.T, recs [][]string) {
+	t.Helper()
+	for i, rec := range recs {
+		for j, cell := range rec {
+			if cell == "" {
+				continue
+			}
+			switch cell[0] {
+			case '=', '-', '@', '\t', '\r':
+				t.Errorf("row %d, column %s: cell %q begins with %q", i, recs[0][j], cell, cell[0])
+			case '+':
+				if !e164Cell.MatchString(cell) {
+					t.Errorf("row %d, column %s: cell %q begins with + and is not a phone number", i, recs[0][j], cell)
+				}
+			}
+		}
+	}
+}
+
+// TestExportDefaultIsSafe is issue 14's acceptance test for item 4: the
+// default download (no format, exactly what the Download button links)
+// of a record whose caller name is a formula is the neutralised report,
+// with a BOM for Excel, and no cell of it can run in a spreadsheet. The
+// other hostile records ride along, so every field and number payload is
+// checked too.
+func TestExportDefaultIsSafe(t *testing.T) {
+	rec := maps.Clone(hostile.Records()[0])
+	rec["uuid"] = "0badc0de-0000-4000-8000-0000000000ff"
+	rec["caller_id_name"] = formulaHyperlink
+	rec["caller_id_number"] = "+919876543210"
+	recs := append([]hostile.Record{rec}, hostile.Records()...)
+	a := hostileApp(t, &hostile.Server{Data: recs})
+	c := a.demo(t)
+
+	// The button's link carries no format.
+	_, page := a.get(t, c, "/calls")
+	href := strings.ReplaceAll(between(page, `href="/calls/export`, `"`), "&amp;", "&")
+	if strings.Contains(href, "format=") {
+		t.Fatalf("the Download button names a format: %q", href)
+	}
+
+	f := a.fetch(t, c, "/calls/export"+href)
+	if f.readErr != nil || f.res.StatusCode != http.StatusOK {
+		t.Fatalf("default export: status %d, err %v", f.res.StatusCode, f.readErr)
+	}
+	if cd := f.res.Header.Get("Content-Disposition"); !strings.HasSuffix(cd, `_report.csv"`) && cd != `attachment; filename="calls_report.csv"` {
+		t.Errorf("Content-Disposition %q, want the report's file name", cd)
+	}
+	body := []byte(f.body)
+	if !bytes.HasPrefix(body, []byte(csvreport.BOM)) {
+		t.Error("the default report has no byte order mark")
+	}
+	out, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte(csvreport.BOM)))).ReadAll()
+	if err != nil {
+		t.Fatalf("the default download does not parse: %v", err)
+	}
+	if !slices.Equal(out[0], csvreport.DefaultColumns()) {
+		t.Fatalf("header %q, want the default report columns", out[0])
+	}
+	if len(out) != 1+len(recs) {
+		t.Fatalf("%d records, want a header and %d rows", len(out), len(recs))
+	}
+	assertSpreadsheetSafe(t, out)
+	col := map[string]int{}
+	for i, name := range out[0] {
+		col[name] = i
+	}
+	if got := out[1][col["caller_id_name"]]; got != "'"+formulaHyperlink {
+		t.Errorf("caller name %q, want it as text: %q", got, "'"+formulaHyperlink)
+	}
+	if got := out[1][col["caller_id_number"]]; got != "+919876543210" {
+		t.Errorf("caller number %q: an E.164 number stays as Vobiz sent it", got)
+	}
+}
+
+// TestExportFormatAndBOMChoice: report with a BOM unless bom=0; the last
+// bom value wins (the form's hidden bom=0 before its checkbox); raw is
+// only ever Vobiz's bytes, BOM or not.
+func TestExportFormatAndBOMChoice(t *testing.T) {
+	a := newTestApp(t, withCalls(300))
+	c := a.demo(t)
+	raw := readAllBytes(t, directExport(t, a, ""))
+	for _, tc := range []struct {
+		query  string
+		report bool
+		bom    bool
+	}{
+		{"", true, true},
+		{"format=report", true, true},
+		{"bom=0", true, false},
+		{"format=report&bom=0", true, false}, // the form with the box unticked
+		{"format=report&bom=0&bom=1", true, true},
+		{"bom=", true, true},
+		{"format=raw", false, false},
+		{"format=RAW&bom=1", false, false},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			res := exportStart(t, context.Background(), c, a, "/calls/export?"+tc.query)
+			body := readAllBytes(t, res.Body)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if got := bytes.HasPrefix(body, []byte(csvreport.BOM)); got != tc.bom {
+				t.Errorf("BOM = %v, want %v", got, tc.bom)
+			}
+			if !tc.report {
+				if !bytes.Equal(body, raw) {
+					t.Errorf("raw export: %d bytes, the sandbox sent %d", len(body), len(raw))
+				}
+				return
+			}
+			hdr, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte(csvreport.BOM)))).Read()
+			if err != nil || !slices.Equal(hdr, csvreport.DefaultColumns()) {
+				t.Errorf("header %q (%v), want the report's", hdr, err)
+			}
+		})
+	}
+}
+
+// TestExportOptionsFormDefaults: the options form offers the report
+// first and checked, raw as a labelled choice that says it is unchanged
+// and may run formulas, and the BOM box ticked, after a hidden bom=0 so
+// that unticking it turns the BOM off.
+func TestExportOptionsFormDefaults(t *testing.T) {
+	a := newTestApp(t, withCalls(300))
+	c := a.demo(t)
+	_, body := a.get(t, c, "/calls")
+	form := between(body, `data-testid="export-form"`, "</form>")
+	if form == "" {
+		t.Fatal("no export form on /calls")
+	}
+	tag := func(testid string) string {
+		t.Helper()
+		i := strings.Index(form, `data-testid="`+testid+`"`)
+		if i < 0 {
+			t.Fatalf("no %s in the form", testid)
+		}
+		start := strings.LastIndex(form[:i], "<input")
+		return form[start : i+strings.Index(form[i:], ">")+1]
+	}
+	if report := tag("export-format-report"); !strings.Contains(report, " checked") {
+		t.Errorf("the report format is not the checked choice: %s", report)
+	}
+	if rawInput := tag("export-format-raw"); strings.Contains(rawInput, " checked") {
+		t.Errorf("raw is checked by default: %s", rawInput)
+	}
+	rawLabel := between(form, `data-testid="export-format-raw"`, "</label>")
+	for _, want := range []string{"unchanged", "formulas"} {
+		if !strings.Contains(rawLabel, want) {
+			t.Errorf("the raw choice's label %q does not say %q", rawLabel, want)
+		}
+	}
+	if strings.Index(form, `value="report"`) > strings.Index(form, `value="raw"`) {
+		t.Error("raw is offered before the report")
+	}
+	bom := tag("export-bom")
+	if !strings.Contains(bom, `name="bom"`) || !strings.Contains(bom, `value="1"`) || !strings.Contains(bom, " checked") {
+		t.Errorf("BOM box %s, want bom=1 ticked", bom)
+	}
+	hidden := strings.Index(form, `type="hidden" name="bom" value="0"`)
+	if hidden < 0 || hidden > strings.Index(form, `data-testid="export-bom"`) {
+		t.Error("no hidden bom=0 before the BOM box: unticking it would not turn the BOM off")
+	}
+}
