@@ -125,10 +125,6 @@ var dispositionTable = []DispositionInfo{
 		Documented: "FreeSWITCH source only", Ref: "FS-SIP"},
 }
 
-// Dispositions returns every known hangup_disposition value. The slice is
-// a copy.
-func Dispositions() []DispositionInfo { return slices.Clone(dispositionTable) }
-
 // LookupDisposition finds a hangup_disposition value, ignoring case.
 func LookupDisposition(v string) (DispositionInfo, bool) {
 	key := normalizeDisposition(v)

@@ -103,25 +103,12 @@ func SQLite(t testing.TB, opts ...store.Option) *store.DB {
 	return SQLiteTarget(t).Open(t, opts...)
 }
 
-// Postgres opens a fresh PostgreSQL database (private schema) or skips.
-func Postgres(t testing.TB, opts ...store.Option) *store.DB {
-	t.Helper()
-	return PostgresTarget(t).Open(t, opts...)
-}
-
 // ForEachTarget runs fn as subtests "sqlite" and "postgres", each with a
 // fresh target.
 func ForEachTarget(t *testing.T, fn func(t *testing.T, tg Target)) {
 	t.Helper()
 	t.Run(store.DialectSQLite, func(t *testing.T) { fn(t, SQLiteTarget(t)) })
 	t.Run(store.DialectPostgres, func(t *testing.T) { fn(t, PostgresTarget(t)) })
-}
-
-// ForEachDB runs fn as subtests "sqlite" and "postgres", each with a fresh,
-// migrated database opened with opts.
-func ForEachDB(t *testing.T, fn func(t *testing.T, db *store.DB), opts ...store.Option) {
-	t.Helper()
-	ForEachTarget(t, func(t *testing.T, tg Target) { fn(t, tg.Open(t, opts...)) })
 }
 
 var (

@@ -201,19 +201,6 @@ var trunkIDs = []string{
 // HangupCauses returns the textual hangup_cause values the data set uses.
 func HangupCauses() []string { return slices.Clone(hangupCauses) }
 
-// HangupDispositions returns the hangup_disposition values the data set
-// uses.
-func HangupDispositions() []string { return slices.Clone(hangupDispositions) }
-
-// Contexts returns the context values the data set uses.
-func Contexts() []string { return []string{ctxVoiceAPI, ctxSIPTrunking} }
-
-// CampaignIDs returns the campaign_id values the data set uses.
-func CampaignIDs() []string { return slices.Clone(campaignIDs) }
-
-// TrunkIDs returns the trunk_id values the data set uses.
-func TrunkIDs() []string { return slices.Clone(trunkIDs) }
-
 // customerEndpoints is where sip-trunking inbound calls are delivered.
 var customerEndpoints = []string{
 	"sip:pbx1@10.20.30.11:5060", "sip:pbx2@10.20.30.12:5060",
