@@ -1,7 +1,7 @@
 package diagnosis
 
 // Who ended the call: hangup_source, hangup_disposition and the call
-// direction read together (standards notes §4.1, §5; contract §5.1).
+// direction read together (docs/hangups-and-quality.md#who-ended-the-call).
 
 import (
 	"fmt"
@@ -69,7 +69,7 @@ func (f *facts) whoEnded() string {
 		switch {
 		case f.sc == scMediaTimeout && (side == SideCaller || side == SideCallee):
 			// A media timeout is the platform's decision whatever the
-			// source says (standards notes §6 rule 6).
+			// source says (docs/hangups-and-quality.md#media-timeout).
 			s = append(s, fmt.Sprintf("The platform ended the call because audio stopped arriving; hangup_source %s only names %s, the side whose audio went missing.", quote(f.srcRaw), subject))
 		case side == SideCaller:
 			if f.answered {
@@ -149,7 +149,7 @@ func (f *facts) whoEnded() string {
 		s = append(s, fmt.Sprintf("Code %d is documented with hangup_source %s, not %s; the code is usually the better guide to who acted.", f.code, f.codeInfo.Source, f.src.Value))
 	}
 
-	// Conference caveat (D-CDR, contract §5.1).
+	// Conference caveat (D-CDR, docs/vobiz-api.md#hangup-sources).
 	switch {
 	case f.codeOK && (f.code == 4020 || f.code == 4030):
 		s = append(s, "This was a multiparty (conference) leg, where hangup_source cannot tell the platform closing the leg from the participant hanging up.")

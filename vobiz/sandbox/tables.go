@@ -9,8 +9,8 @@ import "slices"
 // an index into outcomes, so cause, code, name, disposition, source and the
 // failure fields can never contradict each other.
 //
-// Choices the contract leaves open (documented here so the dashboard team
-// can rely on them):
+// Choices the docs leave open (see docs/vobiz-api.md#hangup-codes,
+// docs/vobiz-api.md#failure-code-and-reason and docs/vobiz-api.md#hangup-sources):
 //   - NO_ANSWER uses code 3000 "No Answer" from the hangup-cause table, not
 //     the 4100 of one API example (4100 is not in the table).
 //   - failure_code/failure_reason are null exactly when hangup_cause is
