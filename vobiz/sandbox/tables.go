@@ -179,8 +179,6 @@ var hangupCauses = []string{
 	"NORMAL_TEMPORARY_FAILURE", "SWITCH_CONGESTION", "UNKNOWN",
 }
 
-var hangupDispositions = []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}
-
 // Context values.
 const (
 	ctxVoiceAPI    = "voice-api"
