@@ -103,6 +103,12 @@ func SQLite(t testing.TB, opts ...store.Option) *store.DB {
 	return SQLiteTarget(t).Open(t, opts...)
 }
 
+// Postgres opens a fresh PostgreSQL database (private schema) or skips.
+func Postgres(t testing.TB, opts ...store.Option) *store.DB {
+	t.Helper()
+	return PostgresTarget(t).Open(t, opts...)
+}
+
 // ForEachTarget runs fn as subtests "sqlite" and "postgres", each with a
 // fresh target.
 func ForEachTarget(t *testing.T, fn func(t *testing.T, tg Target)) {
