@@ -69,16 +69,6 @@ type Option func(*Service)
 // dummy hash used for unknown users). Tests use InsecureFastParams.
 func WithHashParams(p Params) Option { return func(s *Service) { s.params = p } }
 
-// WithClock sets the clock for throttling windows and sign-in times. The
-// default is the store's clock (store.WithClock).
-func WithClock(now func() time.Time) Option {
-	return func(s *Service) {
-		if now != nil {
-			s.now = now
-		}
-	}
-}
-
 // WithLogger sets the logger for the service and its Audit (default
 // slog.Default()).
 func WithLogger(l *slog.Logger) Option {
@@ -105,10 +95,6 @@ func WithThrottle(maxFailures int, window time.Duration) Option {
 // (store.User.Demo) sign in; elsewhere they are treated like disabled
 // accounts, even if the row says enabled.
 func WithDemoMode(demo bool) Option { return func(s *Service) { s.demo = demo } }
-
-// WithAudit makes the service record to a (shared) Audit instead of creating
-// its own.
-func WithAudit(a *Audit) Option { return func(s *Service) { s.audit = a } }
 
 // NewService returns a service over db. It hashes one throw-away password
 // at construction (the dummy hash that keeps sign-in timing the same for
@@ -149,9 +135,6 @@ func (s *Service) Audit() *Audit { return s.audit }
 
 // DB returns the store the service works on.
 func (s *Service) DB() *store.DB { return s.db }
-
-// HashParams returns the parameters used for new hashes.
-func (s *Service) HashParams() Params { return s.params }
 
 // Authenticate checks a sign-in attempt and returns the user on success.
 //

@@ -222,6 +222,3 @@ func (s *Service) LoadUser(sm *scs.SessionManager) func(http.Handler) http.Handl
 		})
 	}
 }
-
-// CurrentUser returns the signed-in user of r (set by LoadUser).
-func (s *Service) CurrentUser(r *http.Request) (*store.User, bool) { return UserFrom(r.Context()) }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/cdrdash/cdrdash/config"
 )
@@ -37,7 +38,9 @@ Run "cdrdash serve -h" for every setting and its environment variable.
 // Run runs one command and returns the process exit code.
 func Run(ctx context.Context, args []string, getenv Env, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelpFlag(args[0])) {
+		// A bare flag belongs to serve, the default command, except a
+		// request for help: that lists the commands, not serve's flags.
 		cmd, args = args[0], args[1:]
 	}
 	var err error
@@ -54,7 +57,7 @@ func Run(ctx context.Context, args []string, getenv Env, stdin io.Reader, stdout
 		err = healthcheck(ctx, args, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "cdrdash", Version)
-	case "help", "-h", "--help":
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
 		fmt.Fprintf(stderr, "cdrdash: unknown command %q\n\n%s", cmd, usage)
@@ -77,10 +80,12 @@ func Run(ctx context.Context, args []string, getenv Env, stdin io.Reader, stdout
 
 var errHelp = errors.New("help shown")
 
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" }
+
 // loadConfig parses settings, printing the flag list for -h.
 func loadConfig(name string, args []string, getenv Env, stdout io.Writer) (*config.Config, error) {
 	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
+		if isHelpFlag(a) {
 			fmt.Fprintf(stdout, "Usage: cdrdash %s [flags]\n\nEvery flag has an environment variable; a flag wins.\n\n", name)
 			config.Usage(stdout)
 			return nil, errHelp
@@ -114,8 +119,9 @@ func printConfig(args []string, getenv Env, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	for _, s := range cfg.Effective() {
-		fmt.Fprintf(stdout, "%-26s %-28s %s\n", s.Env, "-"+s.Flag, s.Value)
+		fmt.Fprintf(tw, "%s\t-%s\t%s\n", s.Env, s.Flag, s.Value)
 	}
-	return nil
+	return tw.Flush()
 }

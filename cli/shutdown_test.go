@@ -12,7 +12,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cdrdash/cdrdash/cli"
 )
@@ -95,8 +94,8 @@ func waitExit(t *testing.T, cmd *exec.Cmd) int {
 			t.Fatal(err)
 		}
 		return 0
-	case <-time.After(60 * time.Second):
-		t.Fatal("the server did not exit within 60 s of SIGTERM")
+	case <-beforeSuiteDeadline(t):
+		t.Fatal("the server did not exit after SIGTERM")
 		return -1
 	}
 }

@@ -26,7 +26,7 @@ Database flags (-data, -database-url) and their variables apply as for serve.`
 // admin on a real deployment.
 func userCommand(ctx context.Context, args []string, getenv Env, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("missing subcommand\n" + userUsage)
+		return fmt.Errorf("missing subcommand\n%s", userUsage)
 	}
 	sub, rest := args[0], args[1:]
 	var name string

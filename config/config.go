@@ -94,7 +94,7 @@ var options = []option{
 		func(c *Config, v string) error { c.DatabaseURL = v; return checkDatabaseURL(v) },
 		func(c *Config) string { return c.DatabaseURL }},
 	{"demo", "CDRDASH_DEMO", "use the built-in sandbox even when Vobiz credentials are set", false, "false",
-		func(c *Config, v string) (err error) { c.Demo, err = strconv.ParseBool(v); return },
+		func(c *Config, v string) (err error) { c.Demo, err = parseBool(v); return },
 		func(c *Config) string { return strconv.FormatBool(c.Demo) }},
 	{"vobiz-auth-id", "VOBIZ_AUTH_ID", "Vobiz auth ID (MA_…); empty runs the demo sandbox", false, "",
 		func(c *Config, v string) error { c.VobizAuthID = v; return nil },
@@ -109,19 +109,25 @@ var options = []option{
 		durationSetter(func(c *Config) *time.Duration { return &c.VobizTimeout }),
 		func(c *Config) string { return c.VobizTimeout.String() }},
 	{"timezone", "CDRDASH_TIMEZONE", "default display time zone (IANA name)", false, "Asia/Kolkata",
-		func(c *Config, v string) error { c.TimeZone = v; _, err := time.LoadLocation(v); return err },
+		func(c *Config, v string) error {
+			c.TimeZone = v
+			if _, err := time.LoadLocation(v); err != nil {
+				return fmt.Errorf("%q is not an IANA time zone name such as Asia/Kolkata or UTC", v)
+			}
+			return nil
+		},
 		func(c *Config) string { return c.TimeZone }},
 	{"phone-region", "CDRDASH_PHONE_REGION", "region for phone numbers typed without a country code (ISO 3166 code)", false, "IN",
 		func(c *Config, v string) error {
 			c.PhoneRegion = strings.ToUpper(v)
 			if len(v) != 2 {
-				return errors.New("want a two-letter region code such as IN or US")
+				return fmt.Errorf("%q is not a two-letter region code such as IN or US", v)
 			}
 			return nil
 		},
 		func(c *Config) string { return c.PhoneRegion }},
 	{"cookie-secure", "CDRDASH_COOKIE_SECURE", "mark the session cookie Secure (set when a TLS proxy is in front)", false, "false",
-		func(c *Config, v string) (err error) { c.CookieSecure, err = strconv.ParseBool(v); return },
+		func(c *Config, v string) (err error) { c.CookieSecure, err = parseBool(v); return },
 		func(c *Config) string { return strconv.FormatBool(c.CookieSecure) }},
 	{"session-idle", "CDRDASH_SESSION_IDLE", "sign out after this long without activity", false, "30m",
 		durationSetter(func(c *Config) *time.Duration { return &c.SessionIdle }),
@@ -163,16 +169,23 @@ var options = []option{
 		durationSetter(func(c *Config) *time.Duration { return &c.WriteTimeout }),
 		func(c *Config) string { return c.WriteTimeout.String() }},
 	{"sandbox-seed", "CDRDASH_SANDBOX_SEED", "seed of the demo data set", false, "1",
-		func(c *Config, v string) (err error) { c.SandboxSeed, err = strconv.ParseInt(v, 10, 64); return },
+		func(c *Config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not a whole number", v)
+			}
+			c.SandboxSeed = n
+			return nil
+		},
 		func(c *Config) string { return strconv.FormatInt(c.SandboxSeed, 10) }},
 	{"sandbox-calls", "CDRDASH_SANDBOX_CALLS", "number of calls in the demo data set", false, "100000",
 		func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
-			if err == nil && (n < 1 || n > 5_000_000) {
-				err = errors.New("want 1 to 5000000")
+			if err != nil || n < 1 || n > 5_000_000 {
+				return fmt.Errorf("%q is not a whole number from 1 to 5000000", v)
 			}
 			c.SandboxCalls = n
-			return err
+			return nil
 		},
 		func(c *Config) string { return strconv.Itoa(c.SandboxCalls) }},
 	{"sandbox-latency", "CDRDASH_SANDBOX_LATENCY", "latency added to every demo sandbox response", false, "0s",
@@ -181,11 +194,11 @@ var options = []option{
 	{"report-row-cap", "CDRDASH_REPORT_ROW_CAP", "most export rows read to build one report's breakdowns", false, "2000000",
 		func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
-			if err == nil && n < 1 {
-				err = errors.New("want a positive number")
+			if err != nil || n < 1 {
+				return fmt.Errorf("%q is not a whole number of 1 or more", v)
 			}
 			c.ReportRowCap = n
-			return err
+			return nil
 		},
 		func(c *Config) string { return strconv.Itoa(c.ReportRowCap) }},
 	floatOption("quality-mos-good", "CDRDASH_QUALITY_MOS_GOOD", "MOS at or above which audio is good", "4.0",
@@ -367,11 +380,21 @@ func durationSetter(f func(*Config) *time.Duration) func(*Config, string) error 
 			return fmt.Errorf("%q is not a duration such as 30s or 15m", v)
 		}
 		if d < 0 {
-			return errors.New("must not be negative")
+			return fmt.Errorf("%q is negative", v)
 		}
 		*f(c) = d
 		return nil
 	}
+}
+
+// parseBool is strconv.ParseBool with an error that names the value
+// instead of Go's parse message.
+func parseBool(v string) (bool, error) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%q is not true or false", v)
+	}
+	return b, nil
 }
 
 func oneOf(f func(*Config) *string, allowed ...string) func(*Config, string) error {

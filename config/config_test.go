@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,52 @@ func TestQualityThresholds(t *testing.T) {
 	if _, err := Load("serve", []string{"-quality-loss-max", "lots"}, env(nil)); err == nil ||
 		!strings.Contains(err.Error(), "CDRDASH_QUALITY_LOSS_MAX") {
 		t.Fatalf("non-number accepted: %v", err)
+	}
+}
+
+// TestProblemsNameTheBadValue: every refused value is quoted back in the
+// problem with its setting, in our words, never Go's parse messages (such
+// as strconv.ParseBool: parsing "x": invalid syntax).
+func TestProblemsNameTheBadValue(t *testing.T) {
+	tests := []struct{ env, value string }{
+		{"CDRDASH_DEMO", "maybe"},
+		{"CDRDASH_COOKIE_SECURE", "yes please"},
+		{"CDRDASH_SANDBOX_SEED", "x"},
+		{"CDRDASH_SANDBOX_CALLS", "lots"},
+		{"CDRDASH_SANDBOX_CALLS", "0"},
+		{"CDRDASH_REPORT_ROW_CAP", "1e9x"},
+		{"CDRDASH_REPORT_ROW_CAP", "-5"},
+		{"CDRDASH_QUALITY_MOS_GOOD", "x"},
+		{"CDRDASH_TIMEZONE", "Nowhere/Land"},
+		{"CDRDASH_PHONE_REGION", "IND"},
+		{"CDRDASH_SESSION_IDLE", "soon"},
+		{"CDRDASH_SHUTDOWN_TIMEOUT", "-1s"},
+		{"CDRDASH_ADDR", "nope"},
+		{"CDRDASH_LOG_LEVEL", "loud"},
+		{"CDRDASH_TRUSTED_PROXIES", "10.0.0.0/8,proxy"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
+			_, err := Load("serve", nil, env(map[string]string{tt.env: tt.value}))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.env) {
+				t.Errorf("%q does not name %s", msg, tt.env)
+			}
+			quoted := strconv.Quote(tt.value)
+			if tt.env == "CDRDASH_TRUSTED_PROXIES" {
+				quoted = `"proxy"`
+			}
+			if !strings.Contains(msg, quoted) {
+				t.Errorf("%q does not quote the value %s", msg, quoted)
+			}
+			for _, leak := range []string{"strconv", "parsing", "invalid syntax", "unknown time zone", "time: "} {
+				if strings.Contains(msg, leak) {
+					t.Errorf("%q shows Go's parse text (%s)", msg, leak)
+				}
+			}
+		})
 	}
 }

@@ -33,7 +33,7 @@ func worseSeverity(a, b string) string {
 	return a
 }
 
-// Retry advice, from the standards notes §6 rule 4 (FSD-HCCT, FSD-SETUP).
+// Retry advice (FSD-HCCT, FSD-SETUP; see docs/hangups-and-quality.md#retry-advice).
 const (
 	RetrySoon    = "Retry soon"             // short-lived fault; an immediate retry usually works
 	RetryBackoff = "Retry with back-off"    // longer fault or congestion; wait before retrying
@@ -66,13 +66,14 @@ const (
 )
 
 // CauseInfo describes one textual hangup_cause: the Q.850 / FreeSWITCH
-// name the CDR carries in hangup_cause (standards notes §3.2–§3.3, §4.3).
+// name the CDR carries in hangup_cause (see docs/hangups-and-quality.md#cause-names-and-sip-mapping,
+// docs/hangups-and-quality.md#cause-meanings-and-remedies and docs/hangups-and-quality.md#vobiz-textual-causes).
 type CauseInfo struct {
 	Name       string  // as the CDR sends it, e.g. "NO_ANSWER"
 	Number     int     // Q.850 cause value, or FreeSWITCH's internal number; 0 with NumberKind "" for Vobiz-only names
 	NumberKind string  // NumberQ850, NumberInternal, or "" when the name has no number
 	SIP        string  // related SIP responses: what FreeSWITCH sends for it, and what it maps from
-	Vobiz      bool    // listed in Vobiz's own hangup_cause list (contract §5.3)
+	Vobiz      bool    // listed in Vobiz's own hangup_cause list (docs/vobiz-api.md#textual-hangup-causes)
 	Family     string  // Vobiz category the cause belongs to, aligned with the numeric families
 	Outcome    Outcome // outcome it implies for an unanswered call; "" when it says nothing about that
 	Severity   string  // default badge
@@ -85,7 +86,7 @@ type CauseInfo struct {
 }
 
 // Families of causes and codes, as Vobiz and Plivo group their numeric
-// codes (VZ-CAUSES, PL-CAUSES; contract §5.2).
+// codes (VZ-CAUSES, PL-CAUSES; docs/vobiz-api.md#hangup-codes).
 const (
 	FamilyNormal      = "Normal"
 	FamilyCanceled    = "Canceled"
@@ -100,12 +101,13 @@ const (
 	FamilyUnknown     = "Unknown"
 )
 
-// causeTable lists every textual cause Vobiz documents (contract §5.3)
-// and every name in the standards notes' FreeSWITCH mapping table (§3.2).
+// causeTable lists every textual cause Vobiz documents
+// (docs/vobiz-api.md#textual-hangup-causes) and every name in FreeSWITCH's
+// cause-to-SIP mapping (docs/hangups-and-quality.md#cause-names-and-sip-mapping).
 // Meanings paraphrase the Q.850 text reproduced in FSD-HCCT and Vobiz's
 // own descriptions (VZ-CAUSES); SIP columns come from FS-SOFIA / FS-GLUE.
 // Families for the Vobiz names follow the contract's suggested code map
-// (§5.3), so a cause and its usual code land in the same family.
+// (docs/vobiz-api.md#textual-hangup-causes), so a cause and its usual code land in the same family.
 var causeTable = []CauseInfo{
 	// ---- The 17 names Vobiz documents (VZ-CAUSES, D-CDR) ----
 	{
@@ -143,7 +145,7 @@ var causeTable = []CauseInfo{
 			"Nothing to fix if the cancel was intended.",
 			"Many cancels in a row can mean callers wait too long before it rings (post-dial delay) or before someone answers: compare ring times.",
 		},
-		Retry: RetryMaybe, Ref: "FSD-SETUP; VZ-CDR; RFC 3261 §21", scenario: scCancel,
+		Retry: RetryMaybe, Ref: "FSD-SETUP; VZ-CDR; RFC 3261 section 21", scenario: scCancel,
 	},
 	{
 		Name: "CALL_REJECTED", Number: 21, NumberKind: NumberQ850, SIP: "sends 603; maps from 401, 402, 403, 407, 603, 608", Vobiz: true,
@@ -277,7 +279,7 @@ var causeTable = []CauseInfo{
 		Ref: "VZ-CAUSES",
 	},
 
-	// ---- Other names from the FreeSWITCH mapping table (standards §3.2–§3.3) ----
+	// ---- Other names from the FreeSWITCH mapping (see docs/hangups-and-quality.md#cause-names-and-sip-mapping) ----
 	{
 		Name: "NONE", Number: 0, NumberKind: NumberQ850, SIP: "sends 480 (default)",
 		Family: FamilyUnknown, Severity: SeverityInfo, Summary: "no hangup cause was set",

@@ -6,7 +6,7 @@ import (
 )
 
 // CodeInfo describes one numeric hangup_cause_code (Vobiz and Plivo share
-// the scheme; standards notes §4.2, contract §5.2).
+// the scheme; docs/hangups-and-quality.md#code-families, docs/vobiz-api.md#hangup-codes).
 type CodeInfo struct {
 	Code       int
 	Name       string  // hangup_cause_name as the docs print it
@@ -37,8 +37,8 @@ const (
 	stepCheckURL = "Open the URL yourself: it must answer 2xx quickly over http(s); check your web server's logs at the call's time."
 )
 
-// codeTable is every code in contract §5.2, plus 4100 from the API's own
-// unanswered example (contract §2.5, §8.8). Meanings and next steps
+// codeTable is every code of docs/vobiz-api.md#hangup-codes, plus 4100 from the
+// API's own unanswered example (same heading). Meanings and next steps
 // paraphrase VZ-CAUSES / PL-CAUSES; hangup sources for codes up to 2040
 // come from PL-CAUSES-LEGACY.
 var codeTable = []CodeInfo{
@@ -175,7 +175,7 @@ var codeTable = []CodeInfo{
 	{Code: 4100, Name: "No Answer", Family: FamilyRejection, Outcome: NoAnswer, Severity: SeverityInfo, Summary: "nobody answered",
 		Meaning:   "Nobody answered. This code appears in the API's own unanswered CDR example but not in the hangup-cause table, which lists \"No Answer\" as 3000; treat the two alike.",
 		NextSteps: []string{"Retry later."},
-		Retry:     RetryLater, Documented: docVobizEx, Ref: "D-LIST example; contract §8.8", scenario: scNoAnswer},
+		Retry:     RetryLater, Documented: docVobizEx, Ref: "D-LIST example; docs/vobiz-api.md#hangup-codes", scenario: scNoAnswer},
 
 	// 5000s: platform.
 	{Code: 5000, Name: "Network Error", Family: FamilySystem, Outcome: Failed, Severity: SeverityError, Summary: "a fatal network error hit the call",
@@ -299,8 +299,8 @@ type FamilyInfo struct {
 	NextSteps []string
 }
 
-// familyTable follows the category list both vendors use (standards notes
-// §4.2 closing paragraph; §6 rule 3): 1000s cancelled, 2000s destination,
+// familyTable follows the category list both vendors use
+// (docs/hangups-and-quality.md#code-families): 1000s cancelled, 2000s destination,
 // 3000–3050 rejections, 3070–3140 carrier errors, 4000s normal, 5000s
 // system, 6000s timeouts, 7000s URL, 8000s XML, 9000s special. The docs
 // do not say where undocumented 3000s belong; we give the documented

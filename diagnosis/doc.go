@@ -3,16 +3,15 @@
 // (Explain, Verdict, OneLine).
 //
 // Everything here is data plus small rules over that data. The tables of
-// textual causes, numeric codes, hangup sources, SIP dispositions and
-// quality thresholds are exported (Causes, Codes, Families, Sources,
-// Dispositions, DefaultThresholds) so tests and an admin reference page
-// show exactly what the dashboard believes. The package renders no HTML
-// and makes no network calls.
+// textual causes, numeric codes, hangup sources and quality thresholds are
+// exported (Causes, Codes, Families, Sources, DefaultThresholds) so tests
+// can hold them to the documentation they come from. The package renders
+// no HTML and makes no network calls.
 //
-// Sources. Facts come from the team's research notes
-// (shared/voice-quality-and-hangups.md, "the standards notes") and the
-// Vobiz CDR contract notes (shared/vobiz-cdr-contract.md). Comments cite
-// them by section and by the source keys those notes use:
+// Sources. docs/hangups-and-quality.md names the standards and vendor pages
+// behind the tables and rules, and docs/vobiz-api.md what the Vobiz API
+// documents about the same fields. Comments cite a heading of those pages
+// and the short source keys they list:
 //
 //   - VZ-CAUSES / D-HANG: Vobiz "Voice API Hangup Causes" (numeric codes,
 //     hangup sources, textual causes).

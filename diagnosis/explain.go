@@ -38,7 +38,7 @@ type Diagnosis struct {
 }
 
 // Timing edges for the explanation rules. The docs set only the 120 s
-// default ring timeout (PL-CAUSES 6010, contract §5.2); the rest are our
+// default ring timeout (PL-CAUSES 6010, docs/vobiz-api.md#hangup-codes); the rest are our
 // reading of what the durations say about people, and are named here so
 // they can be tuned in one place.
 const (
@@ -389,8 +389,9 @@ func (f *facts) choosePrimary() {
 		}
 	}
 
-	// Cause and code pointing at different outcomes (contract §8: no
-	// official crosswalk exists, and the two come from different layers).
+	// Cause and code pointing at different outcomes (no official crosswalk
+	// exists, and the two come from different layers; see
+	// docs/vobiz-api.md#textual-hangup-causes).
 	if f.causeOK && f.codeOK && f.cause.Outcome != "" && f.codeInfo.Outcome != "" &&
 		f.cause.Outcome != f.codeInfo.Outcome && !compatibleOutcomes(f.cause.Outcome, f.codeInfo.Outcome) {
 		follows := "the text cause"

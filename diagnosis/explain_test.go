@@ -10,7 +10,7 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// The two example CDRs of contract §2.5 (answered, and the unanswered
+// The two example CDRs of docs/vobiz-api.md#cdr-fields (answered, and the unanswered
 // variant from the list OpenAPI).
 const (
 	exampleAnswered = `{"id":18000000,"uuid":"aabbccdd-1234-5678-90ab-cdef12345678","account_id":"MA_XXXXXXXX",

@@ -354,7 +354,7 @@ func findMember(ms []member, key string) (member, bool) {
 }
 
 // apiError recognises the documented error body {"status":"error",
-// "error":{"code":…,"message":…}} and the simpler {"error":"…"} (contract §4).
+// "error":{"code":…,"message":…}} and the simpler {"error":"…"} (docs/vobiz-api.md#errors).
 func (p *parser) apiError(ms []member) (string, bool) {
 	m, ok := findMember(ms, "error")
 	if !ok {

@@ -8,12 +8,12 @@ import (
 
 // Outcome is how a call ended, in the buckets support staff think in. It is
 // derived from billsec first (answered means billsec > 0, the definition the
-// API's own summary uses for answeredCalls, contract §2.3), then from the
+// API's own summary uses for answeredCalls, docs/vobiz-api.md#summary), then from the
 // hangup cause and code.
 type Outcome string
 
 // The outcomes. The set mirrors the partner API's status filter
-// (answered, failed, busy, no_answer; contract §1.2) plus cancelled, which
+// (answered, failed, busy, no_answer; docs/vobiz-api.md#partner-endpoints) plus cancelled, which
 // Vobiz's CallStatus also distinguishes ("cancel", VZ-STATUS).
 const (
 	Answered  Outcome = "answered"

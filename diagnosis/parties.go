@@ -18,8 +18,8 @@ const (
 	SideUnknown  = "unknown"  // not determined
 )
 
-// SourceInfo describes one hangup_source value (standards notes §4.1,
-// contract §5.1).
+// SourceInfo describes one hangup_source value (docs/hangups-and-quality.md#hangup-sources,
+// docs/vobiz-api.md#hangup-sources).
 type SourceInfo struct {
 	Value   string   // as the API sends it
 	Aliases []string // other spellings seen in the docs, lower case
@@ -83,7 +83,7 @@ func normalizeWords(v string) string {
 }
 
 // DispositionInfo describes one hangup_disposition value: which SIP
-// message ended the call and in which direction (standards notes §5).
+// message ended the call and in which direction (docs/hangups-and-quality.md#hangup-disposition).
 type DispositionInfo struct {
 	Value        string
 	Local        bool // our side (the platform) sent it
@@ -96,7 +96,7 @@ type DispositionInfo struct {
 }
 
 // dispositionTable: Vobiz documents send_bye, recv_bye, send_cancel and
-// send_refuse (VZ-CDR, contract §2.5); FreeSWITCH, whose variable this is,
+// send_refuse (VZ-CDR, docs/vobiz-api.md#cdr-fields); FreeSWITCH, whose variable this is,
 // also writes recv_cancel and recv_refuse (FS-SIP), so they are included.
 var dispositionTable = []DispositionInfo{
 	{Value: "send_bye", Local: true,
@@ -124,10 +124,6 @@ var dispositionTable = []DispositionInfo{
 		clause:     "the far end refused the call attempt",
 		Documented: "FreeSWITCH source only", Ref: "FS-SIP"},
 }
-
-// Dispositions returns every known hangup_disposition value. The slice is
-// a copy.
-func Dispositions() []DispositionInfo { return slices.Clone(dispositionTable) }
 
 // LookupDisposition finds a hangup_disposition value, ignoring case.
 func LookupDisposition(v string) (DispositionInfo, bool) {

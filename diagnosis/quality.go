@@ -14,7 +14,7 @@ import (
 type Band string
 
 // The bands. NoMedia is not a quality: it means no audio flowed (an
-// unanswered or failed call, MOS 0 or null; contract §7), and must never
+// unanswered or failed call, MOS 0 or null; docs/vobiz-api.md#answered-calls-and-media), and must never
 // read as "poor".
 const (
 	BandGood    Band = "good"
@@ -294,8 +294,8 @@ func (q QualityReport) why(b Band) string {
 }
 
 // g107Bands are the G.107 Annex B / G.109 user-satisfaction categories,
-// with the MOS at each R edge computed from the G.107 formula (standards
-// notes §1.3). They label a MOS; they do not set the bands.
+// with the MOS at each R edge computed from the G.107 formula
+// (docs/hangups-and-quality.md#mos-satisfaction-bands). They label a MOS; they do not set the bands.
 var g107Bands = []struct {
 	min   float64
 	label string
@@ -323,7 +323,7 @@ func g107Label(mos float64) string {
 // forward error correction; G.722 is 64 kbit/s wideband; G.729 is 8 kbit/s
 // compressed narrowband; Opus is adaptive (6–510 kbit/s) with optional
 // in-band FEC, which is why Plivo's SDK only flags loss ≥ 10 % for Opus
-// (PL-SDK, standards notes §2.2).
+// (PL-SDK, docs/hangups-and-quality.md#platform-alert-thresholds).
 var codecInfo = map[string]string{
 	"PCMU": "PCMU (G.711 µ-law) is uncompressed 64 kbit/s narrowband audio with no forward error correction, so network loss and jitter are heard directly",
 	"PCMA": "PCMA (G.711 A-law) is uncompressed 64 kbit/s narrowband audio with no forward error correction, so network loss and jitter are heard directly",
@@ -394,7 +394,8 @@ func bandsOf(c *vobiz.CDR, t Thresholds) (mos, jitter, loss, overall Band) {
 // Quality judges a call's audio with thresholds t. Invalid thresholds are
 // not checked here (Validate is for the admin form); they only move edges.
 //
-// Rules, all from the contract (§7) and standards notes (§2.3, §6 rule 5):
+// Rules, from docs/vobiz-api.md#quality-metrics, docs/hangups-and-quality.md#quality-bands and
+// docs/hangups-and-quality.md#quality-labels:
 //   - MOS 0 or null means no media, never poor. On an unanswered call the
 //     whole report is NoMedia whatever jitter and loss say (they are 0).
 //   - Jitter and loss of 0 or null beside a MOS of 0/null are also no media.

@@ -63,7 +63,7 @@ func (f *facts) meaning() string {
 	return strings.Join(s, " ")
 }
 
-// failureSentence reads failure_code and failure_reason (contract §5.3:
+// failureSentence reads failure_code and failure_reason (docs/vobiz-api.md#failure-code-and-reason:
 // strings, null on success; the only example is "16" / "NO_ANSWER").
 func (f *facts) failureSentence() string {
 	if f.failCode == "" && f.failRsn == "" {

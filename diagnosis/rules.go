@@ -91,7 +91,8 @@ func (f *facts) generic() finding {
 }
 
 // familyReading says where the fault lies for each family, in support
-// terms; it follows the vendors' own grouping (standards notes §6 rule 3).
+// terms; it follows the vendors' own grouping
+// (docs/hangups-and-quality.md#code-families-as-fault-areas).
 var familyReading = map[string]string{
 	FamilyCanceled:    "The call was stopped before it was answered, by your app or by the platform, not by a fault on the line.",
 	FamilyDestination: "The problem is the destination or what your account allows for it, not the network's health.",

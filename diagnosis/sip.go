@@ -3,9 +3,10 @@ package diagnosis
 import "slices"
 
 // SIPInfo describes a SIP final response, for reading failure_code values
-// such as "486". Reasons and meanings follow RFC 3261 §21 (standards notes
-// §3.4); Cause is what FreeSWITCH turns the response into when it receives
-// it (FS-GLUE, standards notes §3.2), "" when unlisted (NORMAL_UNSPECIFIED).
+// such as "486". Reasons and meanings follow RFC 3261 section 21
+// (docs/hangups-and-quality.md#sip-responses); Cause is what FreeSWITCH turns the response into
+// when it receives it (FS-GLUE, docs/hangups-and-quality.md#cause-names-and-sip-mapping), ""
+// when unlisted (NORMAL_UNSPECIFIED).
 type SIPInfo struct {
 	Code    int
 	Reason  string

@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-// vobizCauses is the textual cause list of contract §5.3.
+// vobizCauses is the textual cause list of docs/vobiz-api.md#textual-hangup-causes.
 var vobizCauses = []string{
 	"NORMAL_CLEARING", "USER_BUSY", "NO_ANSWER", "ORIGINATOR_CANCEL", "CALL_REJECTED", "REJECTED",
 	"INVALID_NUMBER", "UNALLOCATED_NUMBER", "SERVICE_UNAVAILABLE", "SERVER_ERROR", "MEDIA_TIMEOUT",
@@ -12,7 +12,8 @@ var vobizCauses = []string{
 	"SWITCH_CONGESTION", "UNKNOWN",
 }
 
-// mappingCauses is the standards notes' FreeSWITCH mapping table (§3.2).
+// mappingCauses are the FreeSWITCH cause names of
+// docs/hangups-and-quality.md#cause-names-and-sip-mapping.
 var mappingCauses = []string{
 	"NONE", "UNALLOCATED_NUMBER", "NO_ROUTE_TRANSIT_NET", "NO_ROUTE_DESTINATION", "NORMAL_CLEARING",
 	"USER_BUSY", "NO_USER_RESPONSE", "NO_ANSWER", "SUBSCRIBER_ABSENT", "CALL_REJECTED", "NUMBER_CHANGED",
@@ -27,8 +28,8 @@ var mappingCauses = []string{
 	"INVALID_PROFILE", "BUSY_EVERYWHERE", "DECLINE", "DOES_NOT_EXIST_ANYWHERE", "NOT_ACCEPTABLE", "UNWANTED",
 }
 
-// documentedCodes is every numeric code of contract §5.2 plus 4100 from
-// the API's unanswered example (§2.5).
+// documentedCodes is every numeric code of docs/vobiz-api.md#hangup-codes plus
+// 4100 from the API's unanswered example.
 var documentedCodes = []int{
 	0, 1000, 1010, 1020,
 	2000, 2010, 2020, 2030, 2040, 2050, 2060, 2070,
@@ -145,7 +146,7 @@ func TestCodeFamiliesMatchRanges(t *testing.T) {
 	// the two deliberate exceptions.
 	for _, ci := range Codes() {
 		if ci.Code == 0 || ci.Code == 4100 {
-			continue // 0 has no range; 4100 is a No Answer code inside the 4000s (contract §8.8)
+			continue // 0 has no range; 4100 is a No Answer code inside the 4000s (docs/vobiz-api.md#hangup-codes)
 		}
 		fi, ok := FamilyOf(ci.Code)
 		if !ok || fi.Name != ci.Family {

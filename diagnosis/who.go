@@ -1,7 +1,7 @@
 package diagnosis
 
 // Who ended the call: hangup_source, hangup_disposition and the call
-// direction read together (standards notes §4.1, §5; contract §5.1).
+// direction read together (docs/hangups-and-quality.md#who-ended-the-call).
 
 import (
 	"fmt"
@@ -106,7 +106,8 @@ func (f *facts) whoEnded() (string, []string) {
 		switch {
 		case f.sc == scMediaTimeout:
 			// A media timeout is the platform's decision whatever the
-			// source says: a media-path failure, not a party (FSD-AUDIO, PL-CAUSES 6020).
+			// source says: a media-path failure, not a party
+			// (docs/hangups-and-quality.md#media-timeout).
 			if n := partyName(f.src.Side, f.dir); n != "" && f.src.Side != SidePlatform {
 				s = append(s, fmt.Sprintf("The platform ended the call because audio stopped arriving; hangup_source %s only names %s, the side whose audio went missing.", quote(f.srcRaw), n))
 			} else {
@@ -180,8 +181,8 @@ func (f *facts) whoEnded() (string, []string) {
 		tech = append(tech, fmt.Sprintf("Code %d is documented with hangup_source %s, not %s; the code is usually the better guide to who acted.", f.code, f.codeInfo.Source, f.src.Value))
 	}
 
-	// Conference caveat (D-CDR). The plain sentence stays
-	// visible; the mechanism goes to the technical layer.
+	// Conference caveat (docs/vobiz-api.md#hangup-sources). The plain
+	// sentence stays visible; the mechanism goes to the technical layer.
 	switch {
 	case f.codeOK && (f.code == 4020 || f.code == 4030):
 		s = append(s, "This was a multiparty (conference) leg, where the record cannot tell the platform closing the leg from the participant hanging up.")

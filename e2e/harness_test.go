@@ -659,13 +659,6 @@ func (p *tab) rowUUIDs() []string {
 	return eval[[]string](p, `[...document.querySelectorAll('[data-testid="call-row"]')].map((r) => r.dataset.uuid)`)
 }
 
-// statusOf fetches path from inside the page (same origin, with the
-// session cookie) and returns the HTTP status, without keeping the body.
-func (p *tab) statusOf(path string) int {
-	p.t.Helper()
-	return evalAsync[int](p, `fetch(`+jsString(path)+`, { redirect: "manual" }).then((r) => { const s = r.status; r.body && r.body.cancel(); return s; })`)
-}
-
 // evalAsync is eval for expressions that return a promise.
 func evalAsync[T any](p *tab, js string) T {
 	p.t.Helper()

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -79,9 +80,41 @@ func securityHeaders(next http.Handler) http.Handler {
 func noStore(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(&noStoreWriter{ResponseWriter: w}, r)
 	})
 }
+
+// noStoreWriter sends one Cache-Control header. The session manager adds
+// its own, no-cache="Set-Cookie", whenever it writes the cookie; next to
+// no-store, which already keeps the cookie out of every cache, it would be
+// a second header that caches may combine or pick from as they like.
+type noStoreWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (s *noStoreWriter) fix() {
+	if s.done {
+		return
+	}
+	s.done = true
+	if h := s.Header(); slices.Contains(h.Values("Cache-Control"), "no-store") {
+		h.Set("Cache-Control", "no-store")
+	}
+}
+
+func (s *noStoreWriter) WriteHeader(code int) { s.fix(); s.ResponseWriter.WriteHeader(code) }
+
+func (s *noStoreWriter) Write(b []byte) (int, error) { s.fix(); return s.ResponseWriter.Write(b) }
+
+func (s *noStoreWriter) Flush() {
+	s.fix()
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *noStoreWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // withRequestID gives every request an ID for logs and error pages.
 func withRequestID(next http.Handler) http.Handler {

@@ -1,21 +1,11 @@
 package handlers
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 )
-
-type secureKey struct{}
-
-// isSecure reports whether the browser reached cdrdash over HTTPS: directly,
-// or through a trusted proxy that said so.
-func isSecure(r *http.Request) bool {
-	v, _ := r.Context().Value(secureKey{}).(bool)
-	return v || r.TLS != nil
-}
 
 // realClient believes X-Forwarded-For and X-Forwarded-Proto only from the
 // configured trusted proxies. The client is the rightmost address in
@@ -34,7 +24,6 @@ func (h *Handler) realClient(next http.Handler) http.Handler {
 			}
 		}
 		if secure {
-			r = r.WithContext(context.WithValue(r.Context(), secureKey{}, true))
 			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 			w = &secureCookieWriter{ResponseWriter: w}
 		}

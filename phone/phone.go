@@ -61,12 +61,6 @@ func (n Normalizer) Normalize(input string) (string, error) {
 	return plain, nil
 }
 
-// LooksLikeNumber reports whether s reads as a (full or partial) number.
-func (n Normalizer) LooksLikeNumber(s string) bool {
-	v, err := n.Normalize(s)
-	return err == nil && len(strings.TrimPrefix(v, "+")) >= 3
-}
-
 func (n Normalizer) region() string {
 	if n.Region == "" {
 		return "IN"

@@ -145,17 +145,8 @@ func (s *Service) cached(ctx context.Context, key string, store bool, fetch func
 	return v, hit, err
 }
 
-// RowCap returns the most export rows one breakdown reads.
-func (s *Service) RowCap() int64 { return s.rowCap }
-
 // DayZone returns the zone the API is assumed to cut its days in.
 func (s *Service) DayZone() *time.Location { return s.zone }
-
-// CacheLen returns the number of cached results.
-func (s *Service) CacheLen() int { return s.cache.Len() }
-
-// Today returns today's date as the API counts days.
-func (s *Service) Today() string { return s.today().Format(vobiz.DateLayout) }
 
 // DefaultRange returns the last DefaultDays days, today included.
 func (s *Service) DefaultRange() (start, end string) {

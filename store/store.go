@@ -113,15 +113,6 @@ func WithCleanupInterval(d time.Duration) Option {
 	return func(db *DB) { db.cleanupInterval = d }
 }
 
-// WithFailureRetention sets how long login failures are kept by housekeeping.
-func WithFailureRetention(d time.Duration) Option {
-	return func(db *DB) {
-		if d > 0 {
-			db.failureRetention = d
-		}
-	}
-}
-
 // Open opens the database and applies pending migrations.
 //
 // An empty dsn selects SQLite in dataDir/cdrdash.db (dataDir defaults to

@@ -3,7 +3,6 @@
 package views
 
 import (
-	"net/url"
 	"time"
 
 	"github.com/a-h/templ"
@@ -40,14 +39,6 @@ type Page struct {
 // dashboard goes through it, so running under a reverse-proxy sub-path works.
 func (p Page) URL(path string) templ.SafeURL {
 	return templ.SafeURL(p.BasePath + path)
-}
-
-// URLQuery builds a path with a query string under the base path.
-func (p Page) URLQuery(path string, q url.Values) templ.SafeURL {
-	if len(q) == 0 {
-		return p.URL(path)
-	}
-	return templ.SafeURL(p.BasePath + path + "?" + q.Encode())
 }
 
 // Asset returns the URL of an embedded static file.

@@ -12,7 +12,8 @@ import (
 // fields use the Null* types, fields documented as always present use the
 // lenient Int/Float/Text/Time types, so a record from an older or newer API
 // version (or one of the docs' own contradictory examples) still decodes.
-// Unknown fields are ignored.
+// Unknown fields are ignored. See docs/vobiz-api.md#cdr-fields and
+// docs/vobiz-api.md#field-types-and-lenient-decoding.
 type CDR struct {
 	ID                Int        `json:"id"`
 	UUID              Text       `json:"uuid"`
@@ -81,7 +82,7 @@ var FieldNames = []string{
 // Answered reports whether the call was answered. The docs define the
 // summary's answeredCalls as billsec > 0; an answer_time alone (answered
 // then dropped at once) does not count, so the dashboard agrees with the
-// API's own numbers.
+// API's own numbers (docs/vobiz-api.md#answered-calls-and-media).
 func (c *CDR) Answered() bool { return c.Billsec > 0 }
 
 // HasMedia reports whether the record carries real quality figures. MOS 0

@@ -230,7 +230,8 @@ var errRedirect = errors.New("redirect refused")
 // requests (it strips only Authorization and cookies), so a redirect to
 // another host, or from https to http, would hand the token to a third
 // party. The API is not documented to redirect at all; a same-host
-// redirect (say, a trailing slash) is still followed.
+// redirect (say, a trailing slash) is still followed
+// (docs/vobiz-api.md#base-url-and-authentication).
 func sameHostRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return fmt.Errorf("%w: more than %d redirects", errRedirect, len(via))
@@ -335,8 +336,8 @@ func (c *Client) Recent(ctx context.Context, limit int) (*RecentResponse, error)
 // "id"), with Raw holding the record's JSON exactly as the API sent it.
 //
 // The account endpoint wraps the record as {"data":{...},"success":true}.
-// The partner endpoint's documented example is a bare CDR object (contract
-// §8.6), so a bare object with a "uuid" is accepted too, rather than
+// The partner endpoint's documented example is a bare CDR object
+// (docs/vobiz-api.md#get-one-call), so a bare object with a "uuid" is accepted too, rather than
 // failing if the API ever answers the partner way. {"data":null} is
 // reported as ErrNotFound.
 func (c *Client) Get(ctx context.Context, callUUID string) (*CDR, error) {
@@ -530,7 +531,8 @@ func (c *Client) retry(ctx context.Context, ep endpoint, attempt func(context.Co
 //
 // A Retry-After is honoured exactly; one longer than maxRetryAfter, or one
 // that would outlast ctx's deadline, ends the retries so the caller gets
-// the rate-limit error with RetryAfter and can tell the person.
+// the rate-limit error with RetryAfter and can tell the person. See
+// docs/vobiz-api.md#retries-and-rate-limits.
 func (c *Client) retryWait(ctx context.Context, n int, err error) (time.Duration, bool) {
 	var ae *APIError
 	if !errors.As(err, &ae) || !ae.retryable || n >= c.maxRetries {

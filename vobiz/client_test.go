@@ -680,13 +680,12 @@ func TestTimeouts(t *testing.T) {
 	t.Run("before headers", func(t *testing.T) {
 		s := newServer(t, func(_ int, w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
 		c, p := newTestClient(t, s.URL, WithTimeout(50*time.Millisecond))
-		start := time.Now()
 		_, err := c.List(bg, Filter{})
 		if !errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) {
 			t.Fatalf("err = %v", err)
 		}
-		if time.Since(start) > 5*time.Second || len(p.attempts) != 1 {
-			t.Errorf("took %v over %d attempts; timeouts are not retried", time.Since(start), len(p.attempts))
+		if len(p.attempts) != 1 {
+			t.Errorf("%d attempts; timeouts are not retried", len(p.attempts))
 		}
 		if !strings.Contains(err.Error(), "timed out") {
 			t.Errorf("Error() = %q", err)

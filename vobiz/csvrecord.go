@@ -15,7 +15,7 @@ import (
 // object fields": column order, quoting and null rendering are not
 // specified. So rows are read by header name, never by position; unknown
 // columns are ignored, missing columns leave their field unset, and an
-// empty cell is null.
+// empty cell is null. See docs/vobiz-api.md#csv-export.
 
 // fieldSetter writes one CSV cell into a CDR.
 type fieldSetter func(c *CDR, v string) error

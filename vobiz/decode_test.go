@@ -245,10 +245,10 @@ func readFixture(name string) string {
 	return string(b)
 }
 
-// answeredJSON is the contract's answered example (§2.5) with all 43 fields.
+// answeredJSON is the docs' answered example (docs/vobiz-api.md#cdr-fields) with all 43 fields.
 var answeredJSON = readFixture("contract_answered.json")
 
-// unansweredJSON is the contract's unanswered variant (§2.5).
+// unansweredJSON is the docs' unanswered variant (docs/vobiz-api.md#cdr-fields).
 var unansweredJSON = readFixture("contract_unanswered.json")
 
 // fixtureRecord returns a realistic CDR as a JSON object map, varied by i

@@ -8,7 +8,7 @@ import (
 
 // Pagination is the documented paging block. The keys are page/per_page/
 // total/pages/has_next/has_prev (the docs stress: not current_page or
-// total_records).
+// total_records). See docs/vobiz-api.md#paging.
 type Pagination struct {
 	Page    Int  `json:"page"`
 	PerPage Int  `json:"per_page"`
@@ -19,7 +19,8 @@ type Pagination struct {
 }
 
 // Summary is computed by the API over the whole filtered set, not the page.
-// The key styles are mixed exactly as documented (camelCase and snake_case).
+// The key styles are mixed exactly as documented (camelCase and snake_case);
+// see docs/vobiz-api.md#summary.
 type Summary struct {
 	TotalCalls    Int   `json:"totalCalls"`
 	AnsweredCalls Int   `json:"answeredCalls"` // calls with billsec > 0
@@ -44,7 +45,7 @@ type FiltersEcho map[string]string
 // UnmarshalJSON reads the echo leniently: a number or boolean is kept as
 // its JSON text, null becomes "", and a nested object or array (no
 // documented key has one) is skipped, so an unexpected echo never fails a
-// search whose rows are fine.
+// search whose rows are fine (docs/vobiz-api.md#search-filters-echo).
 func (f *FiltersEcho) UnmarshalJSON(b []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {

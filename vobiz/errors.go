@@ -232,6 +232,7 @@ func trimBody(b []byte) []byte {
 // "requestId"}, but the docs' own examples also use {"error":"text"}, the
 // get-cdr 404 has no body at all, and a proxy in front of the API answers
 // with HTML. Whatever cannot be read is left empty; the raw body is kept.
+// See docs/vobiz-api.md#errors.
 func parseErrorBody(body []byte, e *APIError) {
 	t := bytes.TrimSpace(body)
 	if len(t) == 0 {

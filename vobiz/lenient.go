@@ -18,7 +18,7 @@ import (
 // untyped). These types decode every shape we have seen or can reasonably
 // expect: JSON numbers, numbers inside strings, empty strings and null. A
 // value that cannot be read as its type is still an error, so garbage is not
-// silently turned into zero.
+// silently turned into zero. See docs/vobiz-api.md#field-types-and-lenient-decoding.
 
 // Int is a whole number that may arrive as a JSON number, a numeric string,
 // "" or null (the last two decode as 0).
@@ -167,7 +167,8 @@ func (t *Text) UnmarshalJSON(b []byte) error {
 // ("2026-03-25T10:00:00Z"), but Vobiz's own mock server sends
 // "2026-09-29 10:00:00" and the recordings API sends
 // "2026-05-07 09:45:35.79276+05:30", so both families are accepted. A time
-// without an offset is taken as UTC, like every documented CDR time.
+// without an offset is taken as UTC, like every documented CDR time
+// (docs/vobiz-api.md#timestamps).
 // null and "" decode as the zero Time (IsZero reports true).
 type Time struct {
 	time.Time

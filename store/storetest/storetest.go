@@ -117,13 +117,6 @@ func ForEachTarget(t *testing.T, fn func(t *testing.T, tg Target)) {
 	t.Run(store.DialectPostgres, func(t *testing.T) { fn(t, PostgresTarget(t)) })
 }
 
-// ForEachDB runs fn as subtests "sqlite" and "postgres", each with a fresh,
-// migrated database opened with opts.
-func ForEachDB(t *testing.T, fn func(t *testing.T, db *store.DB), opts ...store.Option) {
-	t.Helper()
-	ForEachTarget(t, func(t *testing.T, tg Target) { fn(t, tg.Open(t, opts...)) })
-}
-
 var (
 	adminOnce   sync.Once
 	adminConn   *sql.DB

@@ -243,15 +243,14 @@ func TestIdentifierCodec(t *testing.T) {
 	}
 }
 
+// TestMillionCalls checks the data set at the largest size people run it
+// with. How fast it is generated is BenchmarkGenerate100k's business, not a
+// test's: a wall-clock limit here failed under -race on a busy machine.
 func TestMillionCalls(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates 1M calls")
 	}
-	start := time.Now()
 	s := New(Options{Calls: 1_000_000, Now: testNow})
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("generating 1M calls took %v", d)
-	}
 	if s.Len() != 1_000_000 {
 		t.Fatal(s.Len())
 	}

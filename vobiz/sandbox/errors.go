@@ -20,7 +20,7 @@ import (
 // OpenAPI and Vobiz's own mock server. Invalid query parameters are 400
 // VALIDATION_ERROR (the docs give 422 for VALIDATION_ERROR in general but
 // 400 for "invalid request format or params"; 400 is what a client is most
-// likely to meet for a bad query string).
+// likely to meet for a bad query string). See docs/vobiz-api.md#errors.
 
 // apiError is an error response in the D-ERR shape.
 type apiError struct {

@@ -11,7 +11,8 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// Filter semantics (all filters combine with AND):
+// Filter semantics (all filters combine with AND; see
+// docs/vobiz-api.md#search-filters and docs/vobiz-api.md#dates):
 //
 //   - from_number / to_number: substring of caller_id_number /
 //     destination_number. Spaces, dashes, dots and parentheses are removed
@@ -326,7 +327,7 @@ func (sm *summary) answerRate() float64 {
 // the API's list example (61211 s / 2171 calls = "28s") and the console
 // describe; the search example contradicts it. Under a minute it is "28s";
 // longer means are formatted by vobiz.FormatShortDuration ("1m 42s"), the
-// docs being silent on that case.
+// docs being silent on that case (docs/vobiz-api.md#summary).
 func (sm *summary) avgCallDuration() string {
 	if sm.answered == 0 {
 		return "0s"

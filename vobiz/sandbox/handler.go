@@ -22,7 +22,8 @@ type route struct {
 // parseRoute matches /api/v1/{Account|account}/{auth_id}/cdr[/…] with an
 // optional trailing slash. "search", "recent" and "export" are literal
 // segments matched before {call_id}. "cdr" must be lower case, like the real
-// API; both casings of "Account" are accepted because the docs show both.
+// API; both casings of "Account" are accepted because the docs show both
+// (docs/vobiz-api.md#endpoints).
 func parseRoute(path string) (route, bool) {
 	rest, ok := strings.CutPrefix(path, "/api/v1/")
 	if !ok {

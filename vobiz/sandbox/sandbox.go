@@ -6,8 +6,8 @@
 // It exists so that `make run` can demo the dashboard without credentials,
 // so that the client and the dashboard can be tested end to end without the
 // network, and so that both can be benchmarked. It follows
-// /work/shared/vobiz-cdr-contract.md; where the contract leaves behaviour
-// open, the choice is documented next to the code that makes it.
+// docs/vobiz-api.md, which also lists every choice it makes where the Vobiz
+// docs leave behaviour open; the code that makes a choice says so next to it.
 //
 // Fault injection (Faults, SetFaults) lets tests and the demo exercise the
 // client's handling of latency, error statuses, broken bodies, connection

@@ -9,8 +9,8 @@ import "slices"
 // an index into outcomes, so cause, code, name, disposition, source and the
 // failure fields can never contradict each other.
 //
-// Choices the contract leaves open (documented here so the dashboard team
-// can rely on them):
+// Choices the docs leave open (see docs/vobiz-api.md#hangup-codes,
+// docs/vobiz-api.md#failure-code-and-reason and docs/vobiz-api.md#hangup-sources):
 //   - NO_ANSWER uses code 3000 "No Answer" from the hangup-cause table, not
 //     the 4100 of one API example (4100 is not in the table).
 //   - failure_code/failure_reason are null exactly when hangup_cause is
@@ -240,8 +240,6 @@ var hangupCauses = []string{
 	"NORMAL_TEMPORARY_FAILURE", "SWITCH_CONGESTION", "UNKNOWN",
 }
 
-var hangupDispositions = []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}
-
 // Context values.
 const (
 	ctxVoiceAPI    = "voice-api"
@@ -261,19 +259,6 @@ var trunkIDs = []string{
 
 // HangupCauses returns the textual hangup_cause values the data set uses.
 func HangupCauses() []string { return slices.Clone(hangupCauses) }
-
-// HangupDispositions returns the hangup_disposition values the data set
-// uses.
-func HangupDispositions() []string { return slices.Clone(hangupDispositions) }
-
-// Contexts returns the context values the data set uses.
-func Contexts() []string { return []string{ctxVoiceAPI, ctxSIPTrunking} }
-
-// CampaignIDs returns the campaign_id values the data set uses.
-func CampaignIDs() []string { return slices.Clone(campaignIDs) }
-
-// TrunkIDs returns the trunk_id values the data set uses.
-func TrunkIDs() []string { return slices.Clone(trunkIDs) }
 
 // customerEndpoints is where sip-trunking inbound calls are delivered.
 var customerEndpoints = []string{
