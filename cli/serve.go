@@ -186,7 +186,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 			return nil, fmt.Errorf("%w.\nDemo mode runs when no Vobiz credentials are set (or with CDRDASH_DEMO=true). "+
 				"To serve this database, set VOBIZ_AUTH_ID and VOBIZ_AUTH_TOKEN (and leave CDRDASH_DEMO unset); "+
 				"to try the demo, give it a database of its own: an empty CDRDASH_DATA_DIR, or its own "+
-				"CDRDASH_DATABASE_URL.", err)
+				"CDRDASH_DATABASE_URL", err)
 		} else if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("demo user: %w", err)

@@ -32,10 +32,6 @@ type Case struct {
 	Failure     bool // failure_code / failure_reason set
 }
 
-// Rang reports whether the record shows ringing: ring_time above zero
-// and a progress_time.
-func (c Case) Rang() bool { return c.Ring > 0 && c.Progress }
-
 // table is the corpus, one case per line:
 //
 //	direction | cause | code | hangup_source | disposition | flags
