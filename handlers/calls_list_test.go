@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -151,5 +152,44 @@ func TestCallsEmptyEchoIsNotEchoed(t *testing.T) {
 		if got := between(body, `<option value="USER_BUSY" selected`, ">"); tt.echo == "" && !strings.Contains(body, `<option value="USER_BUSY" selected`) {
 			t.Errorf("echo %q: the form lost the cause that was sent (%q)", tt.echo, got)
 		}
+	}
+}
+
+// TestFilterDropdownsInPlainWords: the hangup-cause and disposition options
+// read in plain words while their values stay the API's codes, every
+// documented value has words, and the active filter's chip uses them too.
+func TestFilterDropdownsInPlainWords(t *testing.T) {
+	a := newTestApp(t, withCalls(1000))
+	res, body := a.get(t, a.demo(t), "/calls?hangup_cause=USER_BUSY&hangup_disposition=send_refuse")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for _, sel := range []string{"hangup_cause", "hangup_disposition"} {
+		options := between(body, `data-testid="filter-`+sel+`">`, "</select>")
+		values := regexp.MustCompile(`<option value="([^"]*)"[^>]*>([^<]*)</option>`).FindAllStringSubmatch(options, -1)
+		if len(values) < 5 {
+			t.Fatalf("%s: %d options", sel, len(values))
+		}
+		for _, o := range values[1:] { // the first is "any"
+			value, label := o[1], o[2]
+			if value == "" || label == value || !strings.HasSuffix(label, " ("+value+")") {
+				t.Errorf("%s option %q is labelled %q, want plain words then the code", sel, value, label)
+			}
+		}
+	}
+	if !strings.Contains(body, `<option value="USER_BUSY" selected>Line busy (USER_BUSY)</option>`) {
+		t.Error("the selected cause is not labelled in plain words")
+	}
+	if !strings.Contains(body, `<option value="send_refuse" selected>Vobiz refused the call (send_refuse)</option>`) {
+		t.Error("the selected disposition is not labelled in plain words")
+	}
+	chips := between(body, `data-testid="chips"`, "</div>")
+	if !strings.Contains(chips, "Line busy (USER_BUSY)") {
+		t.Errorf("the cause chip does not use the plain words: %s", chips)
+	}
+	// A value typed into the URL that the list does not know is kept as it is.
+	_, body = a.get(t, a.demo(t), "/calls?hangup_cause=LOSE_RACE")
+	if !strings.Contains(body, `<option value="LOSE_RACE" selected>LOSE_RACE</option>`) {
+		t.Error("an unlisted cause is not kept in the form")
 	}
 }

@@ -206,21 +206,9 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 			fv.Options = []views.Option{{Value: "", Label: "Any direction"},
 				{Value: vobiz.DirectionInbound, Label: "Inbound"}, {Value: vobiz.DirectionOutbound, Label: "Outbound"}}
 		case vobiz.ParamHangupCause:
-			fv.Options = []views.Option{{Value: "", Label: "Any cause"}}
-			for _, c := range causes {
-				fv.Options = append(fv.Options, views.Option{Value: c, Label: c})
-			}
-			if fv.Value != "" && !contains(causes, fv.Value) {
-				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
-			}
+			fv.Options = labelledOptions("Any cause", causes, fv.Value)
 		case vobiz.ParamHangupDisposition:
-			fv.Options = []views.Option{{Value: "", Label: "Any"}}
-			for _, d := range []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"} {
-				fv.Options = append(fv.Options, views.Option{Value: d, Label: d})
-			}
-			if fv.Value != "" && !contains([]string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}, fv.Value) {
-				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
-			}
+			fv.Options = labelledOptions("Any", dispositions, fv.Value)
 		case vobiz.ParamStartDate, vobiz.ParamEndDate:
 			fv.Max = now.In(apiDayZone).Format(vobiz.DateLayout)
 		}
@@ -248,6 +236,65 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 	form.DateNote = "Dates are whole days as Vobiz files calls: midnight to midnight UTC (its docs name no zone; " +
 		"its timestamps are UTC). Times on this page are shown in " + views.ZoneLabel(loc, now) + "."
 	return form
+}
+
+// dispositions are the hangup_disposition values the Vobiz docs name.
+var dispositions = []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}
+
+// valueWords says in plain words what a hangup_cause or hangup_disposition
+// value means, for the filter's options and chips. The words fit every
+// call carrying the value, in either direction and whoever ended it (an
+// ORIGINATOR_CANCEL may be the caller or your app's API; a disposition
+// names the SIP message Vobiz sent or received, not who decided), so they
+// stay more general than the call page's diagnosis.
+var valueWords = map[string]string{
+	"NORMAL_CLEARING":          "Ended normally",
+	"USER_BUSY":                "Line busy",
+	"NO_ANSWER":                "No answer",
+	"ORIGINATOR_CANCEL":        "Cancelled before the answer",
+	"CALL_REJECTED":            "Declined by the called side",
+	"REJECTED":                 "Refused by the endpoint or your XML",
+	"INVALID_NUMBER":           "Number not in a valid format",
+	"UNALLOCATED_NUMBER":       "Number not in service",
+	"SERVICE_UNAVAILABLE":      "Destination temporarily unavailable",
+	"SERVER_ERROR":             "Server error while connecting",
+	"MEDIA_TIMEOUT":            "Audio stopped (media timeout)",
+	"PROTOCOL_ERROR":           "SIP protocol error",
+	"NETWORK_OUT_OF_ORDER":     "Network fault",
+	"DESTINATION_OUT_OF_ORDER": "Destination out of order",
+	"NORMAL_TEMPORARY_FAILURE": "Temporary network failure",
+	"SWITCH_CONGESTION":        "Network overloaded",
+	"UNKNOWN":                  "No standard reason recorded",
+	"send_bye":                 "Vobiz sent the hangup",
+	"recv_bye":                 "Vobiz received the hangup",
+	"send_cancel":              "Vobiz stopped the ringing",
+	"send_refuse":              "Vobiz refused the call",
+}
+
+// valueLabel is a filter value in plain words with the value itself, as
+// Vobiz writes it, after them: "Line busy (USER_BUSY)". A value without
+// words (typed into the URL, or new) is shown as it is.
+func valueLabel(v string) string {
+	if w, ok := valueWords[v]; ok {
+		return w + " (" + v + ")"
+	}
+	return v
+}
+
+// labelledOptions builds a select's options: "any" first, then values in
+// plain words; the option value stays the API's own code. A current value
+// outside the list is kept as an extra option so the form shows what was
+// sent.
+func labelledOptions(anyLabel string, values []string, current string) []views.Option {
+	out := make([]views.Option, 0, len(values)+2)
+	out = append(out, views.Option{Value: "", Label: anyLabel})
+	for _, v := range values {
+		out = append(out, views.Option{Value: v, Label: valueLabel(v)})
+	}
+	if current != "" && !contains(values, current) {
+		out = append(out, views.Option{Value: current, Label: valueLabel(current)})
+	}
+	return out
 }
 
 // datePresets are one-click ranges of API days (see apiDayZone).
@@ -294,8 +341,11 @@ func (h *Handler) chips(action string, q *filterQuery) []views.Chip {
 				RemoveURL: h.urlWith(action, q.with(vobiz.ParamStartDate, "", vobiz.ParamEndDate, ""))})
 			continue
 		}
-		if f.name == vobiz.ParamCallDirection {
+		switch f.name {
+		case vobiz.ParamCallDirection:
 			v = strings.ToUpper(v[:1]) + v[1:]
+		case vobiz.ParamHangupCause, vobiz.ParamHangupDisposition:
+			v = valueLabel(v)
 		}
 		out = append(out, views.Chip{Label: f.label, Value: v, RemoveURL: h.urlWith(action, q.with(f.name, ""))})
 	}
