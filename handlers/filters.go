@@ -84,8 +84,9 @@ func (q *filterQuery) err() error {
 }
 
 // parseFilters reads the filters of a /calls, /reports or export request:
-// phone numbers typed in any common format are normalised, then the API's
-// own rules apply. Nothing is sent upstream when this reports problems.
+// phone numbers typed in any common format are turned into the form that
+// matches them however a record stores them, then the API's own rules
+// apply. Nothing is sent upstream when this reports problems.
 func (h *Handler) parseFilters(r *http.Request) *filterQuery {
 	q := &filterQuery{raw: r.URL.Query(), clean: url.Values{}, errs: map[string]string{}}
 	if len(r.URL.RawQuery) > maxQueryLen {
@@ -105,19 +106,23 @@ func (h *Handler) parseFilters(r *http.Request) *filterQuery {
 			}
 			switch name {
 			case vobiz.ParamFromNumber, vobiz.ParamToNumber:
-				n, err := norm.Normalize(s)
-				if err != nil {
-					q.errs[name] = "Enter a phone number (digits, spaces, +, - or brackets), or part of one."
-				} else {
+				// A number, whole or partial, goes as the form that matches
+				// it however the record stores it (phone.MatchForm). Anything
+				// else (a SIP URI such as sip:agent@pbx.example.com, an
+				// extension, a name) is what some records hold in these
+				// fields: it goes as typed, and the API matches it by
+				// substring. ParseFilter still bounds its length and refuses
+				// control characters.
+				if n, _, err := norm.MatchForm(s); err == nil {
 					s = n
 				}
 			case vobiz.ParamSearch:
-				// A whole number typed with spaces would not match the
-				// API's substring search; send it as E.164 instead.
-				if digitCount(s) >= 8 {
-					if n, err := norm.Normalize(s); err == nil {
-						s = n
-					}
+				// A whole number typed with spaces or a prefix would not
+				// match the API's substring search: send its matching form.
+				// A long run of digits with separators loses them. Other
+				// text is searched as typed.
+				if n, full, err := norm.MatchForm(s); err == nil && (full || digitCount(s) >= 8) {
+					s = n
 				}
 			}
 			v = []string{s}
