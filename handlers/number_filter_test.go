@@ -3,8 +3,10 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -80,5 +82,67 @@ func TestNumberFilterMatchesDirectSearch(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
 			t.Errorf("to_number=%s: export status %d, %d bytes; a direct export has %d", v, res.StatusCode, len(got), len(want))
 		}
+	}
+}
+
+// TestSIPDestinationFilterAndLinks: a destination that is a SIP URI (demo
+// mode has some) can be filtered on, reaches the API as typed, and every
+// "Related calls" link on its call page answers 200.
+func TestSIPDestinationFilterAndLinks(t *testing.T) {
+	a := newTestApp(t, withCalls(20_000))
+	c := a.demo(t)
+	var call vobiz.CDR
+	for i := range a.sb.Len() {
+		if cdr := a.sb.Call(i); strings.HasPrefix(string(cdr.DestinationNumber), "sip:") {
+			call = cdr
+			break
+		}
+	}
+	if call.UUID == "" {
+		t.Fatal("the sandbox has no call to a SIP URI")
+	}
+	uri := string(call.DestinationNumber)
+	var sent []string
+	a.sb.SetObserver(func(r *http.Request) {
+		if v := r.URL.Query().Get("to_number"); v != "" {
+			sent = append(sent, v)
+		}
+	})
+	q := url.Values{"to_number": {uri}}
+	res, body := a.get(t, c, "/calls?"+q.Encode())
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("to_number=%s: status %d", uri, res.StatusCode)
+	}
+	if len(sent) != 1 || sent[0] != uri {
+		t.Errorf("to_number reached the API as %q, want %q", sent, uri)
+	}
+	if row(body, string(call.UUID)) == "" {
+		t.Error("the call itself is not in the list filtered by its destination")
+	}
+	if got, want := between(body, `data-testid="tile-total">`, "<"), views.FormatInt(directTotal(t, a, vobiz.Filter{ToNumber: uri})); got != want {
+		t.Errorf("cdrdash shows %s calls to %s, the API's own search %s", got, uri, want)
+	}
+	want := readAllBytes(t, directExport(t, a, q.Encode()))
+	exp := exportStart(t, context.Background(), c, a, "/calls/export?format=raw&"+q.Encode())
+	if got := readAllBytes(t, exp.Body); exp.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+		t.Errorf("export status %d, %d bytes; a direct export has %d", exp.StatusCode, len(got), len(want))
+	}
+
+	res, body = a.get(t, c, "/calls/"+string(call.UUID))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("call page: status %d", res.StatusCode)
+	}
+	related := between(body, `aria-labelledby="h-related"`, "</section>")
+	links := regexp.MustCompile(`href="([^"]+)"`).FindAllStringSubmatch(related, -1)
+	var toLink bool
+	for _, l := range links {
+		href := html.UnescapeString(l[1])
+		toLink = toLink || strings.Contains(href, "to_number="+url.QueryEscape(uri))
+		if res, _ := a.get(t, c, href); res.StatusCode != http.StatusOK {
+			t.Errorf("related link %s: status %d", href, res.StatusCode)
+		}
+	}
+	if len(links) < 3 || !toLink {
+		t.Errorf("related links %v: want one for calls to %s", links, uri)
 	}
 }
