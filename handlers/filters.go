@@ -32,8 +32,8 @@ type filterField struct {
 
 var filterFields = []filterField{
 	{name: vobiz.ParamSearch, label: "Search", typ: "search", placeholder: "Number, name, UUID…", hint: "Matches caller, destination and IDs"},
-	{name: vobiz.ParamFromNumber, label: "Caller number", typ: "text", placeholder: "98765 43210"},
-	{name: vobiz.ParamToNumber, label: "Destination number", typ: "text", placeholder: "+91 80 1234 5678"},
+	{name: vobiz.ParamFromNumber, label: "Caller number", typ: "text", placeholder: "98765 43210", hint: "Any format, or part of a number"},
+	{name: vobiz.ParamToNumber, label: "Destination number", typ: "text", placeholder: "+91 80 1234 5678", hint: "Any format, part of a number, or a SIP URI"},
 	{name: vobiz.ParamStartDate, label: "From date", typ: "date"},
 	{name: vobiz.ParamEndDate, label: "To date", typ: "date"},
 	{name: vobiz.ParamCallDirection, label: "Direction"},
