@@ -74,7 +74,7 @@ func ExplainWith(c *vobiz.CDR, t Thresholds) Diagnosis {
 // audio was good." or "Not answered: rang 12s with no answer before your
 // side stopped waiting; no media."
 func Verdict(c *vobiz.CDR, t Thresholds) string {
-	_, f, fd := explain(c, t)
+	f, fd := findings(c, t)
 	if !f.timed {
 		if !f.primary.ok {
 			return sentence(fd.short + "; no call timings or audio figures were given")
@@ -93,7 +93,7 @@ func Verdict(c *vobiz.CDR, t Thresholds) string {
 // OneLine is a short diagnosis for a CSV column or a table tooltip, e.g.
 // "Busy: the line was busy [USER_BUSY/3010]". Poor audio is appended.
 func OneLine(c *vobiz.CDR) string {
-	_, f, fd := explain(c, DefaultThresholds())
+	f, fd := findings(c, DefaultThresholds())
 	if !f.timed {
 		tag := f.tag()
 		if tag == "" {
@@ -113,6 +113,23 @@ func OneLine(c *vobiz.CDR) string {
 		s += "; " + f.q.Phrase()
 	}
 	return s
+}
+
+// findings reads the record and finds the explanation it leads with: all
+// that Verdict and OneLine need. explain builds the full Diagnosis on top;
+// the calls list, which explains every failed row, skips that part.
+func findings(c *vobiz.CDR, t Thresholds) (*facts, finding) {
+	if c == nil {
+		c = &vobiz.CDR{}
+	}
+	f := readFacts(c, t)
+	fd := f.find()
+	if !f.timed {
+		// A bare cause or code says nothing about whether the call was
+		// answered (billsec is simply absent).
+		f.outcome = ""
+	}
+	return f, fd
 }
 
 // facts is everything the rules look at, read once from the record.
@@ -207,17 +224,8 @@ type finding struct {
 }
 
 func explain(c *vobiz.CDR, t Thresholds) (Diagnosis, *facts, finding) {
-	if c == nil {
-		c = &vobiz.CDR{}
-	}
-	f := readFacts(c, t)
-	fd := f.find()
-
-	if !f.timed {
-		// A bare cause or code says nothing about whether the call was
-		// answered (billsec is simply absent).
-		f.outcome = ""
-	}
+	f, fd := findings(c, t)
+	c = f.c
 	d := Diagnosis{
 		Cause:     f.rawCause,
 		Code:      f.code,

@@ -479,7 +479,7 @@ func TestExportBadInputNoUpstream(t *testing.T) {
 	for _, tc := range []struct{ query, text string }{
 		{"start_date=2026-13-01&end_date=2026-13-02", "start_date"},
 		{"call_direction=sideways", "call_direction"},
-		{"from_number=" + url.QueryEscape(`"><script>`), "from_number"},
+		{"from_number=" + url.QueryEscape("\"><script>\x01"), "from_number"},
 		{"min_duration=-4", "min_duration"},
 		{"format=xlsx", "Unknown download format"},
 		{"format=report&bom=maybe", "bom"},

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/phone"
@@ -87,12 +90,31 @@ func (h *Handler) callRow(c *vobiz.CDR, listSuffix string) views.CallRow {
 		Talk:            vobiz.FormatShortDuration(c.TalkTime()),
 		Outcome:         string(outcome),
 		OutcomeLabel:    outcome.Label(),
+		Diagnosis:       listDiagnosis(c, outcome),
 		Cause:           c.HangupCause.String,
 		Quality:         string(band),
 		QualityLabel:    band.Label(),
 		QualityTitle:    qualityTitle(c, band),
 		Cost:            views.FormatMoney(float64(c.TotalCost), string(c.Currency)),
 	}
+}
+
+// listDiagnosis is the one-line diagnosis a row shows under its outcome:
+// only for failed calls, which are what an agent scanning the list must
+// not miss (an answered call whose answer URL failed reads "Answered ·
+// NORMAL_CLEARING" otherwise). The other outcomes say enough on their own,
+// and explaining every row would cost the page its speed. The line's lead
+// word repeats the badge beside it, so it is dropped.
+func listDiagnosis(c *vobiz.CDR, outcome diagnosis.Outcome) string {
+	if outcome != diagnosis.Failed {
+		return ""
+	}
+	line := diagnosis.OneLine(c)
+	if rest, ok := strings.CutPrefix(line, outcome.Label()+": "); ok && rest != "" {
+		r, n := utf8.DecodeRuneInString(rest)
+		return string(unicode.ToUpper(r)) + rest[n:]
+	}
+	return line
 }
 
 // qualityTitle is the badge's tooltip: the figures behind the band.
@@ -209,18 +231,21 @@ func (h *Handler) emptyState(q *filterQuery, pg vobiz.Pagination) (string, []vie
 }
 
 // appliedNote is honest about what the API applied: if its filters echo
-// disagrees with what was sent, say so.
+// disagrees with what was sent, say so. An empty echo means "not echoed":
+// the docs show hangup_cause echoed as "" on filtered results, and the
+// echo carries every key with "" for anything it does not report.
 func appliedNote(q *filterQuery, echo vobiz.FiltersEcho) string {
 	var ignored []string
 	for key, v := range echo {
 		sent := q.clean.Get(key)
-		if sent != "" && v != sent && !strings.EqualFold(v, sent) {
+		if sent != "" && v != "" && v != sent && !strings.EqualFold(v, sent) {
 			ignored = append(ignored, filterLabels[key]+" (sent "+sent+", Vobiz applied \""+v+"\")")
 		}
 	}
 	if len(ignored) == 0 {
 		return ""
 	}
+	slices.Sort(ignored) // the echo is a map: keep the sentence stable
 	return "Vobiz reports different filters than cdrdash sent: " + strings.Join(ignored, "; ") + "."
 }
 

@@ -77,7 +77,8 @@ func TestCallsValidationMakesNoUpstreamRequest(t *testing.T) {
 		{"min_duration=ten", "min_duration", "whole number"},
 		{"per_page=0", "", "between 1 and 100"},
 		{"per_page=101", "", "between 1 and 100"},
-		{"from_number=abc", "from_number", "phone number"},
+		{"from_number=" + url.QueryEscape("98765\x0043210"), "from_number", "control characters"},
+		{"to_number=" + url.QueryEscape("sip:agent@pbx\x1b[31m"), "to_number", "control characters"},
 		{"to_number=" + strings.Repeat("9", 200), "to_number", "too long"},
 		{"search=" + strings.Repeat("x", 200), "search", "too long"},
 		{"page=0", "", "Page"},
@@ -141,15 +142,32 @@ func TestCallsQueryEncoding(t *testing.T) {
 	}
 }
 
+// TestCallsNumbersNormalised: a whole number typed in any format reaches
+// the API as its national significant number, which is a substring of the
+// number however a record stores it (E.164, 91…, 0…, bare); a partial
+// number keeps the digits typed.
 func TestCallsNumbersNormalised(t *testing.T) {
 	a := newTestApp(t, withCalls(1000))
 	c := a.demo(t)
-	var seen string
-	a.sb.SetObserver(func(r *http.Request) { seen = r.URL.Query().Get("from_number") })
-	for _, typed := range []string{"098765 43210", "+91 98765-43210", "9876543210"} {
-		a.get(t, c, "/calls?"+url.Values{"from_number": {typed}}.Encode())
-		if seen != "+919876543210" {
-			t.Errorf("%q reached the API as %q", typed, seen)
+	var seen url.Values
+	a.sb.SetObserver(func(r *http.Request) { seen = r.URL.Query() })
+	tests := []struct{ param, typed, sent string }{
+		{"from_number", "098765 43210", "9876543210"},
+		{"from_number", "+91 98765-43210", "9876543210"},
+		{"from_number", "9876543210", "9876543210"},
+		{"to_number", "+918012345678", "8012345678"},
+		{"to_number", "080-1234-5678", "8012345678"},
+		{"to_number", "918012345678", "8012345678"},
+		{"to_number", "+1 415 555 2671", "4155552671"},
+		{"to_number", "98765", "98765"},
+		{"to_number", "+9198", "+9198"},
+		{"search", "+91 98765 43210", "9876543210"},
+		{"search", "98765", "98765"},
+	}
+	for _, tt := range tests {
+		res, _ := a.get(t, c, "/calls?"+url.Values{tt.param: {tt.typed}}.Encode())
+		if res.StatusCode != http.StatusOK || seen.Get(tt.param) != tt.sent {
+			t.Errorf("%s=%q: status %d, reached the API as %q, want %q", tt.param, tt.typed, res.StatusCode, seen.Get(tt.param), tt.sent)
 		}
 	}
 }
@@ -192,8 +210,8 @@ func TestQuickLookup(t *testing.T) {
 	tests := map[string]string{
 		uuid:                  "/calls/" + uuid,
 		strings.ToUpper(uuid): "/calls/" + uuid,
-		"98765 43210":         "/calls?search=%2B919876543210",
-		"+91 98765-43210":     "/calls?search=%2B919876543210",
+		"98765 43210":         "/calls?search=9876543210",
+		"+91 98765-43210":     "/calls?search=9876543210",
 		"Priya":               "/calls?search=Priya",
 		"":                    "/calls",
 	}

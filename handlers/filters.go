@@ -32,8 +32,8 @@ type filterField struct {
 
 var filterFields = []filterField{
 	{name: vobiz.ParamSearch, label: "Search", typ: "search", placeholder: "Number, name, UUID…", hint: "Matches caller, destination and IDs"},
-	{name: vobiz.ParamFromNumber, label: "Caller number", typ: "text", placeholder: "98765 43210"},
-	{name: vobiz.ParamToNumber, label: "Destination number", typ: "text", placeholder: "+91 80 1234 5678"},
+	{name: vobiz.ParamFromNumber, label: "Caller number", typ: "text", placeholder: "98765 43210", hint: "Any format, or part of a number"},
+	{name: vobiz.ParamToNumber, label: "Destination number", typ: "text", placeholder: "+91 80 1234 5678", hint: "Any format, part of a number, or a SIP URI"},
 	{name: vobiz.ParamStartDate, label: "From date", typ: "date"},
 	{name: vobiz.ParamEndDate, label: "To date", typ: "date"},
 	{name: vobiz.ParamCallDirection, label: "Direction"},
@@ -84,8 +84,9 @@ func (q *filterQuery) err() error {
 }
 
 // parseFilters reads the filters of a /calls, /reports or export request:
-// phone numbers typed in any common format are normalised, then the API's
-// own rules apply. Nothing is sent upstream when this reports problems.
+// phone numbers typed in any common format are turned into the form that
+// matches them however a record stores them, then the API's own rules
+// apply. Nothing is sent upstream when this reports problems.
 func (h *Handler) parseFilters(r *http.Request) *filterQuery {
 	q := &filterQuery{raw: r.URL.Query(), clean: url.Values{}, errs: map[string]string{}}
 	if len(r.URL.RawQuery) > maxQueryLen {
@@ -105,19 +106,23 @@ func (h *Handler) parseFilters(r *http.Request) *filterQuery {
 			}
 			switch name {
 			case vobiz.ParamFromNumber, vobiz.ParamToNumber:
-				n, err := norm.Normalize(s)
-				if err != nil {
-					q.errs[name] = "Enter a phone number (digits, spaces, +, - or brackets), or part of one."
-				} else {
+				// A number, whole or partial, goes as the form that matches
+				// it however the record stores it (phone.MatchForm). Anything
+				// else (a SIP URI such as sip:agent@pbx.example.com, an
+				// extension, a name) is what some records hold in these
+				// fields: it goes as typed, and the API matches it by
+				// substring. ParseFilter still bounds its length and refuses
+				// control characters.
+				if n, _, err := norm.MatchForm(s); err == nil {
 					s = n
 				}
 			case vobiz.ParamSearch:
-				// A whole number typed with spaces would not match the
-				// API's substring search; send it as E.164 instead.
-				if digitCount(s) >= 8 {
-					if n, err := norm.Normalize(s); err == nil {
-						s = n
-					}
+				// A whole number typed with spaces or a prefix would not
+				// match the API's substring search: send its matching form.
+				// A long run of digits with separators loses them. Other
+				// text is searched as typed.
+				if n, full, err := norm.MatchForm(s); err == nil && (full || digitCount(s) >= 8) {
+					s = n
 				}
 			}
 			v = []string{s}
@@ -206,21 +211,9 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 			fv.Options = []views.Option{{Value: "", Label: "Any direction"},
 				{Value: vobiz.DirectionInbound, Label: "Inbound"}, {Value: vobiz.DirectionOutbound, Label: "Outbound"}}
 		case vobiz.ParamHangupCause:
-			fv.Options = []views.Option{{Value: "", Label: "Any cause"}}
-			for _, c := range causes {
-				fv.Options = append(fv.Options, views.Option{Value: c, Label: c})
-			}
-			if fv.Value != "" && !contains(causes, fv.Value) {
-				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
-			}
+			fv.Options = labelledOptions("Any cause", causes, fv.Value)
 		case vobiz.ParamHangupDisposition:
-			fv.Options = []views.Option{{Value: "", Label: "Any"}}
-			for _, d := range []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"} {
-				fv.Options = append(fv.Options, views.Option{Value: d, Label: d})
-			}
-			if fv.Value != "" && !contains([]string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}, fv.Value) {
-				fv.Options = append(fv.Options, views.Option{Value: fv.Value, Label: fv.Value})
-			}
+			fv.Options = labelledOptions("Any", dispositions, fv.Value)
 		case vobiz.ParamStartDate, vobiz.ParamEndDate:
 			fv.Max = now.In(apiDayZone).Format(vobiz.DateLayout)
 		}
@@ -248,6 +241,65 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 	form.DateNote = "Dates are whole days as Vobiz files calls: midnight to midnight UTC (its docs name no zone; " +
 		"its timestamps are UTC). Times on this page are shown in " + views.ZoneLabel(loc, now) + "."
 	return form
+}
+
+// dispositions are the hangup_disposition values the Vobiz docs name.
+var dispositions = []string{"send_bye", "recv_bye", "send_cancel", "send_refuse"}
+
+// valueWords says in plain words what a hangup_cause or hangup_disposition
+// value means, for the filter's options and chips. The words fit every
+// call carrying the value, in either direction and whoever ended it (an
+// ORIGINATOR_CANCEL may be the caller or your app's API; a disposition
+// names the SIP message Vobiz sent or received, not who decided), so they
+// stay more general than the call page's diagnosis.
+var valueWords = map[string]string{
+	"NORMAL_CLEARING":          "Ended normally",
+	"USER_BUSY":                "Line busy",
+	"NO_ANSWER":                "No answer",
+	"ORIGINATOR_CANCEL":        "Cancelled before the answer",
+	"CALL_REJECTED":            "Declined by the called side",
+	"REJECTED":                 "Refused by the endpoint or your XML",
+	"INVALID_NUMBER":           "Number not in a valid format",
+	"UNALLOCATED_NUMBER":       "Number not in service",
+	"SERVICE_UNAVAILABLE":      "Destination temporarily unavailable",
+	"SERVER_ERROR":             "Server error while connecting",
+	"MEDIA_TIMEOUT":            "Audio stopped (media timeout)",
+	"PROTOCOL_ERROR":           "SIP protocol error",
+	"NETWORK_OUT_OF_ORDER":     "Network fault",
+	"DESTINATION_OUT_OF_ORDER": "Destination out of order",
+	"NORMAL_TEMPORARY_FAILURE": "Temporary network failure",
+	"SWITCH_CONGESTION":        "Network overloaded",
+	"UNKNOWN":                  "No standard reason recorded",
+	"send_bye":                 "Vobiz sent the hangup",
+	"recv_bye":                 "Vobiz received the hangup",
+	"send_cancel":              "Vobiz stopped the ringing",
+	"send_refuse":              "Vobiz refused the call",
+}
+
+// valueLabel is a filter value in plain words with the value itself, as
+// Vobiz writes it, after them: "Line busy (USER_BUSY)". A value without
+// words (typed into the URL, or new) is shown as it is.
+func valueLabel(v string) string {
+	if w, ok := valueWords[v]; ok {
+		return w + " (" + v + ")"
+	}
+	return v
+}
+
+// labelledOptions builds a select's options: "any" first, then values in
+// plain words; the option value stays the API's own code. A current value
+// outside the list is kept as an extra option so the form shows what was
+// sent.
+func labelledOptions(anyLabel string, values []string, current string) []views.Option {
+	out := make([]views.Option, 0, len(values)+2)
+	out = append(out, views.Option{Value: "", Label: anyLabel})
+	for _, v := range values {
+		out = append(out, views.Option{Value: v, Label: valueLabel(v)})
+	}
+	if current != "" && !contains(values, current) {
+		out = append(out, views.Option{Value: current, Label: valueLabel(current)})
+	}
+	return out
 }
 
 // datePresets are one-click ranges of API days (see apiDayZone).
@@ -294,8 +346,11 @@ func (h *Handler) chips(action string, q *filterQuery) []views.Chip {
 				RemoveURL: h.urlWith(action, q.with(vobiz.ParamStartDate, "", vobiz.ParamEndDate, ""))})
 			continue
 		}
-		if f.name == vobiz.ParamCallDirection {
+		switch f.name {
+		case vobiz.ParamCallDirection:
 			v = strings.ToUpper(v[:1]) + v[1:]
+		case vobiz.ParamHangupCause, vobiz.ParamHangupDisposition:
+			v = valueLabel(v)
 		}
 		out = append(out, views.Chip{Label: f.label, Value: v, RemoveURL: h.urlWith(action, q.with(f.name, ""))})
 	}

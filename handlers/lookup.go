@@ -33,7 +33,7 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	norm := phone.Normalizer{Region: h.PhoneRegion}
-	if n, err := norm.Normalize(q); err == nil && len(strings.TrimPrefix(n, "+")) >= 3 {
+	if n, _, err := norm.MatchForm(q); err == nil && len(strings.TrimPrefix(n, "+")) >= 3 {
 		// The API's search parameter covers caller and destination at once.
 		http.Redirect(w, r, h.urlWith("/calls", url.Values{vobiz.ParamSearch: {n}}), http.StatusSeeOther)
 		return nil

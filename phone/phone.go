@@ -22,12 +22,12 @@ type Normalizer struct {
 	Region string // ISO 3166 alpha-2, e.g. "IN"
 }
 
-// Normalize turns what a person typed into what the API's number filters
-// should receive. A full number in any common format ("098765 43210",
-// "+91 98765-43210", "9876543210", "0091 98765 43210") becomes E.164
-// ("+919876543210"). A partial number ("98765") is kept as its digits,
-// because the API matches numbers by substring. Anything with letters or
-// other symbols is refused.
+// Normalize reads what a person typed as a phone number. A full number in
+// any common format ("098765 43210", "+91 98765-43210", "9876543210",
+// "0091 98765 43210") becomes E.164 ("+919876543210"). A partial number
+// ("98765") is kept as its digits. Anything with letters or other symbols
+// is refused. The number filters do not send E.164, which would miss
+// records that store a number another way: see MatchForm.
 func (n Normalizer) Normalize(input string) (string, error) {
 	s := strings.TrimSpace(input)
 	if s == "" {

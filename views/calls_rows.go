@@ -15,6 +15,8 @@ import (
 // through its attribute machinery, which made these rows most of the calls
 // page's render time. The markup is exactly what the templ rows wrote
 // (TestCallRows pins it): same elements, attributes, escaping and spaces.
+// The one-line diagnosis under a failed call's outcome came later and has
+// no templ original; it follows the same escaping.
 func callRows(rows []CallRow, loc *time.Location) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		if err := ctx.Err(); err != nil {
@@ -74,6 +76,11 @@ func appendCallRow(b []byte, r *CallRow, loc *time.Location) []byte {
 	b = appendHTML(b, r.Talk)
 	b = append(b, `</td><td data-label="Outcome">`...)
 	b = appendBadge(b, r.Outcome, r.OutcomeLabel, "")
+	if r.Diagnosis != "" {
+		b = append(b, `<span class="cell-diagnosis" data-testid="call-diagnosis">`...)
+		b = appendHTML(b, r.Diagnosis)
+		b = append(b, `</span>`...)
+	}
 	b = append(b, `</td><td data-label="Hangup cause"><code>`...)
 	b = appendHTML(b, r.Cause)
 	b = append(b, `</code></td><td data-label="Quality">`...)

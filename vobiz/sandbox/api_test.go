@@ -206,7 +206,11 @@ func refCases(t *testing.T) []refCase {
 	sample := pick(func(c *vobiz.CDR) bool { return c.CallDirection == "inbound" && c.CallerIDName != "" })
 	unanswered := pick(func(c *vobiz.CDR) bool { return c.Billsec == 0 })
 	digits := strings.TrimPrefix(string(sample.CallerIDNumber), "+91")
-	toDigits := string(pick(func(c *vobiz.CDR) bool { return c.CallDirection == "outbound" }).DestinationNumber)[5:]
+	toDigits := string(pick(func(c *vobiz.CDR) bool {
+		return c.CallDirection == "outbound" && strings.HasPrefix(string(c.DestinationNumber), "+")
+	}).DestinationNumber)[5:]
+	sipDest := string(pick(func(c *vobiz.CDR) bool { return strings.HasPrefix(string(c.DestinationNumber), "sip:") }).DestinationNumber)
+	sipPart := sipDest[len("sip:") : strings.Index(sipDest, ".")+2] // "agent-anita@pbx.e": the dot must match as a dot
 	day := all[len(all)/2].StartTime.UTC()
 	d0, d1 := day.Format(vobiz.DateLayout), day.AddDate(0, 0, 2).Format(vobiz.DateLayout)
 	inDays := func(c *vobiz.CDR) bool {
@@ -235,6 +239,8 @@ func refCases(t *testing.T) []refCase {
 		{"from e164", vals("from_number", string(sample.CallerIDNumber)), func(c *vobiz.CDR) bool { return c.CallerIDNumber == sample.CallerIDNumber }},
 		{"from spaced", vals("from_number", digits[:5]+" "+digits[5:]), func(c *vobiz.CDR) bool { return strings.Contains(string(c.CallerIDNumber), digits) }},
 		{"to partial", vals("to_number", toDigits), func(c *vobiz.CDR) bool { return strings.Contains(string(c.DestinationNumber), toDigits) }},
+		{"to sip uri", vals("to_number", sipDest), func(c *vobiz.CDR) bool { return string(c.DestinationNumber) == sipDest }},
+		{"to sip uri part", vals("to_number", sipPart), func(c *vobiz.CDR) bool { return strings.Contains(string(c.DestinationNumber), sipPart) }},
 		{"dates", vals("start_date", d0, "end_date", d1), inDays},
 		{"one day", vals("start_date", d0, "end_date", d0), func(c *vobiz.CDR) bool {
 			return c.StartTime.UTC().Format(vobiz.DateLayout) == d0

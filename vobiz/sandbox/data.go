@@ -191,6 +191,12 @@ func (s *Server) fillCall(c *call, r *rng, st uint32) {
 	} else {
 		c.caller, c.dest = customer, company
 	}
+	if outbound && !c.sipTrunking() && st%sipDialEvery == 0 {
+		// An app dialling an agent's SIP endpoint: destination_number is a
+		// SIP URI. Chosen from the start time, not the random stream, so
+		// the rest of the data set is the same with or without it.
+		c.dest = uint16(numCompany + numCustomers + int(st/sipDialEvery)%len(sipEndpoints))
+	}
 
 	oi := s.pickOutcome(r, outbound)
 	c.outcome = uint8(oi)
@@ -353,8 +359,23 @@ func ratePerMinute(c *call) int64 {
 	}
 }
 
+// sipEndpoints are the agents' SIP endpoints that about one outbound
+// voice-api call in a hundred dials instead of a phone number, so demo mode
+// has destinations that are not numbers (filters, links and exports must
+// carry them as they are).
+var sipEndpoints = []string{
+	"sip:agent-anita@pbx.example.com", "sip:agent-bala@pbx.example.com",
+	"sip:agent-chitra@pbx.example.com", "sip:frontdesk@pbx.example.com",
+	"sip:ivr-test@sip.example.net", "sip:1001@office.example.org",
+}
+
+// sipDialEvery: an outbound voice-api call whose start second is a multiple
+// of it dials a SIP endpoint (about 1 in 97).
+const sipDialEvery = 97
+
 // makeParties builds the number table: numCompany company DIDs first, then
-// numCustomers customers. All numbers are unique Indian E.164 numbers:
+// numCustomers customers, then the SIP endpoints (sipEndpoints), which only
+// appear as destinations. All numbers are unique Indian E.164 numbers:
 // customers are mobiles (+91 then 10 digits starting 6-9), company numbers
 // are Bengaluru and Ahmedabad virtual numbers (+91 80 6xxx xxxx, +91 79 6xxx
 // xxxx), which also start with 7 or 8 after the country code.
@@ -391,6 +412,9 @@ func makeParties(seed int64) []party {
 			name = firstNames[r.intn(len(firstNames))] + " " + lastNames[r.intn(len(lastNames))]
 		}
 		ps = append(ps, party{number: num, name: name, nameLower: strings.ToLower(name)})
+	}
+	for _, uri := range sipEndpoints {
+		ps = append(ps, party{number: uri})
 	}
 	return ps
 }

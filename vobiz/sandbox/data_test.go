@@ -67,7 +67,7 @@ func TestInvariants(t *testing.T) {
 	all := sharedCDRs()
 	seenUUID := make(map[vobiz.Text]bool, len(all))
 	causes := map[string]int{}
-	var answered, outbound, poor int
+	var answered, outbound, poor, sipDests int
 	for i := range all {
 		c := &all[i]
 		fail := func(format string, args ...any) {
@@ -129,7 +129,13 @@ func TestInvariants(t *testing.T) {
 		}
 		if c.CallDirection == "outbound" {
 			outbound++
-			if !mobileRE.MatchString(string(c.DestinationNumber)) {
+			switch dest := string(c.DestinationNumber); {
+			case slices.Contains(sipEndpoints, dest):
+				sipDests++
+				if c.Context != "voice-api" {
+					fail("SIP endpoint %s dialled over %s", dest, c.Context)
+				}
+			case !mobileRE.MatchString(dest):
 				fail("destination %s", c.DestinationNumber)
 			}
 		} else if !mobileRE.MatchString(string(c.CallerIDNumber)) {
@@ -161,6 +167,9 @@ func TestInvariants(t *testing.T) {
 		if got, ok := s.Index(string(c.UUID)); !ok || got != i {
 			fail("uuid does not decode to its index (%d, %v)", got, ok)
 		}
+	}
+	if sipDests == 0 {
+		t.Error("no call dials a SIP endpoint")
 	}
 	for _, cause := range HangupCauses() {
 		if causes[cause] == 0 {

@@ -16,8 +16,9 @@ import (
 //
 //   - from_number / to_number: substring of caller_id_number /
 //     destination_number. Spaces, dashes, dots and parentheses are removed
-//     from the filter first, so "98765 43210" and "9876543210" both match
-//     "+919876543210".
+//     from a filter that reads as a number first, so "98765 43210" and
+//     "9876543210" both match "+919876543210"; anything else (a SIP URI)
+//     is matched as given.
 //   - start_date / end_date: inclusive whole days of start_time, cut in UTC
 //     (the CDR timestamps are UTC and the docs name no zone). A lone date is
 //     ignored unless Options.StrictDates.
@@ -141,9 +142,12 @@ func normalizeNumber(v string) string {
 	return n
 }
 
-// matchNumbers evaluates a number filter against every party.
+// matchNumbers evaluates a number filter against every party. Separators
+// are dropped only from a number: a SIP URI keeps its dots.
 func (s *Server) matchNumbers(v string) []bool {
-	v = normalizeNumber(v)
+	if isPhoneLike(v) {
+		v = normalizeNumber(v)
+	}
 	m := make([]bool, len(s.parties))
 	for k := range s.parties {
 		m[k] = strings.Contains(s.parties[k].number, v)
