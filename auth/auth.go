@@ -53,6 +53,9 @@ var (
 	ErrSelfLockout = errors.New("auth: you cannot disable or demote your own account")
 	// ErrLastAdmin refuses a change that would leave no enabled admin.
 	ErrLastAdmin = store.ErrLastAdmin
+	// ErrOwnPassword refuses a signed-in user resetting their own password
+	// without the current one (use ChangePassword).
+	ErrOwnPassword = errors.New("auth: give your current password to change your own")
 	// ErrForbidden means the actor may not perform a user-management action.
 	ErrForbidden = errors.New("auth: forbidden")
 )
