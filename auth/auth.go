@@ -115,3 +115,8 @@ func ClientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// ClientKey is the key sign-in limits use for a client address: the address
+// for IPv4, its /64 network for IPv6 (one subscriber usually holds a whole
+// /64), "" when unknown.
+func ClientKey(clientIP string) string { return ipThrottleKey(clientIP) }
