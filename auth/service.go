@@ -94,13 +94,6 @@ func WithThrottle(maxFailures int, window time.Duration) Option {
 	}
 }
 
-// WithUserAndIPThrottle sets the slower limits: failures within the window
-// that lock a username from every address, and a client address for every
-// username.
-func WithUserAndIPThrottle(userMax, ipMax int) Option {
-	return func(s *Service) { s.userMax, s.ipMax = userMax, ipMax }
-}
-
 // WithInFlightLimits sets how many sign-in attempts may run at once per
 // username and per client address in this process (tests raise them to
 // show that the database alone keeps the limits across replicas).
