@@ -123,7 +123,7 @@ vulncheck:
 fmt:
 	gofmt -w $$(git ls-files '*.go' | grep -v '_templ.go$$')
 
-## bench: Go benchmarks plus load and export scenarios: one Markdown table, then the raw output (docs/performance.md)
+## bench: Go benchmarks plus load, export and sign-in storm scenarios: one Markdown table, then the raw output (docs/performance.md)
 # Under 5 minutes on 2 cores: under 2 on a quiet machine, 4.5 on a busy one.
 # Figures are medians of -count runs; packages run one at a time (-p 1) so
 # they do not share the CPUs; BenchmarkExportRaw runs 4 downloads of each
@@ -142,7 +142,7 @@ bench:
 	  go test -p 1 -run '^$$' -bench '$(BENCH_SLOW)' -benchmem -count 3 -benchtime 1x ./handlers; \
 	  go test -p 1 -run '^$$' -bench '^BenchmarkExportRaw$$' -benchmem -count 3 -benchtime 4x ./handlers; \
 	} > $(BENCH_OUT)/go-bench.txt 2>&1 || echo "bench: some benchmarks failed; see $(BENCH_OUT)/go-bench.txt" >&2
-	@echo "bench: load and export scenarios (about 1.5 minutes)" >&2
+	@echo "bench: load, export and sign-in storm scenarios (about 2 minutes)" >&2
 	@rm -f $(BENCH_OUT)/scenarios.json
 	@go run ./bench/loadgen -bin $(BENCH_OUT)/cdrdash -out $(BENCH_OUT)/scenarios.json -logs $(BENCH_OUT) -report-days 10 \
 		|| echo "bench: a scenario failed; see $(BENCH_OUT)/*.log" >&2

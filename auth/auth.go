@@ -53,6 +53,9 @@ var (
 	ErrSelfLockout = errors.New("auth: you cannot disable or demote your own account")
 	// ErrLastAdmin refuses a change that would leave no enabled admin.
 	ErrLastAdmin = store.ErrLastAdmin
+	// ErrOwnPassword refuses a signed-in user resetting their own password
+	// without the current one (use ChangePassword).
+	ErrOwnPassword = errors.New("auth: give your current password to change your own")
 	// ErrForbidden means the actor may not perform a user-management action.
 	ErrForbidden = errors.New("auth: forbidden")
 )
@@ -112,3 +115,8 @@ func ClientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// ClientKey is the key sign-in limits use for a client address: the address
+// for IPv4, its /64 network for IPv6 (one subscriber usually holds a whole
+// /64), "" when unknown.
+func ClientKey(clientIP string) string { return ipThrottleKey(clientIP) }

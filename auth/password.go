@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/text/unicode/norm"
@@ -27,12 +28,14 @@ type Params struct {
 	KeyLength   uint32 // bytes
 }
 
-// DefaultParams cost 64 MiB and one pass over two lanes: 65-100 ms per hash
-// or check on a 2-core machine (measured with Go 1.26 on amd64, including
-// the page faults of a fresh 64 MiB block), above the OWASP argon2id
-// minimums (19 MiB with t=2, or 46 MiB with t=1). At most max(2, GOMAXPROCS)
-// hashes run at once, bounding memory to about 128 MiB on 2 cores.
-var DefaultParams = Params{Memory: 64 * 1024, Iterations: 1, Parallelism: 2, SaltLength: 16, KeyLength: 32}
+// DefaultParams are OWASP's minimum for argon2id: 19 MiB, two passes, one
+// lane (about 40 ms per hash or check on a 2-core machine with Go 1.26 on
+// amd64). Memory, not time, is what bounds how many sign-ins a small
+// instance takes at once, and 19 MiB per running hash keeps a storm of 64
+// sign-ins under 150 MB of RSS (make bench, signin scenario). Hashes made
+// with other parameters (the earlier 64 MiB, t=1, p=2) still verify and are
+// re-hashed with these at the owner's next sign-in.
+var DefaultParams = Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 
 // InsecureFastParams are for tests only: a hash takes microseconds. Never use
 // them for real accounts.
@@ -51,24 +54,55 @@ var ErrMalformedHash = errors.New("auth: malformed password hash")
 
 // hashSlots bounds concurrent argon2 computations process-wide: each one
 // holds Params.Memory of RAM, and more of them than CPUs only adds latency.
-var hashSlots = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+var hashSlots = make(chan struct{}, max(1, runtime.NumCPU()))
+
+// The queue in front of hashSlots is bounded in length and in waiting time,
+// so a burst of sign-ins cannot pile up goroutines and connections without
+// end: past hashQueueMax waiters, or after hashQueueWait, the caller gets
+// *BusyError (the sign-in page answers 429 with Retry-After). Variables so
+// tests can shrink them.
+var (
+	hashQueueMax  int64 = 64
+	hashQueueWait       = 10 * time.Second
+	hashWaiting   atomic.Int64
+)
 
 func acquireHashSlot(ctx context.Context) error {
 	select {
 	case hashSlots <- struct{}{}:
 		return nil
+	default:
+	}
+	if hashWaiting.Add(1) > hashQueueMax {
+		hashWaiting.Add(-1)
+		return &BusyError{RetryAfter: busyRetryAfter}
+	}
+	defer hashWaiting.Add(-1)
+	t := time.NewTimer(hashQueueWait)
+	defer t.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return &BusyError{RetryAfter: busyRetryAfter}
 	case <-ctx.Done():
 		return fmt.Errorf("auth: waiting to hash password: %w", ctx.Err())
 	}
 }
 
-// releaseHashSlot frees a slot taken for a hash of memKiB. When the last
-// running hash of a large block ends, the blocks go back to the OS at once,
-// in the background. Otherwise the runtime keeps them: its next collection
-// waits until the heap is twice what it was with the blocks live, so a
-// dashboard that has checked one password would sit at 100 MB of RSS, and
-// one that has just signed in a shift of agents at 250 MB, for nothing.
+// releaseHashSlot frees a slot taken for a hash of memKiB. A large block
+// is collected before the slot is freed, so the next hash allocates its
+// block into the memory this one used instead of on top of it: left to
+// itself the runtime collects only when the heap doubles, and a sign-in
+// storm then holds two or three dead blocks besides the running ones (99
+// MB of heap and 155 MB of RSS for 64 sign-ins at 19 MiB, make bench). The
+// collection costs a few milliseconds: argon2 blocks hold no pointers.
+// When the last running hash ends, the memory also goes back to the OS, in
+// the background, so an idle dashboard does not sit on it.
 func releaseHashSlot(memKiB uint32) {
+	if memKiB >= returnMemoryKiB {
+		runtime.GC()
+	}
 	<-hashSlots
 	if memKiB >= returnMemoryKiB && len(hashSlots) == 0 {
 		returnHashMemory()
@@ -96,7 +130,7 @@ func returnHashMemory() {
 func normalizePassword(pw string) []byte { return []byte(norm.NFKC.String(pw)) }
 
 // HashPassword hashes pw with DefaultParams and returns a PHC-format string:
-// $argon2id$v=19$m=65536,t=1,p=2$<salt>$<hash> (unpadded standard base64).
+// $argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash> (unpadded standard base64).
 func HashPassword(pw string) (string, error) {
 	return DefaultParams.hash(context.Background(), pw)
 }

@@ -16,14 +16,6 @@ import (
 	"github.com/cdrdash/cdrdash/store"
 )
 
-// Throttling defaults: five failed sign-ins within fifteen minutes lock the
-// username, and separately the client address, until the oldest of those
-// five failures is fifteen minutes old.
-const (
-	DefaultMaxFailures   = 5
-	DefaultFailureWindow = 15 * time.Minute
-)
-
 // ThrottledError is returned by Authenticate while a username or client
 // address is locked. errors.Is(err, ErrThrottled) is true.
 type ThrottledError struct {
@@ -51,12 +43,17 @@ type Service struct {
 	logger      *slog.Logger
 	now         func() time.Time
 	params      Params
-	maxFailures int
+	maxFailures int // per username+address pair
+	userMax     int // per username
+	ipMax       int // per address
 	window      time.Duration
 	dummyHash   string
 	// demo: this instance runs demo mode, the only kind where accounts
 	// marked store.User.Demo may sign in (see WithDemoMode).
 	demo bool
+
+	inFlight                 inFlight
+	inFlightUser, inFlightIP int
 
 	// verify checks a password against a hash; tests wrap it to count calls.
 	verify func(ctx context.Context, hash, pw string) (bool, error)
@@ -79,8 +76,8 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithThrottle sets how many failures within window lock a username or a
-// client address. maxFailures <= 0 disables throttling.
+// WithThrottle sets how many failures within window lock a username+address
+// pair. maxFailures <= 0 disables throttling (all three limits).
 func WithThrottle(maxFailures int, window time.Duration) Option {
 	return func(s *Service) {
 		s.maxFailures = maxFailures
@@ -96,6 +93,13 @@ func WithThrottle(maxFailures int, window time.Duration) Option {
 // accounts, even if the row says enabled.
 func WithDemoMode(demo bool) Option { return func(s *Service) { s.demo = demo } }
 
+// WithInFlightLimits sets how many sign-in attempts may run at once per
+// username and per client address in this process (tests raise them to
+// show that the database alone keeps the limits across replicas).
+func WithInFlightLimits(perUser, perIP int) Option {
+	return func(s *Service) { s.inFlightUser, s.inFlightIP = perUser, perIP }
+}
+
 // NewService returns a service over db. It hashes one throw-away password
 // at construction (the dummy hash that keeps sign-in timing the same for
 // unknown users), which takes one hash time with the configured params.
@@ -106,8 +110,13 @@ func NewService(db *store.DB, opts ...Option) *Service {
 		now:         db.Now,
 		params:      DefaultParams,
 		maxFailures: DefaultMaxFailures,
+		userMax:     DefaultUserMaxFailures,
+		ipMax:       DefaultIPMaxFailures,
 		window:      DefaultFailureWindow,
 		verify:      checkPassword,
+
+		inFlightUser: maxInFlightPerUser,
+		inFlightIP:   maxInFlightPerIP,
 	}
 	for _, o := range opts {
 		o(s)
@@ -140,17 +149,24 @@ func (s *Service) DB() *store.DB { return s.db }
 //
 // Every failure (unknown user, wrong password, disabled account) returns
 // ErrInvalidCredentials after the same work: one user lookup, one argon2id
-// check (against a dummy hash when the user does not exist), recording the
-// failure and an audit event. While the username or the client address has
-// DefaultMaxFailures failures within DefaultFailureWindow, it returns a
-// *ThrottledError without checking the password. Other errors are internal
-// (database down) and should render a 500.
+// check (against a dummy hash when the user does not exist), the recorded
+// failure and an audit event. Other errors are internal (database down) and
+// should render a 500, except *BusyError (too many attempts running for
+// this username or address, or the hash queue full: answer 429).
 //
-// On success the username's failure count is cleared, the last sign-in time
+// Throttling holds under parallel requests: the attempt is counted and
+// recorded as a failure in one serialised transaction before the password
+// is checked (store.TryLoginAttempt), and only a success takes it back. So
+// of any burst, at most the limit's worth of attempts per key reach the
+// password check, across replicas too; the rest get *ThrottledError without
+// any hashing. The lock is recorded in the audit trail once per lock
+// period (and again at 10, 100, 1000... refused attempts, with the count),
+// never once per refused attempt.
+//
+// On success the pair's failures are cleared, the last sign-in time
 // stored, the hash upgraded if its parameters are outdated, and
 // login.success recorded. The caller then calls Login to start the session.
 func (s *Service) Authenticate(ctx context.Context, username, password, clientIP string) (*store.User, error) {
-	now := s.now()
 	// attempted is what the audit trail shows. Input that is not a valid
 	// username is not recorded verbatim: people type passwords into the
 	// username field.
@@ -158,20 +174,26 @@ func (s *Service) Authenticate(ctx context.Context, username, password, clientIP
 	attempted := name
 	userKey, ipKey := userThrottleKey(username), ipThrottleKey(clientIP)
 
-	if retry, err := s.lockedFor(ctx, now, userKey, ipKey); err != nil {
+	release, err := s.enter(userKey, ipKey)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	now := s.now()
+	attempt, err := s.beginAttempt(ctx, now, userKey, ipKey)
+	if err != nil {
 		return nil, fmt.Errorf("auth: authenticate: %w", err)
-	} else if retry > 0 {
-		terr := &ThrottledError{RetryAfter: retry}
-		s.audit.Record(ctx, Event{Action: ActionLoginThrottled, Username: attempted, ClientIP: clientIP,
-			Details: map[string]any{"retry_after_seconds": terr.RetryAfterSeconds()}})
-		return nil, terr
+	}
+	if attempt.lock != nil {
+		return nil, s.throttled(ctx, now, attempt.lock, Event{Username: attempted, ClientIP: clientIP})
 	}
 
 	var u *store.User
 	if nameErr == nil {
-		var err error
 		u, err = s.db.UserByName(ctx, name)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.cancelAttempt(ctx, attempt)
 			return nil, fmt.Errorf("auth: authenticate: %w", err)
 		}
 	}
@@ -186,7 +208,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password, clientIP
 	}
 	ok, err := s.verify(ctx, hash, pw)
 	if err != nil {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, ErrBusy) {
+			// Nothing was checked: the attempt does not count.
+			s.cancelAttempt(ctx, attempt)
 			return nil, fmt.Errorf("auth: authenticate: %w", err)
 		}
 		s.logger.Error("auth: cannot check password hash", slog.String("username", attempted), slog.Any("error", err))
@@ -210,14 +234,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, clientIP
 		reason = "demo_account"
 	}
 	if reason != "" {
-		for _, key := range []string{userKey, ipKey} {
-			if key == "" {
-				continue
-			}
-			if err := s.db.RecordLoginFailure(ctx, key, now); err != nil {
-				return nil, fmt.Errorf("auth: authenticate: %w", err)
-			}
-		}
+		// The failure is already recorded (beginAttempt).
 		ev := Event{Action: ActionLoginFailure, Username: attempted, ClientIP: clientIP,
 			Details: map[string]string{"reason": reason}}
 		if u != nil {
@@ -227,7 +244,8 @@ func (s *Service) Authenticate(ctx context.Context, username, password, clientIP
 		return nil, ErrInvalidCredentials
 	}
 
-	if err := s.db.ClearLoginFailures(ctx, userKey); err != nil {
+	s.cancelAttempt(ctx, attempt)
+	if err := s.db.ClearLoginFailures(ctx, pairThrottleKey(userKey, ipKey)); err != nil {
 		s.logger.Error("auth: cannot clear login failures", slog.String("username", u.Username), slog.Any("error", err))
 	}
 	if err := s.db.RecordLogin(ctx, u.ID, now); err != nil {
@@ -239,6 +257,91 @@ func (s *Service) Authenticate(ctx context.Context, username, password, clientIP
 	s.upgradeHash(ctx, u, password)
 	s.audit.Record(ctx, Event{Action: ActionLoginSuccess, Username: u.Username, UserID: u.ID, ClientIP: clientIP})
 	return u, nil
+}
+
+// enter takes an in-flight slot for the username and the address, or
+// returns *BusyError when either already has its cap of attempts running.
+func (s *Service) enter(userKey, ipKey string) (release func(), err error) {
+	keys := []string{userKey, ipKey}
+	if !s.inFlight.acquire(keys, []int{s.inFlightUser, s.inFlightIP}) {
+		return nil, &BusyError{RetryAfter: busyRetryAfter}
+	}
+	return func() { s.inFlight.release(keys) }, nil
+}
+
+// attempt is a sign-in attempt recorded as a failure before its password
+// is checked (ids), or refused because a key is locked (lock).
+type attempt struct {
+	ids  []int64
+	lock *store.LoginLock
+}
+
+// limits are the throttling rules for a username and an address.
+func (s *Service) limits(userKey, ipKey string) []store.LoginLimit {
+	if s.maxFailures <= 0 {
+		return nil
+	}
+	out := []store.LoginLimit{{Key: pairThrottleKey(userKey, ipKey), Max: s.maxFailures, Window: s.window}}
+	if s.userMax > 0 {
+		out = append(out, store.LoginLimit{Key: userKey, Max: s.userMax, Window: s.window})
+	}
+	if s.ipMax > 0 && ipKey != "" {
+		out = append(out, store.LoginLimit{Key: ipKey, Max: s.ipMax, Window: s.window})
+	}
+	return out
+}
+
+func (s *Service) beginAttempt(ctx context.Context, now time.Time, userKey, ipKey string) (attempt, error) {
+	limits := s.limits(userKey, ipKey)
+	if len(limits) == 0 {
+		return attempt{}, nil
+	}
+	ids, lock, err := s.db.TryLoginAttempt(ctx, now, limits)
+	return attempt{ids: ids, lock: lock}, err
+}
+
+// cancelAttempt takes back an attempt that succeeded or was never checked.
+func (s *Service) cancelAttempt(ctx context.Context, a attempt) {
+	if len(a.ids) == 0 {
+		return
+	}
+	if err := s.db.DeleteLoginAttempt(context.WithoutCancel(ctx), a.ids); err != nil {
+		s.logger.Error("auth: cannot take back a sign-in attempt", slog.Any("error", err))
+	}
+}
+
+// throttled records a refused attempt in the audit trail when it is the
+// first of its lock period or its count reaches a power of ten, and returns
+// the *ThrottledError. ev carries who tried.
+func (s *Service) throttled(ctx context.Context, now time.Time, lock *store.LoginLock, ev Event) error {
+	retry := max(lock.Until.Sub(now), time.Second)
+	terr := &ThrottledError{RetryAfter: retry}
+	if isPowerOfTen(lock.Throttled) {
+		ev.Action = ActionLoginThrottled
+		ev.Details = map[string]any{"retry_after_seconds": terr.RetryAfterSeconds(),
+			"locked": lockKind(lock.Key), "refused_in_lock": lock.Throttled}
+		s.audit.Record(ctx, ev)
+	}
+	return terr
+}
+
+func isPowerOfTen(n int64) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
+}
+
+// lockKind names what a throttle key locks, for the audit trail.
+func lockKind(key string) string {
+	switch {
+	case strings.Contains(key, "|"):
+		return "username_and_address"
+	case strings.HasPrefix(key, "user"):
+		return "username"
+	default:
+		return "address"
+	}
 }
 
 // upgradeHash re-hashes the password with the current parameters when the
@@ -260,27 +363,21 @@ func (s *Service) upgradeHash(ctx context.Context, u *store.User, password strin
 	}
 }
 
-// lockedFor returns how long the longest-locked of keys stays locked (0 when
-// none is locked).
-func (s *Service) lockedFor(ctx context.Context, now time.Time, keys ...string) (time.Duration, error) {
-	if s.maxFailures <= 0 {
-		return 0, nil
-	}
+// lockedFor returns how long the longest-locked of the limits stays locked
+// (0 when none is), without recording anything.
+func (s *Service) lockedFor(ctx context.Context, now time.Time, limits []store.LoginLimit) (time.Duration, error) {
 	var longest time.Duration
-	for _, key := range keys {
-		if key == "" {
-			continue
-		}
-		recent, err := s.db.RecentLoginFailures(ctx, key, now.Add(-s.window), s.maxFailures)
+	for _, l := range limits {
+		recent, err := s.db.RecentLoginFailures(ctx, l.Key, now.Add(-l.Window), l.Max)
 		if err != nil {
 			return 0, err
 		}
-		if len(recent) < s.maxFailures {
+		if len(recent) < l.Max {
 			continue
 		}
-		// The lock lifts when the oldest of the last maxFailures failures
-		// leaves the window.
-		until := recent[len(recent)-1].Add(s.window)
+		// The lock lifts when the oldest of the last Max failures leaves
+		// the window.
+		until := recent[len(recent)-1].Add(l.Window)
 		longest = max(longest, until.Sub(now))
 	}
 	if longest > 0 && longest < time.Second {
@@ -293,12 +390,15 @@ func (s *Service) lockedFor(ctx context.Context, now time.Time, keys ...string) 
 // clientIP (0 = not locked), without recording anything; the sign-in page
 // can use it to disable the form.
 func (s *Service) ThrottleStatus(ctx context.Context, username, clientIP string) (time.Duration, error) {
-	d, err := s.lockedFor(ctx, s.now(), userThrottleKey(username), ipThrottleKey(clientIP))
+	d, err := s.lockedFor(ctx, s.now(), s.limits(userThrottleKey(username), ipThrottleKey(clientIP)))
 	if err != nil {
 		return 0, fmt.Errorf("auth: throttle status: %w", err)
 	}
 	return d, nil
 }
+
+// pairThrottleKey is the key of one username tried from one address.
+func pairThrottleKey(userKey, ipKey string) string { return userKey + "|" + ipKey }
 
 // userThrottleKey returns the throttle key for a typed username:
 // "user:<canonical name>" for a valid name, otherwise a SHA-256 of the

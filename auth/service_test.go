@@ -105,9 +105,9 @@ func TestAuthenticateDoesNotRecordInvalidUsernames(t *testing.T) {
 		}
 		// The hashed key still throttles repeated attempts with that input.
 		for range 4 {
-			e.svc.Authenticate(ctx, typo, "x", "")
+			e.svc.Authenticate(ctx, typo, "x", "192.0.2.1")
 		}
-		if _, err := e.svc.Authenticate(ctx, typo, "x", ""); !errors.Is(err, auth.ErrThrottled) {
+		if _, err := e.svc.Authenticate(ctx, typo, "x", "192.0.2.1"); !errors.Is(err, auth.ErrThrottled) {
 			t.Errorf("invalid username not throttled: %v", err)
 		}
 	})
@@ -141,21 +141,22 @@ func TestAuthenticateSameErrorMessage(t *testing.T) {
 	})
 }
 
-func TestThrottleByUsername(t *testing.T) {
+func TestThrottleByUsernameAndAddress(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.addUser(t, "alice", auth.RoleAdmin)
+		const attacker = "203.0.113.66"
 		start := e.clk.Now()
-		// Five failures, one minute apart, each from a different address.
+		// Five failures from one address, one minute apart.
 		for i := range auth.DefaultMaxFailures {
-			_, err := e.svc.Authenticate(ctx, "alice", "wrong", "203.0.113."+strconv.Itoa(i+1))
+			_, err := e.svc.Authenticate(ctx, "alice", "wrong", attacker)
 			if !errors.Is(err, auth.ErrInvalidCredentials) {
 				t.Fatalf("attempt %d: %v", i+1, err)
 			}
 			e.clk.Advance(time.Minute)
 		}
-		// Now locked, even with the right password from a fresh address.
-		_, err := e.svc.Authenticate(ctx, "ALICE", password("alice"), "203.0.113.99")
+		// That address is now locked for alice, even with the right password.
+		_, err := e.svc.Authenticate(ctx, "ALICE", password("alice"), attacker)
 		var terr *auth.ThrottledError
 		if !errors.As(err, &terr) || !errors.Is(err, auth.ErrThrottled) {
 			t.Fatalf("6th attempt: %v, want *ThrottledError", err)
@@ -165,32 +166,58 @@ func TestThrottleByUsername(t *testing.T) {
 		if terr.RetryAfter != want || terr.RetryAfterSeconds() != int(want.Seconds()) {
 			t.Errorf("RetryAfter = %v (%ds), want %v", terr.RetryAfter, terr.RetryAfterSeconds(), want)
 		}
-		if d, _ := e.svc.ThrottleStatus(ctx, "alice", ""); d != want {
+		if d, _ := e.svc.ThrottleStatus(ctx, "alice", attacker); d != want {
 			t.Errorf("ThrottleStatus = %v, want %v", d, want)
 		}
 		evs := e.events(t, store.EventFilter{Action: auth.ActionLoginThrottled})
-		if len(evs) != 1 || evs[0].Username != "alice" {
+		if len(evs) != 1 || evs[0].Username != "alice" || !strings.Contains(evs[0].Details, "username_and_address") {
 			t.Errorf("throttled audit events = %+v", evs)
 		}
-
-		// Other users are not affected.
-		e.addUser(t, "bob", auth.RoleAgent)
-		if _, err := e.svc.Authenticate(ctx, "bob", password("bob"), "203.0.113.100"); err != nil {
-			t.Errorf("bob locked out by alice's failures: %v", err)
+		// ...but alice herself, elsewhere, is not locked out by the attacker.
+		if _, err := e.svc.Authenticate(ctx, "alice", password("alice"), "198.51.100.7"); err != nil {
+			t.Errorf("alice locked out everywhere by one address's failures: %v", err)
 		}
 
 		// One second before the lock lifts: still locked.
 		e.clk.Set(start.Add(auth.DefaultFailureWindow - time.Second))
-		if _, err := e.svc.Authenticate(ctx, "alice", password("alice"), "203.0.113.99"); !errors.Is(err, auth.ErrThrottled) {
+		if _, err := e.svc.Authenticate(ctx, "alice", password("alice"), attacker); !errors.Is(err, auth.ErrThrottled) {
 			t.Fatalf("just before expiry: %v, want throttled", err)
 		}
 		e.clk.Set(start.Add(auth.DefaultFailureWindow))
-		if _, err := e.svc.Authenticate(ctx, "alice", password("alice"), "203.0.113.99"); err != nil {
+		if _, err := e.svc.Authenticate(ctx, "alice", password("alice"), attacker); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
-		// Success cleared the username's failures.
-		if n, _ := e.db.CountLoginFailures(ctx, "user:alice", start); n != 0 {
+		// Success cleared the pair's failures.
+		if n, _ := e.db.CountLoginFailures(ctx, "user:alice|ip:"+attacker, start); n != 0 {
 			t.Errorf("%d failures left after success", n)
+		}
+	})
+}
+
+func TestThrottleByUsernameGlobally(t *testing.T) {
+	forEachEnv(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		e.addUser(t, "alice", auth.RoleAdmin)
+		e.addUser(t, "bob", auth.RoleAgent)
+		// Guessing spread over many addresses: one attempt each.
+		for i := range auth.DefaultUserMaxFailures {
+			_, err := e.svc.Authenticate(ctx, "alice", "wrong", "10.0."+strconv.Itoa(i/200)+"."+strconv.Itoa(i%200+1))
+			if !errors.Is(err, auth.ErrInvalidCredentials) {
+				t.Fatalf("attempt %d: %v", i+1, err)
+			}
+		}
+		_, err := e.svc.Authenticate(ctx, "alice", password("alice"), "198.51.100.7")
+		if !errors.Is(err, auth.ErrThrottled) {
+			t.Fatalf("after %d failures from many addresses: %v, want throttled", auth.DefaultUserMaxFailures, err)
+		}
+		// Other users are not affected.
+		if _, err := e.svc.Authenticate(ctx, "bob", password("bob"), "198.51.100.7"); err != nil {
+			t.Errorf("bob locked out by alice's failures: %v", err)
+		}
+		// An admin unlock clears the username and its pairs.
+		mustNil(t, e.svc.Unlock(ctx, auth.SystemActor("test"), "alice"))
+		if _, err := e.svc.Authenticate(ctx, "alice", password("alice"), "198.51.100.7"); err != nil {
+			t.Errorf("after unlock: %v", err)
 		}
 	})
 }
@@ -199,8 +226,8 @@ func TestThrottleByClientIP(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
 		e.addUser(t, "alice", auth.RoleAdmin)
-		// Password spraying: one attempt per username from one address.
-		for i := range auth.DefaultMaxFailures {
+		// Password spraying: one attempt per username from one network.
+		for i := range auth.DefaultIPMaxFailures {
 			_, err := e.svc.Authenticate(ctx, "user"+strconv.Itoa(i), "guess", "2001:db8:1:2::"+strconv.Itoa(i+1))
 			if !errors.Is(err, auth.ErrInvalidCredentials) {
 				t.Fatalf("attempt %d: %v", i+1, err)
@@ -226,10 +253,10 @@ func TestThrottleByClientIP(t *testing.T) {
 func TestThrottleIPv4MappedAndDisabled(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, e *env) {
 		ctx := context.Background()
-		for range 5 {
+		for range auth.DefaultMaxFailures {
 			e.svc.Authenticate(ctx, "x", "y", "::ffff:192.0.2.1")
 		}
-		if _, err := e.svc.Authenticate(ctx, "z", "y", "192.0.2.1"); !errors.Is(err, auth.ErrThrottled) {
+		if _, err := e.svc.Authenticate(ctx, "x", "y", "192.0.2.1"); !errors.Is(err, auth.ErrThrottled) {
 			t.Errorf("IPv4-mapped address not the same key as IPv4: %v", err)
 		}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 
 	"github.com/cdrdash/cdrdash/store"
@@ -97,10 +98,14 @@ func (s *Service) AddUser(ctx context.Context, actor Actor, username, password, 
 }
 
 // SetPassword sets a new password for user id (an admin reset or the CLI).
-// All of that user's sessions stop working. If the actor reset their own
-// password, call Login again with the returned user to keep the current
-// browser signed in.
+// All of that user's sessions stop working. A signed-in actor resetting
+// their own password must prove they know the current one: that is
+// ChangePassword, and SetPassword refuses it (ErrOwnPassword), so a
+// session left open on a shared machine cannot take the account over.
 func (s *Service) SetPassword(ctx context.Context, actor Actor, id int64, password string) (*store.User, error) {
+	if actor.UserID != 0 && actor.UserID == id {
+		return nil, ErrOwnPassword
+	}
 	if err := ValidatePassword(password); err != nil {
 		return nil, err
 	}
@@ -111,10 +116,11 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, id int64, passwo
 }
 
 // ChangePassword lets the signed-in actor change their own password after
-// re-entering the current one (ErrInvalidCredentials if wrong; the attempt
-// counts towards the username's sign-in throttle, and *ThrottledError is
-// returned while locked). Other sessions of the user stop working; call
-// Login with the returned user to keep the current one.
+// re-entering the current one (ErrInvalidCredentials if wrong). Wrong
+// current passwords are throttled like sign-ins, with the same atomic
+// count-and-record (*ThrottledError while locked, *BusyError when too many
+// run at once). Other sessions of the user stop working; call Login with
+// the returned user to keep the current one.
 func (s *Service) ChangePassword(ctx context.Context, actor Actor, current, next string) (*store.User, error) {
 	if actor.UserID == 0 {
 		return nil, fmt.Errorf("auth: change password: %w", ErrForbidden)
@@ -126,24 +132,34 @@ func (s *Service) ChangePassword(ctx context.Context, actor Actor, current, next
 	if err != nil {
 		return nil, fmt.Errorf("auth: change password: %w", err)
 	}
-	now := s.now()
-	key := "user:" + u.Username
-	if retry, err := s.lockedFor(ctx, now, key); err != nil {
-		return nil, fmt.Errorf("auth: change password: %w", err)
-	} else if retry > 0 {
-		return nil, &ThrottledError{RetryAfter: retry}
+	userKey, ipKey := "user:"+u.Username, ipThrottleKey(actor.ClientIP)
+	release, err := s.enter(userKey, ipKey)
+	if err != nil {
+		return nil, err
 	}
-	ok, err := s.verify(ctx, u.PasswordHash, current)
+	defer release()
+	now := s.now()
+	att, err := s.beginAttempt(ctx, now, userKey, ipKey)
 	if err != nil {
 		return nil, fmt.Errorf("auth: change password: %w", err)
 	}
+	if att.lock != nil {
+		return nil, s.throttled(ctx, now, att.lock, Event{Username: u.Username, UserID: u.ID, ClientIP: actor.ClientIP})
+	}
+	ok, err := s.verify(ctx, u.PasswordHash, current)
+	if err != nil {
+		s.cancelAttempt(ctx, att)
+		return nil, fmt.Errorf("auth: change password: %w", err)
+	}
 	if !ok || len(current) > MaxPasswordBytes {
-		if err := s.db.RecordLoginFailure(ctx, key, now); err != nil {
-			return nil, fmt.Errorf("auth: change password: %w", err)
-		}
+		// The failure is already recorded (beginAttempt).
 		s.record(ctx, actor, ActionUserPassword, map[string]any{"target": u.Username, "target_id": u.ID,
 			"kind": "self", "result": "bad_current_password"})
 		return nil, ErrInvalidCredentials
+	}
+	s.cancelAttempt(ctx, att)
+	if err := s.db.ClearLoginFailures(ctx, pairThrottleKey(userKey, ipKey)); err != nil {
+		s.logger.Error("auth: cannot clear login failures", slog.String("username", u.Username), slog.Any("error", err))
 	}
 	return s.setPassword(ctx, actor, u.ID, next, "self")
 }
@@ -261,6 +277,10 @@ func (s *Service) Unlock(ctx context.Context, actor Actor, username string) erro
 		return err
 	}
 	if err := s.authorize(ctx, actor); err != nil {
+		return fmt.Errorf("auth: unlock: %w", err)
+	}
+	// The username's own key, and every username+address pair of it.
+	if err := s.db.ClearLoginFailuresPrefix(ctx, "user:"+name+"|"); err != nil {
 		return fmt.Errorf("auth: unlock: %w", err)
 	}
 	if err := s.db.ClearLoginFailures(ctx, "user:"+name); err != nil {

@@ -82,8 +82,10 @@ func ValidateUsername(name string) error {
 }
 
 // ValidatePassword checks a new password: valid UTF-8, at least 12
-// characters after NFKC normalisation, at most 1024 bytes. There are no
-// composition rules; length is what matters.
+// characters after NFKC normalisation, at most 1024 bytes, and not one of
+// the most common passwords (IsCommonPassword). There are no composition
+// rules; length and not being on attackers' lists is what matters (NIST SP
+// 800-63B 5.1.1.2).
 func ValidatePassword(pw string) error {
 	if !utf8.ValidString(pw) {
 		return invalid("password", "The password contains invalid characters.", ErrInvalidPassword)
@@ -93,6 +95,10 @@ func ValidatePassword(pw string) error {
 	}
 	if utf8.RuneCountInString(norm.NFKC.String(pw)) < MinPasswordLength {
 		return invalid("password", "The password must be at least 12 characters long.", ErrInvalidPassword)
+	}
+	if IsCommonPassword(pw) {
+		return invalid("password", "That is one of the most common passwords, which attackers try first. "+
+			"Choose another: a few unrelated words make a good one.", ErrInvalidPassword)
 	}
 	return nil
 }

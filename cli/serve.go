@@ -172,7 +172,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		a.Close()
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
-	db, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithLogger(log))
+	db, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.WithLogger(log), store.WithAuditRetention(cfg.AuditRetention))
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("open database: %w", err)

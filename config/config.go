@@ -46,6 +46,9 @@ type Config struct {
 	CookieSecure    bool
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
+	// AuditRetention is how long audit events are kept before housekeeping
+	// deletes them; 0 keeps them forever.
+	AuditRetention time.Duration
 
 	TLSCert        string
 	TLSKey         string
@@ -135,6 +138,9 @@ var options = []option{
 	{"session-lifetime", "CDRDASH_SESSION_LIFETIME", "sign out this long after signing in, active or not", false, "12h",
 		durationSetter(func(c *Config) *time.Duration { return &c.SessionLifetime }),
 		func(c *Config) string { return c.SessionLifetime.String() }},
+	{"audit-retention", "CDRDASH_AUDIT_RETENTION", "keep audit events this long (e.g. 400d, 9600h; at least 30d; 0 keeps them forever)", false, "400d",
+		func(c *Config, v string) (err error) { c.AuditRetention, err = parseRetention(v); return },
+		func(c *Config) string { return formatDays(c.AuditRetention) }},
 	{"tls-cert", "CDRDASH_TLS_CERT", "TLS certificate file (serve HTTPS)", false, "",
 		func(c *Config, v string) error { c.TLSCert = v; return readable(v) },
 		func(c *Config) string { return c.TLSCert }},
@@ -395,6 +401,40 @@ func parseBool(v string) (bool, error) {
 		return false, fmt.Errorf("%q is not true or false", v)
 	}
 	return b, nil
+}
+
+// MinAuditRetention is the shortest audit retention accepted: the database
+// refuses to delete anything younger, whatever the setting.
+const MinAuditRetention = 30 * 24 * time.Hour
+
+// parseRetention reads a retention as whole days ("400d") or a Go duration
+// ("9600h"); "0" keeps events forever.
+func parseRetention(v string) (time.Duration, error) {
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 100*366 {
+			return 0, fmt.Errorf("%q is not a number of days such as 400d", v)
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("%q is not a retention such as 400d or 9600h", v)
+		}
+	}
+	if d != 0 && d < MinAuditRetention {
+		return 0, fmt.Errorf("%q is shorter than the minimum of 30d (use 0 to keep events forever)", v)
+	}
+	return d, nil
+}
+
+// formatDays prints whole days as "400d", anything else as a duration.
+func formatDays(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
 }
 
 func oneOf(f func(*Config) *string, allowed ...string) func(*Config, string) error {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -156,5 +157,39 @@ func TestProblemsNameTheBadValue(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAuditRetention(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 400 * 24 * time.Hour, true}, // the default
+		{"400d", 400 * 24 * time.Hour, true},
+		{"9600h", 400 * 24 * time.Hour, true},
+		{"30d", 30 * 24 * time.Hour, true},
+		{"0", 0, true},
+		{"29d", 0, false},
+		{"1h", 0, false},
+		{"-5d", 0, false},
+		{"forever", 0, false},
+	}
+	for _, tt := range tests {
+		var args []string
+		if tt.in != "" {
+			args = []string{"-audit-retention", tt.in}
+		}
+		c, err := Load("serve", args, env(nil))
+		if !tt.ok {
+			if err == nil || !strings.Contains(err.Error(), "CDRDASH_AUDIT_RETENTION") {
+				t.Errorf("%q: err = %v, want a problem naming CDRDASH_AUDIT_RETENTION", tt.in, err)
+			}
+			continue
+		}
+		if err != nil || c.AuditRetention != tt.want {
+			t.Errorf("%q: %v, %v; want %v", tt.in, c.AuditRetention, err, tt.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cdrdash/cdrdash/store"
 	"github.com/cdrdash/cdrdash/views"
@@ -21,16 +22,18 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 	if len(user) > 64 || len(action) > 64 {
 		return badRequest("The user and action filters are at most 64 characters.")
 	}
-	page := 1
-	if s := q.Get("page"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 1_000_000 {
-			return badRequest("Page must be a whole number, 1 or more.")
+	// Keyset pagination: "before" is the (time, id) of the last event of
+	// the previous page, so a page reads 50 rows from the index whatever
+	// the trail's size, and nothing counts the whole table.
+	var before store.EventCursor
+	if c := q.Get("before"); c != "" {
+		var ok bool
+		if before, ok = parseAuditCursor(c); !ok {
+			return badRequest("The page position in the address is not valid. Start again from the newest events.")
 		}
-		page = n
 	}
-	events, total, err := h.Auth.Audit().List(r.Context(), store.EventFilter{Username: user, Action: action,
-		Limit: auditPerPage, Offset: (page - 1) * auditPerPage})
+	events, more, err := h.Auth.DB().ListEventsPage(r.Context(), store.EventFilter{Username: user, Action: action,
+		Limit: auditPerPage, Before: before})
 	if err != nil {
 		return fmt.Errorf("list audit events: %w", err)
 	}
@@ -55,8 +58,7 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 		{Name: "user", Label: "User", Type: "text", Value: user},
 		{Name: "action", Label: "Action", Value: action, Options: opts},
 	}
-	pages := (total + auditPerPage - 1) / auditPerPage
-	link := func(n int) string {
+	link := func(c store.EventCursor) string {
 		vals := url.Values{}
 		if user != "" {
 			vals.Set("user", user)
@@ -64,22 +66,31 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 		if action != "" {
 			vals.Set("action", action)
 		}
-		if n > 1 {
-			vals.Set("page", strconv.Itoa(n))
+		if !c.IsZero() {
+			vals.Set("before", strconv.FormatInt(c.At.UnixMicro(), 10)+"."+strconv.FormatInt(c.ID, 10))
 		}
 		return h.urlWith("/admin/audit", vals)
 	}
-	pv := views.PagerView{Page: page, Pages: pages, Total: int64(total)}
-	if total > 0 {
-		pv.From = int64((page-1)*auditPerPage + 1)
-		pv.To = min(int64(page*auditPerPage), int64(total))
+	if !before.IsZero() {
+		v.Newest = link(store.EventCursor{})
 	}
-	if page > 1 {
-		pv.First, pv.Prev = link(1), link(page-1)
+	if more {
+		last := events[len(events)-1]
+		v.Older = link(store.EventCursor{At: last.At, ID: last.ID})
 	}
-	if page < pages {
-		pv.Next, pv.Last = link(page+1), link(pages)
-	}
-	v.Pager = pv
 	return h.render(w, r, http.StatusOK, views.AdminAuditPage(h.page(r, "Audit trail", "admin"), v))
+}
+
+// parseAuditCursor reads "<unix microseconds>.<id>".
+func parseAuditCursor(s string) (store.EventCursor, bool) {
+	at, id, ok := strings.Cut(s, ".")
+	if !ok || len(s) > 40 {
+		return store.EventCursor{}, false
+	}
+	us, err1 := strconv.ParseInt(at, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if err1 != nil || err2 != nil || us < 0 || n <= 0 {
+		return store.EventCursor{}, false
+	}
+	return store.EventCursor{At: time.UnixMicro(us).UTC(), ID: n}, true
 }

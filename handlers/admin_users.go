@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -95,6 +96,11 @@ func (h *Handler) userAction(action string) handlerFunc {
 			role := r.PostForm.Get("role")
 			err, msg = h.Auth.SetRole(ctx, actor, id, role), target.Username+" is now "+role+"."
 		case "password":
+			if id == actor.UserID {
+				// One's own password only with the current one, as on the
+				// settings page: an open session alone must not be enough.
+				return h.changeOwnPassword(w, r, actor)
+			}
 			_, err = h.Auth.SetPassword(ctx, actor, id, r.PostForm.Get("password"))
 			msg = "Password of " + target.Username + " reset; their sessions were signed out."
 		case "revoke":
@@ -116,6 +122,33 @@ func (h *Handler) userAction(action string) handlerFunc {
 	}
 }
 
+// changeOwnPassword is the admin users page's reset applied to the admin's
+// own row: it needs the current password (form field "current") and keeps
+// this browser signed in with a fresh token.
+func (h *Handler) changeOwnPassword(w http.ResponseWriter, r *http.Request, actor auth.Actor) error {
+	u, err := h.Auth.ChangePassword(r.Context(), actor, r.PostForm.Get("current"), r.PostForm.Get("password"))
+	if err != nil {
+		if secs, ok := authRetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			return h.renderUsers(w, r, http.StatusTooManyRequests, map[string]string{"": "Your password: too many " +
+				"attempts with a wrong current password, or too many at once. Try again in " +
+				waitText(time.Duration(secs)*time.Second) + "."}, "", "agent")
+		}
+		if errors.Is(err, auth.ErrInvalidCredentials) {
+			return h.renderUsers(w, r, http.StatusBadRequest, map[string]string{"": "Your password: give your " +
+				"current password to change your own (it did not match)."}, "", "agent")
+		}
+		if errs, ok := userFormErrors(err); ok {
+			return h.renderUsers(w, r, http.StatusBadRequest, map[string]string{"": "Your password: " + errs["password"]}, "", "agent")
+		}
+		return fmt.Errorf("change own password: %w", err)
+	}
+	if err := auth.Login(r.Context(), h.Sessions, u); err != nil {
+		return fmt.Errorf("renew session: %w", err)
+	}
+	return h.flashRedirect(w, r, "Your password is changed; your other sessions were signed out.", "/admin/users")
+}
+
 // userFormErrors turns the auth package's refusals into form messages.
 func userFormErrors(err error) (map[string]string, bool) {
 	var verr *auth.ValidationError
@@ -128,6 +161,8 @@ func userFormErrors(err error) (map[string]string, bool) {
 		return map[string]string{"": "You cannot disable or demote your own account."}, true
 	case errors.Is(err, auth.ErrLastAdmin):
 		return map[string]string{"": "cdrdash needs at least one active admin."}, true
+	case errors.Is(err, auth.ErrOwnPassword):
+		return map[string]string{"": "Give your current password to change your own."}, true
 	case errors.Is(err, auth.ErrForbidden):
 		return map[string]string{"": "Only admins may do that."}, true
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -56,6 +57,8 @@ func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error)
 	if e.RetryIn != "" {
 		if d, ok := vobiz.RetryAfter(err); ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+		} else if secs, ok := authRetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -70,6 +73,13 @@ func (h *Handler) classify(r *http.Request, err error) views.ErrorView {
 	var he *httpError
 	if errors.As(err, &he) {
 		return views.ErrorView{Status: he.status, Title: he.title, Message: he.message, Links: he.links}
+	}
+	if secs, ok := authRetryAfter(err); ok {
+		// The password-hash queue is full or an account's attempts are
+		// locked (an admin adding a user during a sign-in storm).
+		return views.ErrorView{Status: http.StatusTooManyRequests, Title: "Too busy to check passwords",
+			Message: "cdrdash is checking too many passwords at the moment, or this account is locked after " +
+				"failed attempts. Nothing was changed.", RetryIn: strconv.Itoa(secs) + " s"}
 	}
 	var verr *vobiz.ValidationError
 	if errors.As(err, &verr) {
@@ -124,6 +134,20 @@ func (h *Handler) classify(r *http.Request, err error) views.ErrorView {
 	}
 	return views.ErrorView{Status: http.StatusInternalServerError, Title: "Something went wrong",
 		Message: "cdrdash hit an unexpected problem. It has been logged.", RequestID: requestID(r.Context())}
+}
+
+// authRetryAfter reports the Retry-After of the auth package's refusals
+// (busy or throttled), in seconds.
+func authRetryAfter(err error) (int, bool) {
+	var busy *auth.BusyError
+	if errors.As(err, &busy) {
+		return busy.RetryAfterSeconds(), true
+	}
+	var throttled *auth.ThrottledError
+	if errors.As(err, &throttled) {
+		return throttled.RetryAfterSeconds(), true
+	}
+	return 0, false
 }
 
 // SessionError renders a session-store failure as the normal error page;

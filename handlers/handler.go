@@ -81,6 +81,7 @@ type Handler struct {
 	Deps
 	exports exportLimiter // running CSV exports per user (export_limit.go)
 	lists   listPages     // recently shown list pages, for neighbour links (listpages.go)
+	logins  loginLimiter  // sign-in posts per client address (login_limit.go)
 }
 
 // New returns a Handler with defaults filled in.

@@ -31,6 +31,16 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) error {
 // login checks the credentials, renews the session token (no session
 // fixation) and sends the user on to a local page only.
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
+	p := h.page(r, "Sign in", "")
+	// Per-address rate first, in memory: a flood of posts costs no
+	// database write, no hash and no audit row.
+	if ok, wait := h.logins.allow(auth.ClientKey(auth.ClientIP(r)), h.Now()); !ok {
+		secs := max(1, int((wait+time.Second-1)/time.Second))
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		v := views.LoginView{Next: h.safeNext(r.URL.Query().Get("next")), Demo: h.Demo,
+			Error: "Too many sign-in attempts from your network. Try again in " + waitText(time.Duration(secs)*time.Second) + "."}
+		return h.render(w, r, http.StatusTooManyRequests, views.LoginPage(p, v))
+	}
 	if err := h.parseSmallForm(w, r); err != nil {
 		return err // 413 past 16 KB, like every small form
 	}
@@ -40,11 +50,18 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if len(username) > 256 {
 		v.Username = ""
 	}
-	p := h.page(r, "Sign in", "")
 
 	u, err := h.Auth.Authenticate(r.Context(), username, r.PostForm.Get("password"), auth.ClientIP(r))
-	var throttled *auth.ThrottledError
+	var (
+		throttled *auth.ThrottledError
+		busy      *auth.BusyError
+	)
 	switch {
+	case errors.As(err, &busy):
+		secs := busy.RetryAfterSeconds()
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		v.Error = "Too many sign-ins are being checked right now. Try again in " + waitText(time.Duration(secs)*time.Second) + "."
+		return h.render(w, r, http.StatusTooManyRequests, views.LoginPage(p, v))
 	case errors.As(err, &throttled):
 		secs := throttled.RetryAfterSeconds()
 		w.Header().Set("Retry-After", strconv.Itoa(secs))

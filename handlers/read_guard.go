@@ -104,11 +104,12 @@ func lookupDetails(r *http.Request) any {
 	return map[string]any{"q": q}
 }
 
-// auditReadDetails are the audit page's filters and page.
+// auditReadDetails are the audit page's filters and position (the
+// keyset cursor "before"; none on the newest page).
 func auditReadDetails(r *http.Request) any {
 	q := r.URL.Query()
-	d := map[string]any{"page": atoiOr(q.Get("page"), 1)}
-	for _, k := range []string{"user", "action"} {
+	d := map[string]any{}
+	for _, k := range []string{"user", "action", "before"} {
 		if v := strings.TrimSpace(q.Get(k)); v != "" {
 			d[k] = v
 		}

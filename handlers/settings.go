@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/views"
@@ -75,6 +77,11 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) error {
 	u, err := h.Auth.ChangePassword(r.Context(), auth.ActorFromRequest(r), r.PostForm.Get("current"), r.PostForm.Get("new"))
 	if err != nil {
 		var verr *auth.ValidationError
+		if secs, ok := authRetryAfter(err); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			return h.renderSettings(w, r, http.StatusTooManyRequests, map[string]string{"current": "Too many attempts " +
+				"with a wrong current password, or too many at once. Try again in " + waitText(time.Duration(secs)*time.Second) + "."}, "")
+		}
 		switch {
 		case errors.Is(err, auth.ErrInvalidCredentials):
 			return h.renderSettings(w, r, http.StatusBadRequest, map[string]string{"current": "That is not your current password."}, "")

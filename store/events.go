@@ -26,8 +26,21 @@ type EventFilter struct {
 	Since    time.Time // At >= Since
 	Until    time.Time // At < Until
 	Limit    int       // page size; default DefaultEventLimit, capped at MaxEventLimit
-	Offset   int       // rows to skip
+	Offset   int       // rows to skip (ListEvents only)
+	// Before continues a listing after the last event of the previous page
+	// (ListEventsPage): only events older than it, in (At, ID) order.
+	Before EventCursor
 }
+
+// EventCursor is a position in the trail, newest first: the (At, ID) of the
+// last event shown. The zero cursor is the newest end.
+type EventCursor struct {
+	At time.Time
+	ID int64
+}
+
+// IsZero reports whether c is the newest end of the trail.
+func (c EventCursor) IsZero() bool { return c.ID == 0 && c.At.IsZero() }
 
 // Page size limits for ListEvents.
 const (
@@ -55,15 +68,64 @@ func (db *DB) InsertEvent(ctx context.Context, e Event) (int64, error) {
 }
 
 // ListEvents returns one page of events matching f, newest first, and the
-// total number of matching events (for pagination).
+// total number of matching events. Counting reads every matching row: pages
+// use ListEventsPage, which does not count.
 func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]Event, int, error) {
+	cond, args := eventConditions(f, false)
+	var total int
+	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM audit_events`+cond), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: count events: %w", err)
+	}
+	limit := eventLimit(f.Limit)
+	pageArgs := append(args[:len(args):len(args)], limit, max(f.Offset, 0))
+	query := fmt.Sprintf(`SELECT id, at, username, user_id, client_ip, action, details FROM audit_events%s
+		ORDER BY at DESC, id DESC LIMIT $%d OFFSET $%d`, cond, len(args)+1, len(args)+2)
+	out, err := db.queryEvents(ctx, query, pageArgs)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// ListEventsPage returns up to f.Limit events matching f older than
+// f.Before, newest first, and whether more follow. It walks the (at, id)
+// index from the cursor (keyset pagination), so a page costs the same on a
+// trail of a hundred rows or a hundred million; there is no total.
+func (db *DB) ListEventsPage(ctx context.Context, f EventFilter) ([]Event, bool, error) {
+	cond, args := eventConditions(f, true)
+	limit := eventLimit(f.Limit)
+	query := fmt.Sprintf(`SELECT id, at, username, user_id, client_ip, action, details FROM audit_events%s
+		ORDER BY at DESC, id DESC LIMIT $%d`, cond, len(args)+1)
+	out, err := db.queryEvents(ctx, query, append(args, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
+}
+
+func eventLimit(n int) int {
+	if n <= 0 {
+		n = DefaultEventLimit
+	}
+	return min(n, MaxEventLimit)
+}
+
+// eventConditions builds the WHERE clause for f (with the cursor when
+// keyset is set) and its arguments.
+func eventConditions(f EventFilter, keyset bool) (string, []any) {
 	var (
 		where []string
 		args  []any
 	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
+	add := func(cond string, vs ...any) {
+		for _, v := range vs {
+			args = append(args, v)
+			cond = strings.Replace(cond, "$?", fmt.Sprintf("$%d", len(args)), 1)
+		}
+		where = append(where, cond)
 	}
 	if f.Username != "" {
 		add("username = $?", f.Username)
@@ -82,28 +144,20 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]Event, int, erro
 	if !f.Until.IsZero() {
 		add("at < $?", micros(f.Until))
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if keyset && !f.Before.IsZero() {
+		at := micros(f.Before.At)
+		add("(at < $? OR (at = $? AND id < $?))", at, at, f.Before.ID)
 	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
 
-	var total int
-	if err := db.sql.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM audit_events`+cond), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("store: count events: %w", err)
-	}
-
-	limit := f.Limit
-	if limit <= 0 {
-		limit = DefaultEventLimit
-	}
-	limit = min(limit, MaxEventLimit)
-	offset := max(f.Offset, 0)
-	pageArgs := append(args[:len(args):len(args)], limit, offset)
-	query := fmt.Sprintf(`SELECT id, at, username, user_id, client_ip, action, details FROM audit_events%s
-		ORDER BY at DESC, id DESC LIMIT $%d OFFSET $%d`, cond, len(args)+1, len(args)+2)
-	rows, err := db.sql.QueryContext(ctx, db.q(query), pageArgs...)
+func (db *DB) queryEvents(ctx context.Context, query string, args []any) ([]Event, error) {
+	rows, err := db.sql.QueryContext(ctx, db.q(query), args...)
 	if err != nil {
-		return nil, 0, fmt.Errorf("store: list events: %w", err)
+		return nil, fmt.Errorf("store: list events: %w", err)
 	}
 	defer rows.Close()
 	out := []Event{}
@@ -114,7 +168,7 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]Event, int, erro
 			uid sql.NullInt64
 		)
 		if err := rows.Scan(&e.ID, &at, &e.Username, &uid, &e.ClientIP, &e.Action, &e.Details); err != nil {
-			return nil, 0, fmt.Errorf("store: list events: %w", err)
+			return nil, fmt.Errorf("store: list events: %w", err)
 		}
 		e.At = fromMicros(at)
 		if uid.Valid {
@@ -124,9 +178,43 @@ func (db *DB) ListEvents(ctx context.Context, f EventFilter) ([]Event, int, erro
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("store: list events: %w", err)
+		return nil, fmt.Errorf("store: list events: %w", err)
 	}
-	return out, total, nil
+	return out, nil
+}
+
+// MinAuditRetention is the shortest audit retention the database accepts
+// (a CHECK on audit_retention): no event younger than this can be deleted.
+const MinAuditRetention = 30 * 24 * time.Hour
+
+// SetAuditRetention stores how long audit events are kept. The database's
+// delete trigger reads it: an event can be deleted only once it is older
+// than the retention (measured by the database's own clock), so the trail
+// stays append-only for everything younger, whatever the application does.
+func (db *DB) SetAuditRetention(ctx context.Context, d time.Duration) error {
+	if d < MinAuditRetention {
+		return fmt.Errorf("store: audit retention %s is shorter than the minimum %s", d, MinAuditRetention)
+	}
+	if _, err := db.sql.ExecContext(ctx, db.q(`INSERT INTO audit_retention (id, micros) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET micros = excluded.micros`), d.Microseconds()); err != nil {
+		return fmt.Errorf("store: set audit retention: %w", err)
+	}
+	return nil
+}
+
+// PruneEvents deletes audit events older than retention (from the store's
+// clock) and returns how many it removed. Housekeeping calls it when a
+// retention is set (WithAuditRetention).
+func (db *DB) PruneEvents(ctx context.Context, retention time.Duration) (int64, error) {
+	res, err := db.sql.ExecContext(ctx, db.q(`DELETE FROM audit_events WHERE at < $1`), micros(db.now().Add(-retention)))
+	if err != nil {
+		return 0, fmt.Errorf("store: prune audit events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: prune audit events: %w", err)
+	}
+	return n, nil
 }
 
 // ListEventActions returns the distinct action names present in the trail,

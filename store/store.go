@@ -73,6 +73,7 @@ type DB struct {
 
 	cleanupInterval  time.Duration
 	failureRetention time.Duration
+	auditRetention   time.Duration
 
 	sessions *SessionStore
 	prepared stmts
@@ -111,6 +112,22 @@ func WithLogger(l *slog.Logger) Option {
 // (useful for short-lived CLI commands and for tests).
 func WithCleanupInterval(d time.Duration) Option {
 	return func(db *DB) { db.cleanupInterval = d }
+}
+
+// WithFailureRetention sets how long login failures are kept by housekeeping.
+func WithFailureRetention(d time.Duration) Option {
+	return func(db *DB) {
+		if d > 0 {
+			db.failureRetention = d
+		}
+	}
+}
+
+// WithAuditRetention makes Open store d as the audit trail's retention
+// (SetAuditRetention) and housekeeping delete events older than d. Zero
+// keeps every event (and leaves the stored retention as it is).
+func WithAuditRetention(d time.Duration) Option {
+	return func(db *DB) { db.auditRetention = d }
 }
 
 // Open opens the database and applies pending migrations.
@@ -165,6 +182,13 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 	if err := db.migrate(ctx); err != nil {
 		db.sql.Close()
 		return nil, err
+	}
+
+	if db.auditRetention > 0 {
+		if err := db.SetAuditRetention(ctx, db.auditRetention); err != nil {
+			db.sql.Close()
+			return nil, err
+		}
 	}
 
 	db.sessions = &SessionStore{db: db}
@@ -292,10 +316,24 @@ func (db *DB) runCleanup(ctx context.Context) {
 	if _, err := db.PruneRevokedSessions(ctx); err != nil && ctx.Err() == nil {
 		db.logger.Error("store: revoked session cleanup failed", slog.Any("error", err))
 	}
+	if err := db.PruneLoginLocks(ctx, db.now().Add(-db.failureRetention)); err != nil && ctx.Err() == nil {
+		db.logger.Error("store: login lock cleanup failed", slog.Any("error", err))
+	}
+	if db.auditRetention > 0 {
+		if n, err := db.PruneEvents(ctx, db.auditRetention); err != nil {
+			if ctx.Err() == nil {
+				db.logger.Error("store: audit retention cleanup failed", slog.Any("error", err))
+			}
+		} else if n > 0 {
+			db.logger.Info("store: deleted audit events past their retention", slog.Int64("count", n),
+				slog.Duration("retention", db.auditRetention))
+		}
+	}
 }
 
 // RunCleanup performs one housekeeping pass now (delete expired sessions,
-// old login failures and revocations past their keep time). Errors are logged, not returned.
+// old login failures, lock periods and revocations past their keep time,
+// and audit events past the retention). Errors are logged, not returned.
 func (db *DB) RunCleanup(ctx context.Context) { db.runCleanup(ctx) }
 
 // isUniqueViolation reports whether err is a unique or primary key

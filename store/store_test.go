@@ -159,8 +159,14 @@ func TestMigrationsIdempotentAndConcurrent(t *testing.T) {
 		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil {
 			t.Fatal(err)
 		}
-		if rows != v {
-			t.Errorf("schema_migrations has %d rows for version %d; a migration ran twice or was skipped", rows, v)
+		// Versions need not be contiguous (branches take numbers ahead of
+		// merging), so compare with the files shipped.
+		files, err := os.ReadDir(filepath.Join("migrations", db.Dialect()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows != len(files) {
+			t.Errorf("schema_migrations has %d rows for %d migrations; a migration ran twice or was skipped", rows, len(files))
 		}
 	})
 }

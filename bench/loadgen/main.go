@@ -11,6 +11,11 @@
 //     sandbox and through the dashboard, interleaved, and the throughputs
 //     compared; the dashboard's RSS is sampled during each download. The
 //     report format is downloaded too, for its throughput and memory.
+//   - signin: a sign-in storm. 64 users (one account each, each from its
+//     own address through X-Forwarded-For) post the sign-in form at the
+//     same moment; the dashboard's peak RSS is sampled until all are in.
+//     Every sign-in is an argon2id check, so this is the memory worst case
+//     of a shift starting.
 //
 // The sandbox always runs as its own process, so the dashboard's RSS is the
 // dashboard's alone. Every request goes to 127.0.0.1 and every scenario is
@@ -68,6 +73,7 @@ type options struct {
 	exportCalls int
 	exportRuns  int
 	reportDays  int
+	stormUsers  int
 }
 
 func main() {
@@ -75,7 +81,8 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "cdrdash binary to run (build it with go build -o …)")
 	flag.StringVar(&o.out, "out", "bench/out/scenarios.json", "where to write the results (JSON)")
 	flag.StringVar(&o.logDir, "logs", "bench/out", "directory for the servers' logs")
-	flag.StringVar(&o.scenarios, "scenarios", "load,export", "comma-separated scenarios to run: load, export")
+	flag.StringVar(&o.scenarios, "scenarios", "load,export,signin", "comma-separated scenarios to run: load, export, signin")
+	flag.IntVar(&o.stormUsers, "storm-users", 64, "signin: users signing in at once")
 	flag.IntVar(&o.vus, "vus", 64, "load: concurrent signed-in virtual users")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "load: measured duration")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "load: unmeasured warm-up before it")
@@ -104,6 +111,8 @@ func main() {
 			res.Load, err = runLoad(ctx, o)
 		case "export":
 			res.Export, err = runExport(ctx, o)
+		case "signin":
+			res.SignIn, err = runSignIn(ctx, o)
 		case "":
 		default:
 			err = fmt.Errorf("unknown scenario %q", s)
@@ -131,6 +140,7 @@ type results struct {
 	Machine machine       `json:"machine"`
 	Load    *loadResult   `json:"load,omitempty"`
 	Export  *exportResult `json:"export,omitempty"`
+	SignIn  *signInResult `json:"signin,omitempty"`
 	Errors  []string      `json:"errors,omitempty"`
 }
 
@@ -198,6 +208,16 @@ type exportResult struct {
 	RSSPeakReportMB float64    `json:"rss_peak_report_mb"`
 	RSSGrowthRepMB  float64    `json:"rss_growth_report_mb"`
 	HWMMB           float64    `json:"hwm_mb"`
+}
+
+type signInResult struct {
+	Users      int     `json:"users"`
+	RSSIdleMB  float64 `json:"rss_idle_mb"`
+	RSSPeakMB  float64 `json:"rss_peak_mb"` // sampled every 10 ms during the storm
+	RSSEndMB   float64 `json:"rss_end_mb"`
+	HWMMB      float64 `json:"hwm_mb"` // VmHWM: the whole life of the process
+	Seconds    float64 `json:"seconds"`
+	Retries429 int64   `json:"retries_429"` // sign-ins answered 429 and sent again after Retry-After
 }
 
 // ---------------------------------------------------------------- processes
@@ -278,7 +298,7 @@ func (p *proc) pid() int { return p.cmd.Process.Pid }
 
 // startStack starts a sandbox with calls and latency, and a dashboard in
 // front of it with the bench user.
-func startStack(ctx context.Context, o options, name string, calls int, latency time.Duration) (sb, dash *proc, cleanup func(), err error) {
+func startStack(ctx context.Context, o options, name string, calls int, latency time.Duration, users ...string) (sb, dash *proc, cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "cdrdash-bench-")
 	if err != nil {
 		return nil, nil, nil, err
@@ -319,6 +339,10 @@ func startStack(ctx context.Context, o options, name string, calls int, latency 
 		"VOBIZ_BASE_URL="+sb.url,
 		"VOBIZ_AUTH_ID="+sandboxAuthID,
 		"VOBIZ_AUTH_TOKEN="+sandboxToken,
+		// Virtual users sign in "from" their own addresses (X-Forwarded-For
+		// from loadgen), as people behind a proxy do, so the per-address
+		// sign-in limits see many clients rather than one.
+		"CDRDASH_TRUSTED_PROXIES=127.0.0.1",
 	)
 	// With bench/profserve as -bin, profiles of the dashboard (never the
 	// sandbox), one per scenario.
@@ -327,11 +351,13 @@ func startStack(ctx context.Context, o options, name string, calls int, latency 
 			env = append(env, k+"="+strings.TrimSuffix(v, ".prof")+"-"+name+".prof")
 		}
 	}
-	add := exec.CommandContext(ctx, o.bin, "user", "add", benchUser, "-role", "agent")
-	add.Env = env
-	add.Stdin = strings.NewReader(benchPassword + "\n")
-	if out, err := add.CombinedOutput(); err != nil {
-		return nil, nil, nil, fmt.Errorf("user add: %v: %s", err, out)
+	for _, u := range append([]string{benchUser}, users...) {
+		add := exec.CommandContext(ctx, o.bin, "user", "add", u, "-role", "agent")
+		add.Env = env
+		add.Stdin = strings.NewReader(benchPassword + "\n")
+		if out, err := add.CombinedOutput(); err != nil {
+			return nil, nil, nil, fmt.Errorf("user add %s: %v: %s", u, err, out)
+		}
 	}
 	dash, err = startProc(ctx, o.bin, []string{"serve"}, env, filepath.Join(o.logDir, name+"-serve.log"))
 	if err != nil {
@@ -442,23 +468,44 @@ func newBrowser() *http.Client {
 }
 
 func signIn(ctx context.Context, c *http.Client, base string) error {
-	form := url.Values{"username": {benchUser}, "password": {benchPassword}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
+	_, err := signInAs(ctx, c, base, benchUser, "10.9.0.1")
+	return err
+}
+
+// signInAs signs user in from clientIP (sent as X-Forwarded-For; the
+// dashboard trusts 127.0.0.1). A 429 is retried after its Retry-After, at
+// most 20 times; retries counts them.
+func signInAs(ctx context.Context, c *http.Client, base, user, clientIP string) (retries int64, err error) {
+	form := url.Values{"username": {user}, "password": {benchPassword}}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/login", strings.NewReader(form.Encode()))
+		if err != nil {
+			return retries, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", base)
+		req.Header.Set("X-Forwarded-For", clientIP)
+		res, err := c.Do(req)
+		if err != nil {
+			return retries, err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests && retries < 20 {
+			retries++
+			secs, _ := strconv.Atoi(res.Header.Get("Retry-After"))
+			select {
+			case <-time.After(time.Duration(max(secs, 1)) * time.Second):
+			case <-ctx.Done():
+				return retries, ctx.Err()
+			}
+			continue
+		}
+		if res.StatusCode != http.StatusSeeOther {
+			return retries, fmt.Errorf("sign-in answered %d, want 303", res.StatusCode)
+		}
+		return retries, nil
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", base)
-	res, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		return fmt.Errorf("sign-in answered %d, want 303", res.StatusCode)
-	}
-	return nil
 }
 
 // get fetches target, reads the whole body, and returns it with the time
@@ -658,8 +705,8 @@ func runLoad(ctx context.Context, o options) (*loadResult, error) {
 	time.Sleep(300 * time.Millisecond)
 	res.RSSIdleMB = rssMB(dash.pid())
 
-	// Sign in two at a time: each sign-in is an argon2id check of 64 MiB,
-	// and the server runs at most max(2, GOMAXPROCS) of them at once.
+	// Sign in two at a time (one account, so two is its in-flight cap);
+	// the signin scenario measures a storm.
 	clients := make([]*http.Client, o.vus)
 	t0 := time.Now()
 	var (
@@ -671,7 +718,7 @@ func runLoad(ctx context.Context, o options) (*loadResult, error) {
 		signWG.Go(func() {
 			for i := int(next.Add(1) - 1); i < o.vus; i = int(next.Add(1) - 1) {
 				clients[i] = newBrowser()
-				if err := signIn(ctx, clients[i], dash.url); err != nil {
+				if _, err := signInAs(ctx, clients[i], dash.url, benchUser, fmt.Sprintf("10.8.%d.%d", i/200, i%200+1)); err != nil {
 					errs[i] = fmt.Errorf("sign-in %d: %w", i, err)
 				}
 			}
@@ -888,6 +935,59 @@ func runExport(ctx context.Context, o options) (*exportResult, error) {
 	logf("export: report format %d rows, %.0f MB in %.2f s (%.0f rows/s)", d.Rows, float64(d.Bytes)/1e6, d.Seconds, d.RowsPerSec)
 	logf("export: ratio %.3f; dashboard CPU %.2f s per GB of raw export; RSS %.0f MB before, %.0f MB peak (raw), %.0f MB peak (report)",
 		res.Ratio, res.DashCPUperGB, res.RSSBeforeMB, res.RSSPeakRawMB, res.RSSPeakReportMB)
+	return res, nil
+}
+
+// runSignIn is the sign-in storm: o.stormUsers accounts post the sign-in
+// form at the same moment, each from its own address, and the dashboard's
+// RSS is sampled until every one is signed in.
+func runSignIn(ctx context.Context, o options) (*signInResult, error) {
+	users := make([]string, o.stormUsers)
+	for i := range users {
+		users[i] = fmt.Sprintf("storm-%03d", i)
+	}
+	_, dash, cleanup, err := startStack(ctx, o, "signin", 1000, 0, users...)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	res := &signInResult{Users: o.stormUsers}
+	time.Sleep(300 * time.Millisecond)
+	res.RSSIdleMB = rssMB(dash.pid())
+
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var (
+		wg      sync.WaitGroup
+		start   = make(chan struct{})
+		errs    = make([]error, len(users))
+		retries atomic.Int64
+	)
+	for i, u := range users {
+		c := newBrowser()
+		wg.Go(func() {
+			<-start
+			n, err := signInAs(sctx, c, dash.url, u, fmt.Sprintf("10.7.%d.%d", i/200, i%200+1))
+			retries.Add(n)
+			if err != nil {
+				errs[i] = fmt.Errorf("sign-in %s: %w", u, err)
+			}
+		})
+	}
+	s := sampleRSS(dash.pid(), 10*time.Millisecond)
+	t0 := time.Now()
+	close(start)
+	wg.Wait()
+	res.Seconds = time.Since(t0).Seconds()
+	res.RSSPeakMB = s.Stop()
+	res.RSSEndMB = rssMB(dash.pid())
+	res.HWMMB = hwmMB(dash.pid())
+	res.Retries429 = retries.Load()
+	logf("signin: %d users signed in at once in %.1f s (%d retries after 429); RSS %.0f MB idle, %.0f MB peak, VmHWM %.0f MB",
+		res.Users, res.Seconds, res.Retries429, res.RSSIdleMB, res.RSSPeakMB, res.HWMMB)
+	if err := errors.Join(errs...); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

@@ -205,6 +205,15 @@ type scenarios struct {
 		RSSPeakReportMB float64  `json:"rss_peak_report_mb"`
 		RSSGrowthRepMB  float64  `json:"rss_growth_report_mb"`
 	} `json:"export"`
+	SignIn *struct {
+		Users      int     `json:"users"`
+		RSSIdleMB  float64 `json:"rss_idle_mb"`
+		RSSPeakMB  float64 `json:"rss_peak_mb"`
+		RSSEndMB   float64 `json:"rss_end_mb"`
+		HWMMB      float64 `json:"hwm_mb"`
+		Seconds    float64 `json:"seconds"`
+		Retries429 int64   `json:"retries_429"`
+	} `json:"signin"`
 	Errors []string `json:"errors"`
 }
 
@@ -332,6 +341,17 @@ func buildTable(t *table, gb *benchResults, sc *scenarios, scErr string) {
 		t.info(name, "load average at the end (other work on the machine)", l.LoadAvgEnd)
 	} else {
 		t.missingRow(loadName, "p99, errors, RSS", "p99 ≤ upstream + 20 ms, 0 errors, RSS < 150 MB", scErr)
+	}
+
+	// Sign-in storm (bench/loadgen).
+	const stormName = "Sign-in storm: 64 users post the sign-in form at once, one address each (bench/loadgen)"
+	if si := sc.SignIn; si != nil && si.Users > 0 {
+		name := fmt.Sprintf("Sign-in storm: %d users post the sign-in form at once, one address each (bench/loadgen)", si.Users)
+		t.check(name, "dashboard RSS, peak during the storm", fmt.Sprintf("%.0f MB", si.RSSPeakMB), "< 150 MB", si.RSSPeakMB < 150)
+		t.info(name, "all signed in after / answers 429 retried", fmt.Sprintf("%.1f s / %d", si.Seconds, si.Retries429))
+		t.info(name, "dashboard RSS: idle / after / VmHWM", fmt.Sprintf("%.0f / %.0f / %.0f MB", si.RSSIdleMB, si.RSSEndMB, si.HWMMB))
+	} else {
+		t.missingRow(stormName, "peak RSS", "< 150 MB", scErr)
 	}
 
 	// Reports (handlers/reports_test.go).
