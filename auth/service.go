@@ -147,9 +147,6 @@ func NewService(db *store.DB, opts ...Option) *Service {
 // record call views and exports and to list events.
 func (s *Service) Audit() *Audit { return s.audit }
 
-// DB returns the store the service works on.
-func (s *Service) DB() *store.DB { return s.db }
-
 // HashParams returns the parameters used for new hashes.
 func (s *Service) HashParams() Params { return s.params }
 

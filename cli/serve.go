@@ -236,7 +236,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 // demo's account is the only admin, serve refuses to start rather than serve
 // real data behind it.
 func disableDemoUser(ctx context.Context, svc *auth.Service, log *slog.Logger) error {
-	users, err := svc.DB().ListUsers(ctx)
+	users, err := svc.ListUsers(ctx)
 	if err != nil {
 		return fmt.Errorf("check for the demo account: %w", err)
 	}

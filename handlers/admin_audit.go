@@ -34,7 +34,7 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("list audit events: %w", err)
 	}
-	actions, err := h.Auth.DB().ListEventActions(r.Context())
+	actions, err := h.Auth.Audit().Actions(r.Context())
 	if err != nil {
 		return fmt.Errorf("list audit actions: %w", err)
 	}
