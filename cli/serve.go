@@ -209,7 +209,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Version:        Version,
 		Location:       cfg.Location(),
 		PhoneRegion:    cfg.PhoneRegion,
-		Thresholds:     cfg.Thresholds(),
+		Thresholds:     qualityThresholds(cfg),
 		Auth:           svc,
 		Sessions:       sessions,
 		Metrics:        a.metrics,
