@@ -142,9 +142,6 @@ func NewService(db *store.DB, opts ...Option) *Service {
 // record call views and exports and to list events.
 func (s *Service) Audit() *Audit { return s.audit }
 
-// DB returns the store the service works on.
-func (s *Service) DB() *store.DB { return s.db }
-
 // Authenticate checks a sign-in attempt and returns the user on success.
 //
 // Every failure (unknown user, wrong password, disabled account) returns

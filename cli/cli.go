@@ -91,7 +91,7 @@ func loadConfig(name string, args []string, getenv Env, stdout io.Writer) (*conf
 			return nil, errHelp
 		}
 	}
-	return config.Load(name, args, getenv)
+	return config.Load(name, args, getenv, checkThresholds)
 }
 
 // newLogger builds the process logger: text on a terminal, JSON otherwise.

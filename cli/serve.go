@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
+
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/config"
 	"github.com/cdrdash/cdrdash/handlers"
@@ -210,7 +212,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Version:        Version,
 		Location:       cfg.Location(),
 		PhoneRegion:    cfg.PhoneRegion,
-		Thresholds:     cfg.Thresholds(),
+		Thresholds:     qualityThresholds(cfg),
 		Auth:           svc,
 		Sessions:       sessions,
 		Metrics:        a.metrics,
@@ -218,7 +220,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		MetricsOff:     cfg.MetricsAddr != "",
 		TrustedProxies: cfg.TrustedProxies,
 		TLS:            cfg.TLS(),
-		Ready:          readiness(db, client),
+		Ready:          readiness(db.Ping, recentCall(client)),
 		Reports: report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap),
 			OnCacheLookup: func(hit bool) { a.metrics.CacheLookup("report_days", hit) }}),
 	})
@@ -237,7 +239,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 // demo's account is the only admin, serve refuses to start rather than serve
 // real data behind it.
 func disableDemoUser(ctx context.Context, svc *auth.Service, log *slog.Logger) error {
-	users, err := svc.DB().ListUsers(ctx)
+	users, err := svc.ListUsers(ctx)
 	if err != nil {
 		return fmt.Errorf("check for the demo account: %w", err)
 	}
@@ -287,30 +289,43 @@ func displayAddr(a net.Addr) string {
 // load-balancer probes every few seconds do not become API traffic.
 const upstreamProbeTTL = 30 * time.Second
 
+// readinessTimeout bounds one probe, database and Vobiz together.
+const readinessTimeout = 5 * time.Second
+
 // readiness checks the database on every probe and Vobiz at most every
-// upstreamProbeTTL.
-func readiness(db *store.DB, client *vobiz.Client) func(context.Context) []handlers.Check {
-	var (
-		mu      sync.Mutex
-		last    handlers.Check
-		checked time.Time
-	)
+// upstreamProbeTTL: its answer, good or bad, is kept in an expirable.LRU of
+// one entry. mu makes probes that arrive while Vobiz is being asked wait for
+// that answer instead of asking again.
+func readiness(pingDB, pingUpstream func(context.Context) error) func(context.Context) []handlers.Check {
+	const key = "vobiz"
+	var mu sync.Mutex
+	upstream := expirable.NewLRU[string, handlers.Check](1, nil, upstreamProbeTTL)
 	return func(ctx context.Context) []handlers.Check {
-		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
 		defer cancel()
 		dbCheck := handlers.Check{Name: "database", OK: true}
-		if err := db.Ping(ctx); err != nil {
+		if err := pingDB(ctx); err != nil {
 			dbCheck = handlers.Check{Name: "database", Detail: err.Error()}
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		if time.Since(checked) > upstreamProbeTTL {
-			last = handlers.Check{Name: "vobiz", OK: true}
-			if _, err := client.Recent(ctx, 1); err != nil {
-				last = handlers.Check{Name: "vobiz", Detail: err.Error()}
+		last, ok := upstream.Get(key)
+		if !ok {
+			last = handlers.Check{Name: key, OK: true}
+			if err := pingUpstream(ctx); err != nil {
+				last = handlers.Check{Name: key, Detail: err.Error()}
 			}
-			checked = time.Now()
+			upstream.Add(key, last)
 		}
 		return []handlers.Check{dbCheck, last}
+	}
+}
+
+// recentCall is the upstream half of readiness: the smallest request that
+// proves the credentials and the API work.
+func recentCall(client *vobiz.Client) func(context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := client.Recent(ctx, 1)
+		return err
 	}
 }

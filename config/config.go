@@ -21,8 +21,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/cdrdash/cdrdash/diagnosis"
 )
 
 // Config is the effective configuration.
@@ -68,7 +66,9 @@ type Config struct {
 
 	ReportRowCap int // rows of the export read for report breakdowns
 
-	// Quality band edges (see diagnosis.Thresholds).
+	// Quality band edges, read as plain numbers: cli turns them into the
+	// diagnosis package's thresholds and checks their order (a Check), so
+	// that config depends on nothing else in the project.
 	MOSGood, MOSFair          float64
 	JitterGoodMS, JitterMaxMS float64
 	LossGoodPct, LossMaxPct   float64
@@ -244,7 +244,12 @@ func (p ProblemList) Error() string {
 
 // Load parses args (without the program and subcommand names) and the
 // environment. Unknown flags and every invalid value are reported together.
-func Load(name string, args []string, getenv func(string) string) (*Config, error) {
+//
+// Each check runs on the parsed settings next to Load's own cross-checks and
+// returns problems in the same words; the composition root uses them for
+// rules that belong to other packages (the order of quality band edges), so
+// that every problem is still reported at once.
+func Load(name string, args []string, getenv func(string) string, checks ...Check) (*Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	flagVals := map[string]*string{}
@@ -273,12 +278,19 @@ func Load(name string, args []string, getenv func(string) string) (*Config, erro
 		}
 	}
 	problems = append(problems, c.crossChecks()...)
+	for _, check := range checks {
+		problems = append(problems, check(c)...)
+	}
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		return nil, problems
 	}
 	return c, nil
 }
+
+// Check is an extra rule for Load: it returns one problem per line, each
+// naming the settings at fault, or nothing.
+type Check func(c *Config) []string
 
 // value picks the raw value: flag, then env, then env_FILE, then default.
 func (o option) value(flagVal *string, byFlag bool, getenv func(string) string) (v, source string, err error) {
@@ -300,9 +312,6 @@ func (o option) value(flagVal *string, byFlag bool, getenv func(string) string) 
 
 func (c *Config) crossChecks() []string {
 	var p []string
-	if err := c.Thresholds().Validate(); err != nil {
-		p = append(p, "CDRDASH_QUALITY_*: "+strings.ReplaceAll(err.Error(), "\n", "; "))
-	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		p = append(p, "CDRDASH_TLS_CERT and CDRDASH_TLS_KEY must be set together")
 	}
@@ -316,12 +325,6 @@ func (c *Config) crossChecks() []string {
 		p = append(p, "CDRDASH_SESSION_IDLE is longer than CDRDASH_SESSION_LIFETIME")
 	}
 	return p
-}
-
-// Thresholds are the quality band edges.
-func (c *Config) Thresholds() diagnosis.Thresholds {
-	return diagnosis.Thresholds{MOSGood: c.MOSGood, MOSFair: c.MOSFair, JitterGoodMS: c.JitterGoodMS,
-		JitterMaxMS: c.JitterMaxMS, LossGoodPct: c.LossGoodPct, LossMaxPct: c.LossMaxPct}
 }
 
 // DemoMode reports whether cdrdash runs on its built-in sandbox.

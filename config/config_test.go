@@ -99,13 +99,8 @@ func TestQualityThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if th := c.Thresholds(); th.MOSGood != 4.2 || th.JitterMaxMS != 40 || th.MOSFair != 3.5 {
-		t.Fatalf("thresholds %+v", th)
-	}
-	// Edges out of order are refused, naming the settings.
-	_, err = Load("serve", []string{"-quality-mos-good", "3.0", "-quality-mos-fair", "3.5"}, env(nil))
-	if err == nil || !strings.Contains(err.Error(), "CDRDASH_QUALITY_") {
-		t.Fatalf("unordered MOS edges accepted: %v", err)
+	if c.MOSGood != 4.2 || c.JitterMaxMS != 40 || c.MOSFair != 3.5 {
+		t.Fatalf("thresholds %+v", c)
 	}
 	if _, err := Load("serve", []string{"-quality-loss-max", "lots"}, env(nil)); err == nil ||
 		!strings.Contains(err.Error(), "CDRDASH_QUALITY_LOSS_MAX") {
@@ -191,5 +186,24 @@ func TestAuditRetention(t *testing.T) {
 		if err != nil || c.AuditRetention != tt.want {
 			t.Errorf("%q: %v, %v; want %v", tt.in, c.AuditRetention, err, tt.want)
 		}
+	}
+}
+
+// TestChecksJoinOtherProblems: a Check's problems come out together with
+// Load's own, so one run names everything wrong.
+func TestChecksJoinOtherProblems(t *testing.T) {
+	check := func(c *Config) []string {
+		if c.MOSGood < c.MOSFair {
+			return []string{"CDRDASH_QUALITY_MOS_GOOD is below CDRDASH_QUALITY_MOS_FAIR"}
+		}
+		return nil
+	}
+	_, err := Load("serve", []string{"-quality-mos-good", "3.0", "-log-level", "loud"}, env(nil), check)
+	if err == nil || !strings.Contains(err.Error(), "CDRDASH_QUALITY_MOS_GOOD is below") ||
+		!strings.Contains(err.Error(), "CDRDASH_LOG_LEVEL") {
+		t.Fatalf("want both the check's and Load's problems, got %v", err)
+	}
+	if _, err := Load("serve", nil, env(nil), check); err != nil {
+		t.Fatalf("defaults fail the check: %v", err)
 	}
 }

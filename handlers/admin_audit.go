@@ -32,12 +32,12 @@ func (h *Handler) showAudit(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("The page position in the address is not valid. Start again from the newest events.")
 		}
 	}
-	events, more, err := h.Auth.DB().ListEventsPage(r.Context(), store.EventFilter{Username: user, Action: action,
+	events, more, err := h.Auth.Audit().Page(r.Context(), store.EventFilter{Username: user, Action: action,
 		Limit: auditPerPage, Before: before})
 	if err != nil {
 		return fmt.Errorf("list audit events: %w", err)
 	}
-	actions, err := h.Auth.DB().ListEventActions(r.Context())
+	actions, err := h.Auth.Audit().Actions(r.Context())
 	if err != nil {
 		return fmt.Errorf("list audit actions: %w", err)
 	}

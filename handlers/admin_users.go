@@ -22,7 +22,7 @@ func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, name, role string) error {
-	users, err := h.Auth.DB().ListUsers(r.Context())
+	users, err := h.Auth.ListUsers(r.Context())
 	if err != nil {
 		return fmt.Errorf("list users: %w", err)
 	}
@@ -78,7 +78,7 @@ func (h *Handler) userAction(action string) handlerFunc {
 		if err != nil || id <= 0 {
 			return notFound("There is no such user.")
 		}
-		target, err := h.Auth.DB().UserByID(r.Context(), id)
+		target, err := h.Auth.UserByID(r.Context(), id)
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound("There is no such user.")
 		} else if err != nil {

@@ -122,7 +122,7 @@ func (h *Handler) exportCalls(w http.ResponseWriter, r *http.Request) error {
 
 	if opt.save {
 		// A preference: failing to store it must not fail the download.
-		if err := h.Auth.DB().SetExportColumns(r.Context(), u.ID, csvreport.FormatColumns(opt.columns)); err != nil {
+		if err := h.Auth.SetExportColumns(r.Context(), u.ID, csvreport.FormatColumns(opt.columns)); err != nil {
 			h.Log.Warn("save export columns", "request_id", requestID(r.Context()), "err", err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/store"
+	"github.com/cdrdash/cdrdash/store/storetest"
 )
 
 // auditEvents returns the events whose action matches (exact, or a prefix
@@ -120,10 +121,11 @@ func TestCrossSiteGETsRefused(t *testing.T) {
 // health checks and static files write none.
 func TestReadsAreAudited(t *testing.T) {
 	var logs syncBuffer
-	a := newTestApp(t, withCalls(500), withDeps(func(d *handlers.Deps) {
+	db := storetest.SQLite(t)
+	a := newTestApp(t, withCalls(500), withDB(db), withDeps(func(d *handlers.Deps) {
 		log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		d.Log = log
-		d.Auth = auth.NewService(d.Auth.DB(), auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(log), auth.WithDemoMode(true))
+		d.Auth = auth.NewService(db, auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(log), auth.WithDemoMode(true))
 	}))
 	c := a.demo(t)
 	reads := func() []map[string]any {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/report/chart"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -211,12 +212,12 @@ func (h *Handler) dayCharts(q *filterQuery, rep *report.Report, currency string)
 
 	callsDesc := "Answered and not answered calls per day (bars, left axis) and the answer rate (line, right axis)." +
 		gaps + " Click a day to list its calls."
-	calls := views.ChartView{ID: report.ChartCallsPerDay, Title: "Calls per day", Description: callsDesc,
+	calls := views.ChartView{ID: chart.IDCallsPerDay, Title: "Calls per day", Description: callsDesc,
 		Wide: true, Links: links, AxisClick: true,
 		Table: views.DataTable{Head: []string{"Day", "Calls", "Answered", "Not answered", "Answer rate"}}}
 	talkDesc := "Billable minutes of talk per day (bars, left axis) and cost (dashed line, right axis)." +
 		gaps + " Click a day to list its calls."
-	talk := views.ChartView{ID: report.ChartTalkCost, Title: "Talk time and cost per day", Description: talkDesc,
+	talk := views.ChartView{ID: chart.IDTalkCost, Title: "Talk time and cost per day", Description: talkDesc,
 		Wide: true, Links: links, AxisClick: true,
 		Table: views.DataTable{Head: []string{"Day", "Talk time", "Billable minutes", "Cost"}}}
 	for i, d := range rep.Days {
@@ -240,8 +241,8 @@ func (h *Handler) dayCharts(q *filterQuery, rep *report.Report, currency string)
 			{Text: strconv.FormatFloat(float64(s.TotalBillableSeconds)/60, 'f', 1, 64), Num: true},
 			{Text: views.FormatMoney(float64(s.TotalCost), currency), Num: true}}})
 	}
-	h.setOptions(&calls, report.CallsPerDay(rep.Days, callsDesc))
-	h.setOptions(&talk, report.TalkCostPerDay(rep.Days, currency, talkDesc))
+	h.setOptions(&calls, chart.CallsPerDay(rep.Days, callsDesc))
+	h.setOptions(&talk, chart.TalkCostPerDay(rep.Days, currency, talkDesc))
 	return []views.ChartView{calls, talk}
 }
 
@@ -257,17 +258,17 @@ func (h *Handler) breakdownCharts(q *filterQuery, b *report.Breakdown, rangeURL,
 	share := func(n int64) views.TableCell { return views.TableCell{Text: shareOf(n, b.Rows), Num: true} }
 
 	outDesc := "How the calls ended. Click a slice to list the calls of the range."
-	outcomes := views.ChartView{ID: report.ChartOutcomes, Title: "Outcomes", Description: outDesc, Empty: empty,
+	outcomes := views.ChartView{ID: chart.IDOutcomes, Title: "Outcomes", Description: outDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"Outcome", "Calls", "Share"}}}
 	for i, o := range diagnosis.Outcomes() {
 		outcomes.Links = append(outcomes.Links, rangeURL)
 		outcomes.Table.Rows = append(outcomes.Table.Rows, views.TableRow{Cells: []views.TableCell{
 			{Text: o.Label(), URL: rangeURL}, numCell(b.Outcomes[i]), share(b.Outcomes[i])}})
 	}
-	h.setOptions(&outcomes, report.Outcomes(b, outDesc))
+	h.setOptions(&outcomes, chart.Outcomes(b, outDesc))
 
 	causeDesc := "The most frequent hangup causes. Click a bar to list the calls that ended with that cause."
-	causes := views.ChartView{ID: report.ChartCauses, Title: "Hangup causes", Description: causeDesc, Empty: empty,
+	causes := views.ChartView{ID: chart.IDCauses, Title: "Hangup causes", Description: causeDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"Hangup cause", "Calls", "Share"}}}
 	for _, c := range report.TopCauses(b.CauseCounts()) {
 		link := rangeURL
@@ -278,12 +279,12 @@ func (h *Handler) breakdownCharts(q *filterQuery, b *report.Breakdown, rangeURL,
 		causes.Table.Rows = append(causes.Table.Rows, views.TableRow{Cells: []views.TableCell{
 			{Text: c.Name, URL: link}, numCell(c.N), share(c.N)}})
 	}
-	h.setOptions(&causes, report.Causes(b.CauseCounts(), causeDesc))
+	h.setOptions(&causes, chart.Causes(b.CauseCounts(), causeDesc))
 
 	t := h.Thresholds
 	qualDesc := "Audio quality of each call: the worst of MOS (good ≥ " + fmtFloat(t.MOSGood) + ", acceptable ≥ " +
 		fmtFloat(t.MOSFair) + "), jitter and packet loss. No media means no audio flowed (unanswered calls), not poor audio."
-	quality := views.ChartView{ID: report.ChartQuality, Title: "Audio quality", Description: qualDesc, Empty: empty,
+	quality := views.ChartView{ID: chart.IDQuality, Title: "Audio quality", Description: qualDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"Quality", "Calls", "Share"}}}
 	for i, band := range report.Bands() {
 		if band == diagnosis.BandUnknown && b.Quality[i] == 0 {
@@ -293,7 +294,7 @@ func (h *Handler) breakdownCharts(q *filterQuery, b *report.Breakdown, rangeURL,
 		quality.Table.Rows = append(quality.Table.Rows, views.TableRow{Cells: []views.TableCell{
 			{Text: band.Label(), URL: rangeURL}, numCell(b.Quality[i]), share(b.Quality[i])}})
 	}
-	h.setOptions(&quality, report.Quality(b, qualDesc))
+	h.setOptions(&quality, chart.Quality(b, qualDesc))
 
 	var withMOS int64
 	for _, n := range b.MOS {
@@ -301,7 +302,7 @@ func (h *Handler) breakdownCharts(q *filterQuery, b *report.Breakdown, rangeURL,
 	}
 	mosDesc := "Calls by MOS, in steps of " + fmtFloat(report.MOSStep) + "; bars are coloured by quality band " +
 		"(green good, orange acceptable, red poor). Calls without media are left out."
-	mos := views.ChartView{ID: report.ChartMOS, Title: "MOS distribution", Description: mosDesc, Empty: empty,
+	mos := views.ChartView{ID: chart.IDMOS, Title: "MOS distribution", Description: mosDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"MOS", "Calls", "Share of calls with a MOS"}}}
 	if withMOS == 0 && empty == "" {
 		mos.Empty = "No call in this range carried a MOS."
@@ -313,10 +314,10 @@ func (h *Handler) breakdownCharts(q *filterQuery, b *report.Breakdown, rangeURL,
 			{Text: report.MOSBucketLabel(i) + " (" + t.MOSBand(lo).Label() + ")"}, numCell(b.MOS[i]),
 			{Text: shareOf(b.MOS[i], withMOS), Num: true}}})
 	}
-	h.setOptions(&mos, report.MOSHistogram(b, t, mosDesc))
+	h.setOptions(&mos, chart.MOSHistogram(b, t, mosDesc))
 
 	hwDesc := "Calls by hour of day and weekday, in " + zone + ". Darker cells had more calls."
-	hw := views.ChartView{ID: report.ChartHourWeekday, Title: "Calls by hour and weekday", Description: hwDesc,
+	hw := views.ChartView{ID: chart.IDHourWeekday, Title: "Calls by hour and weekday", Description: hwDesc,
 		Wide: true, Empty: empty, Table: views.DataTable{Head: []string{"Weekday"}}}
 	for hr := range 24 {
 		hw.Table.Head = append(hw.Table.Head, report.HourLabel(hr))
@@ -328,18 +329,18 @@ func (h *Handler) breakdownCharts(q *filterQuery, b *report.Breakdown, rangeURL,
 		}
 		hw.Table.Rows = append(hw.Table.Rows, row)
 	}
-	h.setOptions(&hw, report.HourWeekday(b, hwDesc))
+	h.setOptions(&hw, chart.HourWeekday(b, hwDesc))
 
 	return []views.ChartView{outcomes, causes, quality, mos, hw}
 }
 
 // setOptions marshals a chart into the view. A chart that cannot be
 // marshalled (a bug) shows its table only.
-func (h *Handler) setOptions(v *views.ChartView, c report.Chart) {
+func (h *Handler) setOptions(v *views.ChartView, c chart.Chart) {
 	if v.Empty != "" {
 		return
 	}
-	b, err := report.Marshal(c)
+	b, err := chart.Marshal(c)
 	if err != nil {
 		h.Log.Error("chart options", "chart", v.ID, "err", err)
 		v.Empty = "This chart could not be drawn; its numbers are in the table below."

@@ -18,14 +18,15 @@ import (
 
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/report/chart"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
 )
 
 // The charts every full report draws.
-var reportChartIDs = []string{report.ChartCallsPerDay, report.ChartTalkCost, report.ChartOutcomes,
-	report.ChartCauses, report.ChartQuality, report.ChartMOS, report.ChartHourWeekday}
+var reportChartIDs = []string{chart.IDCallsPerDay, chart.IDTalkCost, chart.IDOutcomes,
+	chart.IDCauses, chart.IDQuality, chart.IDMOS, chart.IDHourWeekday}
 
 var (
 	chartDivRe  = regexp.MustCompile(`<div[^>]*\sdata-chart="([^"]+)"[^>]*>`)
@@ -169,7 +170,7 @@ func TestReportsDemo30Days(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	series, cats := seriesValues(t, charts[report.ChartCallsPerDay].options)
+	series, cats := seriesValues(t, charts[chart.IDCallsPerDay].options)
 	if len(cats) != 30 || cats[0] != "2026-10-28" || cats[29] != "2026-11-26" {
 		t.Fatalf("days on the axis: %d, %v…", len(cats), cats[:min(len(cats), 2)])
 	}
@@ -304,7 +305,7 @@ func TestReportsDrillDown(t *testing.T) {
 	charts := reportCharts(t, body)
 	rangeURL := "/calls?call_direction=inbound&end_date=2026-11-07&start_date=2026-11-01"
 
-	for _, id := range []string{report.ChartCallsPerDay, report.ChartTalkCost} {
+	for _, id := range []string{chart.IDCallsPerDay, chart.IDTalkCost} {
 		links := charts[id].links
 		if len(links) != 7 {
 			t.Fatalf("%s: %d links", id, len(links))
@@ -320,7 +321,7 @@ func TestReportsDrillDown(t *testing.T) {
 		t.Error("the day table does not link the day")
 	}
 
-	causes := charts[report.ChartCauses].links
+	causes := charts[chart.IDCauses].links
 	if len(causes) == 0 {
 		t.Fatal("no cause links")
 	}
@@ -342,7 +343,7 @@ func TestReportsDrillDown(t *testing.T) {
 		t.Errorf("no link for NORMAL_CLEARING: %v", causes)
 	}
 	// Outcomes and quality bands have no API filter: they open the range.
-	for _, id := range []string{report.ChartOutcomes, report.ChartQuality, report.ChartMOS} {
+	for _, id := range []string{chart.IDOutcomes, chart.IDQuality, chart.IDMOS} {
 		for _, l := range charts[id].links {
 			if l != rangeURL {
 				t.Errorf("%s link %s, want the range %s", id, l, rangeURL)
@@ -350,7 +351,7 @@ func TestReportsDrillDown(t *testing.T) {
 		}
 	}
 	// The heat map's cells span many days: no drill-down.
-	if len(charts[report.ChartHourWeekday].links) != 0 {
+	if len(charts[chart.IDHourWeekday].links) != 0 {
 		t.Error("the heat map has drill-down links")
 	}
 }
@@ -371,7 +372,7 @@ func TestReportsPartialFailure(t *testing.T) {
 		t.Errorf("notice %q", notice)
 	}
 	charts := reportCharts(t, body)
-	for _, id := range []string{report.ChartCallsPerDay, report.ChartTalkCost} {
+	for _, id := range []string{chart.IDCallsPerDay, chart.IDTalkCost} {
 		series, cats := seriesValues(t, charts[id].options)
 		var gaps []string
 		for i, v := range series[0] {
@@ -432,7 +433,7 @@ func TestReportsBreakdownFailureKeepsDayCharts(t *testing.T) {
 		t.Error("no breakdown error box")
 	}
 	charts := reportCharts(t, body)
-	if _, ok := charts[report.ChartCallsPerDay]; !ok || len(charts) != 2 {
+	if _, ok := charts[chart.IDCallsPerDay]; !ok || len(charts) != 2 {
 		t.Errorf("charts %v, want the two day charts", slices.Collect(maps.Keys(charts)))
 	}
 }

@@ -58,7 +58,7 @@ func (h *Handler) saveTimeZone(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	u, _ := auth.UserFrom(r.Context())
-	if err := h.Auth.DB().SetTimeZone(r.Context(), u.ID, tz); err != nil {
+	if err := h.Auth.SetTimeZone(r.Context(), u.ID, tz); err != nil {
 		return fmt.Errorf("save time zone: %w", err)
 	}
 	msg := "Times are now shown in " + tz + "."

@@ -6,9 +6,9 @@ package phone
 import (
 	"errors"
 	"strings"
-	"sync"
 	"unicode"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -81,11 +81,9 @@ func digitsOf(s string) string {
 // formatCache remembers formatted numbers: a call list shows the same few
 // thousand numbers again and again, and parsing with libphonenumber costs
 // microseconds per number, too much for a 100-row page rendered in under a
-// millisecond.
-var formatCache = struct {
-	sync.RWMutex
-	m map[string]string
-}{m: make(map[string]string)}
+// millisecond. Least recently used numbers go first; a number's format
+// never changes, so entries do not expire (and no cleanup goroutine runs).
+var formatCache = expirable.NewLRU[string, string](formatCacheMax, nil, 0)
 
 const formatCacheMax = 50_000
 
@@ -96,21 +94,13 @@ func Format(e164 string) string {
 	if !strings.HasPrefix(e164, "+") || len(e164) > 20 {
 		return e164
 	}
-	formatCache.RLock()
-	v, ok := formatCache.m[e164]
-	formatCache.RUnlock()
-	if ok {
+	if v, ok := formatCache.Get(e164); ok {
 		return v
 	}
-	v = e164
+	v := e164
 	if num, err := phonenumbers.Parse(e164, ""); err == nil && phonenumbers.IsValidNumber(num) {
 		v = phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 	}
-	formatCache.Lock()
-	if len(formatCache.m) >= formatCacheMax {
-		clear(formatCache.m)
-	}
-	formatCache.m[e164] = v
-	formatCache.Unlock()
+	formatCache.Add(e164, v)
 	return v
 }

@@ -2,6 +2,7 @@ package phone
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -63,5 +64,30 @@ func BenchmarkFormatCached(b *testing.B) {
 	Format("+919876543210")
 	for b.Loop() {
 		Format("+919876543210")
+	}
+}
+
+// TestFormatCacheKeepsRecentNumbers: at its bound the cache drops the least
+// recently used numbers, not everything at once, so a number on every page
+// stays formatted without a new parse.
+func TestFormatCacheKeepsRecentNumbers(t *testing.T) {
+	// A small bound keeps the test quick; the rule is the same at 50,000.
+	const bound = 100
+	formatCache.Purge()
+	formatCache.Resize(bound)
+	t.Cleanup(func() { formatCache.Purge(); formatCache.Resize(formatCacheMax) })
+	const hot = "+919876543210"
+	Format(hot)
+	for i := range 3 * bound {
+		Format(fmt.Sprintf("+9198%08d", i))
+		if i%10 == 0 {
+			Format(hot)
+		}
+	}
+	if n := formatCache.Len(); n != bound {
+		t.Errorf("cache holds %d numbers, want its bound %d", n, bound)
+	}
+	if !formatCache.Contains(hot) {
+		t.Error("a number used on every page was dropped")
 	}
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -152,62 +151,6 @@ func TestMergeBoundsCauses(t *testing.T) {
 	}
 	if got := m.CauseCounts(); got[len(got)-1].Name != OtherCause {
 		t.Errorf("other is not last: %v", got[len(got)-1])
-	}
-}
-
-// TestChartsAreInertJSON: every chart is plain data: no functions (which
-// go-echarts would carry as "__f__" strings), no external URL, tooltips
-// drawn on the canvas, decal patterns on.
-func TestChartsAreInertJSON(t *testing.T) {
-	b, err := Aggregate(context.Background(), strings.NewReader(exportCSV), AggregateOptions{Zone: ist(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	days := []Day{{Date: "2026-11-01", Summary: vobiz.Summary{TotalCalls: 10, AnsweredCalls: 5}},
-		{Date: "2026-11-02", Err: errUpstream}, {Date: "2026-11-03"}}
-	evil := `</script><script>alert(1)</script>`
-	charts := map[string]Chart{
-		ChartCallsPerDay: CallsPerDay(days, evil), ChartTalkCost: TalkCostPerDay(days, "INR", evil),
-		ChartOutcomes: Outcomes(b, evil), ChartCauses: Causes(b.CauseCounts(), evil), ChartQuality: Quality(b, evil),
-		ChartMOS: MOSHistogram(b, diagnosis.DefaultThresholds(), evil), ChartHourWeekday: HourWeekday(b, evil),
-	}
-	for id, c := range charts {
-		raw, err := Marshal(c)
-		if err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		s := string(raw)
-		for _, bad := range []string{"__f__", "function", "http:", "https:", "<script", "go-echarts.github.io"} {
-			if strings.Contains(s, bad) {
-				t.Errorf("%s: options contain %q", id, bad)
-			}
-		}
-		var opt struct {
-			Tooltip struct {
-				RenderMode string `json:"renderMode"`
-			} `json:"tooltip"`
-			Aria struct {
-				Decal struct{ Show bool } `json:"decal"`
-			} `json:"aria"`
-			Color []string `json:"color"`
-		}
-		if err := json.Unmarshal(raw, &opt); err != nil {
-			t.Fatalf("%s: %v", id, err)
-		}
-		if opt.Tooltip.RenderMode != "richText" || !opt.Aria.Decal.Show || len(opt.Color) == 0 || opt.Color[0] != colorBlue {
-			t.Errorf("%s: tooltip %q, decal %v, palette %v", id, opt.Tooltip.RenderMode, opt.Aria.Decal.Show, opt.Color)
-		}
-	}
-	// A day with no calls has no answer rate (a gap), not 0 %.
-	var opt struct {
-		Series []struct {
-			Data []struct{ Value any } `json:"data"`
-		} `json:"series"`
-	}
-	raw, _ := Marshal(CallsPerDay(days, ""))
-	_ = json.Unmarshal(raw, &opt)
-	if rate := opt.Series[2].Data; rate[0].Value != 50.0 || rate[2].Value != missingValue {
-		t.Errorf("answer rate %v", rate)
 	}
 }
 

@@ -1,37 +1,42 @@
 package report
 
 import (
-	"container/list"
 	"context"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
 // cache holds the results of finished periods: day summaries, range
-// totals and breakdowns of days that can no longer change. It is a small
-// LRU bounded by entry count (every value is a few hundred bytes to a few
-// kilobytes, so a count bound is a memory bound), with a maximum age as a
-// safety net for the rare record that reaches the API after its day was
-// cached.
+// totals and breakdowns of days that can no longer change. It is an LRU
+// (expirable.LRU, the one cache implementation of the project) bounded by
+// entry count (every value is a few hundred bytes to a few kilobytes, so
+// a count bound is a memory bound), with a maximum age as a safety net for
+// the rare record that reaches the API after its day was cached.
+//
+// The age is checked against the time an entry was added by the
+// service's clock (which also decides what is "finished", and which tests
+// set), so the LRU runs without a TTL of its own: an expirable.LRU with a
+// TTL starts a cleanup goroutine that never exits (golang-lru v2.0.7), one
+// per Service, and the count bound already limits memory. An entry past
+// its age is dropped when next asked for, or pushed out by newer ones.
 //
 // do also collapses concurrent fetches of one key into one upstream
 // request (singleflight), cached or not: ten people opening the same
 // report at nine in the morning cost one request per day, not ten.
 type cache struct {
-	max    int
 	maxAge time.Duration
 	now    func() time.Time
+	lru    *expirable.LRU[string, entry] // nil when max <= 0: nothing is stored
 
-	mu       sync.Mutex
-	ll       *list.List // front = most recently used; values are *entry
-	byKey    map[string]*list.Element
+	mu       sync.Mutex // guards inflight and the get-then-fetch decision
 	inflight map[string]*flight
 
 	onWait func(key string) // tests: a caller joined a fetch in flight
 }
 
 type entry struct {
-	key   string
 	val   any
 	added time.Time
 }
@@ -47,50 +52,42 @@ type flight struct {
 }
 
 func newCache(max int, maxAge time.Duration, now func() time.Time) *cache {
-	return &cache{max: max, maxAge: maxAge, now: now, ll: list.New(),
-		byKey: map[string]*list.Element{}, inflight: map[string]*flight{}}
+	c := &cache{maxAge: maxAge, now: now, inflight: map[string]*flight{}}
+	if max > 0 {
+		c.lru = expirable.NewLRU[string, entry](max, nil, 0)
+	}
+	return c
 }
 
-// get returns a fresh cached value. The caller holds mu.
+// get returns a fresh cached value.
 func (c *cache) get(key string) (any, bool) {
-	el, ok := c.byKey[key]
+	if c.lru == nil {
+		return nil, false
+	}
+	e, ok := c.lru.Get(key)
 	if !ok {
 		return nil, false
 	}
-	e := el.Value.(*entry)
 	if c.maxAge > 0 && c.now().Sub(e.added) > c.maxAge {
-		c.ll.Remove(el)
-		delete(c.byKey, key)
+		c.lru.Remove(key)
 		return nil, false
 	}
-	c.ll.MoveToFront(el)
 	return e.val, true
 }
 
 // put stores a value, evicting the least recently used entries beyond max.
-// The caller holds mu.
 func (c *cache) put(key string, val any) {
-	if c.max <= 0 {
-		return
-	}
-	if el, ok := c.byKey[key]; ok {
-		el.Value = &entry{key: key, val: val, added: c.now()}
-		c.ll.MoveToFront(el)
-		return
-	}
-	c.byKey[key] = c.ll.PushFront(&entry{key: key, val: val, added: c.now()})
-	for c.ll.Len() > c.max {
-		old := c.ll.Back()
-		c.ll.Remove(old)
-		delete(c.byKey, old.Value.(*entry).key)
+	if c.lru != nil {
+		c.lru.Add(key, entry{val: val, added: c.now()})
 	}
 }
 
 // Len returns the number of cached entries.
 func (c *cache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ll.Len()
+	if c.lru == nil {
+		return 0
+	}
+	return c.lru.Len()
 }
 
 // do returns the value for key: from the cache, from a fetch already in

@@ -3,7 +3,7 @@
 // the period before it, and breakdowns (outcomes, hangup causes, audio
 // quality, MOS, hour × weekday) counted from the CSV export. It knows
 // nothing of HTTP or HTML: package handlers turns a Report into a page,
-// and the functions in charts.go turn it into ECharts options.
+// and package report/chart turns it into ECharts options.
 //
 // Where the numbers come from:
 //   - Per-day series: the summary block of one list request per day

@@ -1,38 +1,37 @@
-package report
+// Package chart turns report data into ECharts options, and nothing else.
+//
+// The server marshals a chart's JSON() into a <script type="application/json">
+// block and static/js/charts.js starts the vendored ECharts from it.
+// go-echarts' Render and RenderSnippet are never used, because they emit
+// inline scripts, inline styles and a CDN URL, none of which the page's CSP
+// allows. No option carries a JavaScript function (go-echarts would smuggle
+// it through as a "__f__" string); anything that needs code (drill-down
+// clicks, dark mode) lives in charts.js.
+package chart
 
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/report"
 )
-
-// Charts are built here as ECharts options and nothing else: the server
-// marshals chart.JSON() into a <script type="application/json"> block and
-// static/js/charts.js starts ECharts from it. go-echarts' Render and
-// RenderSnippet are never used, because they emit inline scripts, inline
-// styles and a CDN URL, none of which the page's CSP allows. No option
-// carries a JavaScript function (go-echarts would smuggle it through as a
-// "__f__" string); anything that needs code (drill-down clicks, dark mode)
-// lives in charts.js.
 
 // Chart IDs. Each is the chart container's data-chart value, and its
 // options block has the id "<ID>-options".
 const (
-	ChartCallsPerDay  = "calls-per-day"
-	ChartTalkCost     = "talk-cost-per-day"
-	ChartOutcomes     = "outcomes"
-	ChartCauses       = "hangup-causes"
-	ChartQuality      = "quality"
-	ChartMOS          = "mos-histogram"
-	ChartHourWeekday  = "hour-weekday"
+	IDCallsPerDay     = "calls-per-day"
+	IDTalkCost        = "talk-cost-per-day"
+	IDOutcomes        = "outcomes"
+	IDCauses          = "hangup-causes"
+	IDQuality         = "quality"
+	IDMOS             = "mos-histogram"
+	IDHourWeekday     = "hour-weekday"
 	assetsHost        = "/static/vendor/echarts/" // never used: we do not Render
 	missingValue      = "-"                       // ECharts' "no data here": a gap, never a zero
-	maxCauseBars      = 15
 	answerRateDigits  = 1
 	talkMinutesDigits = 1
 )
@@ -87,7 +86,7 @@ func Marshal(c Chart) (json.RawMessage, error) {
 	c.Validate()
 	b, err := json.Marshal(c.JSON())
 	if err != nil {
-		return nil, fmt.Errorf("report: chart options: %w", err)
+		return nil, fmt.Errorf("chart options: %w", err)
 	}
 	return b, nil
 }
@@ -142,9 +141,9 @@ func valueAxis(name string) opts.YAxis {
 
 // CallsPerDay: answered and not-answered calls per day as stacked bars,
 // with the answer rate as a line on a second axis. Missing days are gaps.
-func CallsPerDay(days []Day, description string) *charts.Bar {
+func CallsPerDay(days []report.Day, description string) *charts.Bar {
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(common(c, ChartCallsPerDay, description, "axis"),
+	c.SetGlobalOptions(append(common(c, IDCallsPerDay, description, "axis"),
 		charts.WithGridOpts(dayGrid),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{HideOverlap: opts.Bool(true)}}),
 		charts.WithYAxisOpts(valueAxis("Calls")),
@@ -167,7 +166,7 @@ func CallsPerDay(days []Day, description string) *charts.Bar {
 		answered[i] = opts.BarData{Value: int64(s.AnsweredCalls)}
 		notAnswered[i] = opts.BarData{Value: max(int64(s.TotalCalls)-int64(s.AnsweredCalls), 0)}
 		if s.TotalCalls > 0 {
-			rate[i] = opts.LineData{Value: round(AnswerRate(s.AnsweredCalls, s.TotalCalls), answerRateDigits)}
+			rate[i] = opts.LineData{Value: round(report.AnswerRate(s.AnsweredCalls, s.TotalCalls), answerRateDigits)}
 		} else {
 			rate[i] = opts.LineData{Value: missingValue} // no calls: no rate, not 0 %
 		}
@@ -188,13 +187,13 @@ func CallsPerDay(days []Day, description string) *charts.Bar {
 
 // TalkCostPerDay: billable minutes per day as bars and cost as a dashed
 // line on a second axis.
-func TalkCostPerDay(days []Day, currency, description string) *charts.Bar {
+func TalkCostPerDay(days []report.Day, currency, description string) *charts.Bar {
 	c := charts.NewBar()
 	costName := "Cost"
 	if currency != "" {
 		costName += " (" + currency + ")"
 	}
-	c.SetGlobalOptions(append(common(c, ChartTalkCost, description, "axis"),
+	c.SetGlobalOptions(append(common(c, IDTalkCost, description, "axis"),
 		charts.WithGridOpts(dayGrid),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{HideOverlap: opts.Bool(true)}}),
 		charts.WithYAxisOpts(valueAxis("Minutes")),
@@ -226,9 +225,9 @@ func TalkCostPerDay(days []Day, currency, description string) *charts.Bar {
 }
 
 // Outcomes: how calls ended, as a ring with labelled slices.
-func Outcomes(b *Breakdown, description string) *charts.Pie {
+func Outcomes(b *report.Breakdown, description string) *charts.Pie {
 	c := charts.NewPie()
-	c.SetGlobalOptions(common(c, ChartOutcomes, description, "item")...)
+	c.SetGlobalOptions(common(c, IDOutcomes, description, "item")...)
 	var data []opts.PieData
 	for i, o := range diagnosis.Outcomes() {
 		data = append(data, opts.PieData{Name: o.Label(), Value: b.Outcomes[i],
@@ -242,10 +241,10 @@ func Outcomes(b *Breakdown, description string) *charts.Pie {
 
 // Causes: the most frequent hangup causes as horizontal bars, the rest
 // folded into OtherCause.
-func Causes(counts []Count, description string) *charts.Bar {
-	counts = TopCauses(counts)
+func Causes(counts []report.Count, description string) *charts.Bar {
+	counts = report.TopCauses(counts)
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(common(c, ChartCauses, description, "axis"),
+	c.SetGlobalOptions(append(common(c, IDCauses, description, "axis"),
 		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Top: "16", Left: "8", Right: "48", Bottom: "8"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "Calls", Min: 0}),
@@ -263,24 +262,10 @@ func Causes(counts []Count, description string) *charts.Bar {
 	return c
 }
 
-// TopCauses keeps the maxCauseBars most frequent causes and folds the rest
-// into OtherCause, so the chart and its table show the same categories.
-func TopCauses(counts []Count) []Count {
-	if len(counts) <= maxCauseBars {
-		return counts
-	}
-	out := append([]Count(nil), counts[:maxCauseBars-1]...)
-	var rest int64
-	for _, n := range counts[maxCauseBars-1:] {
-		rest += n.N
-	}
-	return append(out, Count{OtherCause, rest})
-}
-
 // Quality: calls per audio-quality band, one colour per band.
-func Quality(b *Breakdown, description string) *charts.Bar {
+func Quality(b *report.Breakdown, description string) *charts.Bar {
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(common(c, ChartQuality, description, "axis"),
+	c.SetGlobalOptions(append(common(c, IDQuality, description, "axis"),
 		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Top: "36", Left: "16", Right: "16", Bottom: "8"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category"}),
@@ -288,7 +273,7 @@ func Quality(b *Breakdown, description string) *charts.Bar {
 	)...)
 	var cats []string
 	var data []opts.BarData
-	for i, band := range Bands() {
+	for i, band := range report.Bands() {
 		if band == diagnosis.BandUnknown && b.Quality[i] == 0 {
 			continue
 		}
@@ -302,19 +287,19 @@ func Quality(b *Breakdown, description string) *charts.Bar {
 
 // MOSHistogram: calls per MOS bucket, each bar coloured by the band its
 // lower edge falls in under t.
-func MOSHistogram(b *Breakdown, t diagnosis.Thresholds, description string) *charts.Bar {
+func MOSHistogram(b *report.Breakdown, t diagnosis.Thresholds, description string) *charts.Bar {
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(common(c, ChartMOS, description, "axis"),
+	c.SetGlobalOptions(append(common(c, IDMOS, description, "axis"),
 		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Top: "36", Left: "16", Right: "24", Bottom: "8"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{HideOverlap: opts.Bool(true)}}),
 		charts.WithYAxisOpts(valueAxis("Calls")),
 	)...)
-	cats := make([]string, MOSBuckets)
-	data := make([]opts.BarData, MOSBuckets)
-	for i := range MOSBuckets {
-		lo, _ := MOSBucketRange(i)
-		cats[i] = MOSBucketLabel(i)
+	cats := make([]string, report.MOSBuckets)
+	data := make([]opts.BarData, report.MOSBuckets)
+	for i := range report.MOSBuckets {
+		lo, _ := report.MOSBucketRange(i)
+		cats[i] = report.MOSBucketLabel(i)
 		data[i] = opts.BarData{Value: b.MOS[i], ItemStyle: &opts.ItemStyle{Color: bandColors[t.MOSBand(lo)]}}
 	}
 	c.SetXAxis(cats)
@@ -322,25 +307,13 @@ func MOSHistogram(b *Breakdown, t diagnosis.Thresholds, description string) *cha
 	return c
 }
 
-// MOSBucketLabel names bucket i, e.g. "3.50–3.75".
-func MOSBucketLabel(i int) string {
-	lo, hi := MOSBucketRange(i)
-	return strconv.FormatFloat(lo, 'f', 2, 64) + "–" + strconv.FormatFloat(hi, 'f', 2, 64)
-}
-
-// Weekdays are the HourWeekday rows, Monday first.
-var Weekdays = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
-
-// HourLabel names an hour of the day, e.g. "09".
-func HourLabel(h int) string { return fmt.Sprintf("%02d", h) }
-
 // HourWeekday: calls by hour (columns) and weekday (rows) in the viewer's
 // zone.
-func HourWeekday(b *Breakdown, description string) *charts.HeatMap {
+func HourWeekday(b *report.Breakdown, description string) *charts.HeatMap {
 	c := charts.NewHeatMap()
 	hours := make([]string, 24)
 	for h := range hours {
-		hours[h] = HourLabel(h)
+		hours[h] = report.HourLabel(h)
 	}
 	var peak int64
 	var data []opts.HeatMapData
@@ -351,11 +324,11 @@ func HourWeekday(b *Breakdown, description string) *charts.HeatMap {
 			data = append(data, opts.HeatMapData{Value: [3]int64{int64(h), int64(d), n}})
 		}
 	}
-	c.SetGlobalOptions(append(common(c, ChartHourWeekday, description, "item"),
+	c.SetGlobalOptions(append(common(c, IDHourWeekday, description, "item"),
 		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Top: "8", Left: "8", Right: "8", Bottom: "56"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: hours, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: Weekdays, Inverse: opts.Bool(true),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: report.Weekdays, Inverse: opts.Bool(true),
 			SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 		charts.WithVisualMapOpts(opts.VisualMap{Type: "continuous", Calculable: opts.Bool(true), Min: 0,
 			Max: float32(max(peak, 1)), Orient: "horizontal", Left: "center", Bottom: "0", Text: []string{"more calls", "fewer"},
@@ -367,19 +340,11 @@ func HourWeekday(b *Breakdown, description string) *charts.HeatMap {
 
 // dayLabel marks a missing day on the axis too, so the gap is explained
 // where it is seen.
-func dayLabel(d Day) string {
+func dayLabel(d report.Day) string {
 	if d.Err != nil {
 		return d.Date + " (not loaded)"
 	}
 	return d.Date
-}
-
-// AnswerRate is answered/total in percent (0 when total is 0).
-func AnswerRate[N ~int | ~int64](answered, total N) float64 {
-	if total <= 0 {
-		return 0
-	}
-	return float64(answered) * 100 / float64(total)
 }
 
 func round(v float64, digits int) float64 {
