@@ -45,7 +45,7 @@ test:
 # run as ordinary tests in `go test`.
 FUZZ_TARGETS := \
 	./vobiz:FuzzParseFilter ./vobiz:FuzzDecodeCDR ./vobiz:FuzzExportReader \
-	./vobiz:FuzzFastDecodeMatchesEncodingJSON ./vobiz/sandbox:FuzzQuery \
+	./vobiz/sandbox:FuzzQuery \
 	./csvreport:FuzzTransform ./diagnosis:FuzzParseInput ./diagnosis:FuzzExplain
 FUZZTIME       ?= 10m
 FUZZTIME_SHORT ?= 3s

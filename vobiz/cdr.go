@@ -8,74 +8,68 @@ import (
 
 // CDR is one call detail record with the 43 documented fields.
 //
+// This struct is the one table of CDR fields: adding a field to cdrdash
+// means adding a line here (and, for the sandbox to send a value, a line in
+// its record builder). Each field's json tag is its API name: the JSON key,
+// the CSV export's header and the report's column name; its label tag names
+// it for people (report column picker, call page). The declaration order
+// is the order people see: the report's columns and the call page's field
+// list follow it. Fields lists them with the accessors the CSV reader, the
+// sandbox's encoders, the report and the call page share.
+//
 // The docs say every field is always present; some are nullable. Nullable
 // fields use the Null* types, fields documented as always present use the
 // lenient Int/Float/Text/Time types, so a record from an older or newer API
 // version (or one of the docs' own contradictory examples) still decodes.
 // Unknown fields are ignored.
 type CDR struct {
-	ID                Int        `json:"id"`
-	UUID              Text       `json:"uuid"`
-	AccountID         Text       `json:"account_id"`
-	CallDirection     Text       `json:"call_direction"`
-	CallerIDName      Text       `json:"caller_id_name"`
-	CallerIDNumber    Text       `json:"caller_id_number"`
-	DestinationNumber Text       `json:"destination_number"`
-	Duration          Int        `json:"duration"`  // seconds, ring + talk
-	Billsec           Int        `json:"billsec"`   // talk seconds, 0 if unanswered
-	RingTime          Int        `json:"ring_time"` // seconds
-	StartTime         Time       `json:"start_time"`
-	ProgressTime      NullTime   `json:"progress_time"`
-	AnswerTime        NullTime   `json:"answer_time"`
-	EndTime           Time       `json:"end_time"`
-	CreatedAt         Time       `json:"created_at"`
-	UpdatedAt         Time       `json:"updated_at"`
-	Cost              Float      `json:"cost"`
-	StreamingCost     Float      `json:"streaming_cost"`
-	TotalCost         Float      `json:"total_cost"` // cost + streaming_cost
-	Currency          Text       `json:"currency"`
-	HangupCause       NullString `json:"hangup_cause"`
-	HangupCauseCode   NullInt    `json:"hangup_cause_code"`
-	HangupCauseName   NullString `json:"hangup_cause_name"`
-	HangupDisposition NullString `json:"hangup_disposition"`
-	HangupSource      NullString `json:"hangup_source"`
-	FailureCode       NullString `json:"failure_code"`
-	FailureReason     NullString `json:"failure_reason"`
-	BridgeUUID        NullString `json:"bridge_uuid"`
-	SIPCallID         Text       `json:"sip_call_id"`
-	SIPUserAgent      NullString `json:"sip_user_agent"`
-	Codec             NullString `json:"codec"`
-	MOS               NullFloat  `json:"mos"`         // 1.0–5.0; 0 or null means no media
-	Jitter            NullFloat  `json:"jitter"`      // milliseconds
-	PacketLoss        NullFloat  `json:"packet_loss"` // percent
-	NetworkAddr       NullString `json:"network_addr"`
-	CarrierIP         NullString `json:"carrier_ip"`
-	Context           Text       `json:"context"`
-	Region            Text       `json:"region"`
-	OriginationRegion Text       `json:"origination_region"`
-	CampaignID        NullString `json:"campaign_id"`
-	CustomerEndpoint  NullString `json:"customer_endpoint"`
-	TrunkID           NullString `json:"trunk_id"`
-	TerminatedTo      NullString `json:"terminated_to"`
+	StartTime         Time       `json:"start_time" label:"Start time"`
+	AnswerTime        NullTime   `json:"answer_time" label:"Answer time"`
+	EndTime           Time       `json:"end_time" label:"End time"`
+	ProgressTime      NullTime   `json:"progress_time" label:"Progress (ringing) time"`
+	CallDirection     Text       `json:"call_direction" label:"Direction"`
+	CallerIDName      Text       `json:"caller_id_name" label:"Caller name"`
+	CallerIDNumber    Text       `json:"caller_id_number" label:"Caller number"`
+	DestinationNumber Text       `json:"destination_number" label:"Destination number"`
+	Duration          Int        `json:"duration" label:"Duration (s, ring + talk)"` // seconds, ring + talk
+	Billsec           Int        `json:"billsec" label:"Billed seconds (talk)"`      // talk seconds, 0 if unanswered
+	RingTime          Int        `json:"ring_time" label:"Ring time (s)"`            // seconds
+	HangupCause       NullString `json:"hangup_cause" label:"Hangup cause"`
+	HangupCauseCode   NullInt    `json:"hangup_cause_code" label:"Hangup cause code"`
+	HangupCauseName   NullString `json:"hangup_cause_name" label:"Hangup cause name"`
+	HangupDisposition NullString `json:"hangup_disposition" label:"Hangup disposition"`
+	HangupSource      NullString `json:"hangup_source" label:"Hung up by"`
+	FailureCode       NullString `json:"failure_code" label:"Failure code"`
+	FailureReason     NullString `json:"failure_reason" label:"Failure reason"`
+	MOS               NullFloat  `json:"mos" label:"MOS"`                     // 1.0–5.0; 0 or null means no media
+	Jitter            NullFloat  `json:"jitter" label:"Jitter (ms)"`          // milliseconds
+	PacketLoss        NullFloat  `json:"packet_loss" label:"Packet loss (%)"` // percent
+	Codec             NullString `json:"codec" label:"Codec"`
+	Cost              Float      `json:"cost" label:"Cost"`
+	StreamingCost     Float      `json:"streaming_cost" label:"Streaming cost"`
+	TotalCost         Float      `json:"total_cost" label:"Total cost"` // cost + streaming_cost
+	Currency          Text       `json:"currency" label:"Currency"`
+	UUID              Text       `json:"uuid" label:"Call UUID"`
+	ID                Int        `json:"id" label:"Record id"`
+	AccountID         Text       `json:"account_id" label:"Account id"`
+	BridgeUUID        NullString `json:"bridge_uuid" label:"Bridge UUID"`
+	SIPCallID         Text       `json:"sip_call_id" label:"SIP Call-ID"`
+	SIPUserAgent      NullString `json:"sip_user_agent" label:"SIP user agent"`
+	NetworkAddr       NullString `json:"network_addr" label:"Network address"`
+	CarrierIP         NullString `json:"carrier_ip" label:"Carrier IP"`
+	Context           Text       `json:"context" label:"Context"`
+	Region            Text       `json:"region" label:"Region"`
+	OriginationRegion Text       `json:"origination_region" label:"Origination region"`
+	CampaignID        NullString `json:"campaign_id" label:"Campaign id"`
+	CustomerEndpoint  NullString `json:"customer_endpoint" label:"Customer endpoint"`
+	TrunkID           NullString `json:"trunk_id" label:"Trunk id"`
+	TerminatedTo      NullString `json:"terminated_to" label:"Terminated to"`
+	CreatedAt         Time       `json:"created_at" label:"Record created"`
+	UpdatedAt         Time       `json:"updated_at" label:"Record updated"`
 
 	// Raw is the record exactly as the API sent it. Only GetCDR fills it,
 	// for the "raw record" view; list decoding leaves it nil to save memory.
 	Raw json.RawMessage `json:"-"`
-}
-
-// FieldNames lists the 43 CDR fields in the alphabetical order the API uses
-// for JSON keys. The sandbox writes CSV columns in this order; readers must
-// still go by header name, never by position.
-var FieldNames = []string{
-	"account_id", "answer_time", "billsec", "bridge_uuid", "call_direction",
-	"caller_id_name", "caller_id_number", "campaign_id", "carrier_ip", "codec",
-	"context", "cost", "created_at", "currency", "customer_endpoint",
-	"destination_number", "duration", "end_time", "failure_code",
-	"failure_reason", "hangup_cause", "hangup_cause_code", "hangup_cause_name",
-	"hangup_disposition", "hangup_source", "id", "jitter", "mos", "network_addr",
-	"origination_region", "packet_loss", "progress_time", "region", "ring_time",
-	"sip_call_id", "sip_user_agent", "start_time", "streaming_cost",
-	"terminated_to", "total_cost", "trunk_id", "updated_at", "uuid",
 }
 
 // Answered reports whether the call was answered. The docs define the

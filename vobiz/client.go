@@ -276,7 +276,7 @@ func (c *Client) List(ctx context.Context, f Filter) (*ListResponse, error) {
 	}
 	var out ListResponse
 	err := c.getJSON(ctx, epList, c.cdrURL+query(f.Values()), func(b []byte) error {
-		if err := decodeListResponse(b, &out); err != nil {
+		if err := json.Unmarshal(b, &out); err != nil {
 			return err
 		}
 		return requireData(out.Data, b)
@@ -295,7 +295,7 @@ func (c *Client) Search(ctx context.Context, f Filter) (*SearchResponse, error) 
 	}
 	var out SearchResponse
 	err := c.getJSON(ctx, epSearch, c.cdrURL+"/search"+query(f.Values()), func(b []byte) error {
-		if err := decodeSearchResponse(b, &out); err != nil {
+		if err := json.Unmarshal(b, &out); err != nil {
 			return err
 		}
 		return requireData(out.Data, b)
@@ -320,7 +320,7 @@ func (c *Client) Recent(ctx context.Context, limit int) (*RecentResponse, error)
 	}
 	var out RecentResponse
 	err := c.getJSON(ctx, epRecent, c.cdrURL+"/recent"+q, func(b []byte) error {
-		if err := decodeRecentResponse(b, &out); err != nil {
+		if err := json.Unmarshal(b, &out); err != nil {
 			return err
 		}
 		return requireData(out.Data, b)
@@ -397,7 +397,7 @@ func decodeOne(b []byte) (*CDR, error) {
 		raw = bytes.Clone(t)
 	}
 	cdr := new(CDR)
-	if err := decodeCDR(raw, cdr); err != nil {
+	if err := json.Unmarshal(raw, cdr); err != nil {
 		return nil, err
 	}
 	if cdr.UUID == "" {
