@@ -17,6 +17,7 @@ type Field struct {
 	Name  string // the API's name: JSON key, CSV header, report column
 	Label string // for people
 	index int    // position in the CDR struct
+	time  bool   // a *Time field
 }
 
 // Fields lists every CDR field in the struct's declaration order, which is
@@ -65,7 +66,7 @@ func fieldsOf(t reflect.Type) []Field {
 		if name == "" || label == "" || !slices.Contains(fieldTypes, sf.Type) {
 			panic(fmt.Sprintf("vobiz: CDR.%s needs a json name, a label and a field type", sf.Name))
 		}
-		out = append(out, Field{Name: name, Label: label, index: i})
+		out = append(out, Field{Name: name, Label: label, index: i, time: sf.Type == reflect.TypeFor[Time]()})
 	}
 	return out
 }
@@ -86,10 +87,7 @@ func (f Field) Ptr(c *CDR) any {
 }
 
 // IsTime reports whether the field is a timestamp.
-func (f Field) IsTime() bool {
-	_, ok := f.Ptr(&CDR{}).(*Time)
-	return ok
-}
+func (f Field) IsTime() bool { return f.time }
 
 // TimeLayout is how the API writes times, and how AppendText does.
 const TimeLayout = "2006-01-02T15:04:05Z"
