@@ -8,21 +8,15 @@ import (
 	"strings"
 )
 
-// Field is one CDR field, read from the CDR struct's tags once at start-up.
-// Everything that handles fields one by one (the CSV reader, the sandbox's
-// JSON and CSV writers, the report's columns, the call page's field list)
-// walks Fields instead of naming fields itself, so a new field needs no
-// edit there.
+// Field is one CDR field. Everything that handles fields one by one (the
+// CSV reader, the sandbox's JSON and CSV writers, the report's columns, the
+// call page's field list) walks Fields instead of naming fields itself, so
+// a new field needs no edit there.
 type Field struct {
 	Name  string // the API's name: JSON key, CSV header, report column
 	Label string // for people
-	index int    // position in the CDR struct
-	time  bool   // a *Time field
+	ptr   func(*CDR) any
 }
-
-// Fields lists every CDR field in the struct's declaration order, which is
-// the order people see them in.
-var Fields = fieldsOf(reflect.TypeFor[CDR]())
 
 // FieldNames lists the field names in byte order, the order the API's
 // examples use for JSON keys and the sandbox uses for CSV columns. Readers
@@ -43,32 +37,37 @@ func FieldByName(name string) (Field, bool) {
 	return f, ok
 }
 
-// fieldTypes are the types a CDR field may have; Ptr returns a pointer to
-// one of them, and every switch below covers them all.
-var fieldTypes = []reflect.Type{
-	reflect.TypeFor[Text](), reflect.TypeFor[NullString](), reflect.TypeFor[Int](),
-	reflect.TypeFor[NullInt](), reflect.TypeFor[Float](), reflect.TypeFor[NullFloat](),
-	reflect.TypeFor[Time](),
-}
-
-// fieldsOf reads the field table from the CDR type. A field without a
-// label or of another type is a mistake in the table, caught when the
-// program starts (and by every test) rather than when a record arrives.
-func fieldsOf(t reflect.Type) []Field {
-	var out []Field
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "-" {
-			continue
+// checkFields makes sure the table and the CDR struct agree: every field
+// of the struct appears once, under its json name, with a label, pointing
+// at itself, and of a type the switches below handle. A mistake stops the
+// program when it starts (and every test), not when a record arrives.
+func checkFields(fs []Field) []Field {
+	var probe CDR
+	v := reflect.ValueOf(&probe).Elem()
+	byAddr := make(map[uintptr]string) // struct field address -> json name
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if name != "-" {
+			byAddr[v.Field(i).Addr().Pointer()] = name
 		}
-		label := sf.Tag.Get("label")
-		if name == "" || label == "" || !slices.Contains(fieldTypes, sf.Type) {
-			panic(fmt.Sprintf("vobiz: CDR.%s needs a json name, a label and a field type", sf.Name))
-		}
-		out = append(out, Field{Name: name, Label: label, index: i, time: sf.Type == reflect.TypeFor[Time]()})
 	}
-	return out
+	seen := make(map[string]bool)
+	for _, f := range fs {
+		p := f.ptr(&probe)
+		switch p.(type) {
+		case *Text, *NullString, *Int, *NullInt, *Float, *NullFloat, *Time:
+		default:
+			panic(fmt.Sprintf("vobiz: field %s: no CSV or JSON form for %T", f.Name, p))
+		}
+		if byAddr[reflect.ValueOf(p).Pointer()] != f.Name || f.Label == "" || seen[f.Name] {
+			panic(fmt.Sprintf("vobiz: field %s: the name must be its json tag, once, with a label", f.Name))
+		}
+		seen[f.Name] = true
+	}
+	if len(seen) != len(byAddr) {
+		panic(fmt.Sprintf("vobiz: Fields has %d of the CDR's %d fields", len(seen), len(byAddr)))
+	}
+	return fs
 }
 
 func sortedNames(fs []Field) []string {
@@ -82,12 +81,17 @@ func sortedNames(fs []Field) []string {
 
 // Ptr returns a pointer to the field in c: a *Text, *NullString, *Int,
 // *NullInt, *Float, *NullFloat or *Time.
-func (f Field) Ptr(c *CDR) any {
-	return reflect.ValueOf(c).Elem().Field(f.index).Addr().Interface()
-}
+func (f Field) Ptr(c *CDR) any { return f.ptr(c) }
 
 // IsTime reports whether the field is a timestamp.
-func (f Field) IsTime() bool { return f.time }
+func (f Field) IsTime() bool {
+	_, ok := f.ptr(&typeProbe).(*Time)
+	return ok
+}
+
+// typeProbe is a record whose fields' types are asked, never read or
+// written, so sharing it is safe.
+var typeProbe CDR
 
 // TimeLayout is how the API writes times, and how AppendText does.
 const TimeLayout = "2006-01-02T15:04:05Z"

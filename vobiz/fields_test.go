@@ -19,7 +19,7 @@ func TestFieldTable(t *testing.T) {
 			t.Errorf("field %q: duplicate or without a label", f.Name)
 		}
 		seen[f.Name] = true
-		if g, ok := FieldByName(f.Name); !ok || g != f {
+		if g, ok := FieldByName(f.Name); !ok || g.Name != f.Name || g.Label != f.Label {
 			t.Errorf("FieldByName(%q) = %+v, %v", f.Name, g, ok)
 		}
 	}
@@ -31,22 +31,25 @@ func TestFieldTable(t *testing.T) {
 	}
 }
 
-// TestFieldTableRefusesMistakes: a CDR field the table cannot handle stops
-// the program at start-up, not when a record arrives.
+// TestFieldTableRefusesMistakes: a table that disagrees with the CDR
+// struct stops the program at start-up, not when a record arrives.
 func TestFieldTableRefusesMistakes(t *testing.T) {
+	withRow := func(i int, f Field) []Field {
+		fs := slices.Clone(Fields)
+		fs[i] = f
+		return fs
+	}
+	uuid := func(c *CDR) any { return &c.UUID }
 	tests := []struct {
 		name string
-		typ  reflect.Type
+		fs   []Field
 	}{
-		{"no label", reflect.TypeFor[struct {
-			X Text `json:"x"`
-		}]()},
-		{"no json name", reflect.TypeFor[struct {
-			X Text `label:"X"`
-		}]()},
-		{"plain string", reflect.TypeFor[struct {
-			X string `json:"x" label:"X"`
-		}]()},
+		{"a field missing", Fields[1:]},
+		{"a field twice", append(slices.Clone(Fields), Fields[0])},
+		{"name is not the json tag", withRow(0, Field{"start", "Start time", Fields[0].ptr})},
+		{"no label", withRow(0, Field{"start_time", "", Fields[0].ptr})},
+		{"points at another field", withRow(0, Field{"start_time", "Start time", uuid})},
+		{"a type with no CSV form", withRow(0, Field{"start_time", "Start time", func(c *CDR) any { return &c.StartTime.Time }})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,7 +58,7 @@ func TestFieldTableRefusesMistakes(t *testing.T) {
 					t.Error("accepted")
 				}
 			}()
-			fieldsOf(tt.typ)
+			checkFields(tt.fs)
 		})
 	}
 }
