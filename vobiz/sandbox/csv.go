@@ -7,7 +7,7 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// Export format (the docs leave all of it open; see the contract's §3):
+// Export format (the docs leave all of it open; see docs/vobiz-api.md#csv-export):
 // a header row of the field names in vobiz.FieldNames order, one row per
 // call newest first, RFC 4180 quoting with CRLF line ends (encoding/csv),
 // null as an empty cell, no row cap. Rows are streamed: the writer flushes
