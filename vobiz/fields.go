@@ -124,7 +124,7 @@ func (f Field) AppendText(b []byte, c *CDR) []byte {
 		}
 		return p.UTC().AppendFormat(b, TimeLayout)
 	}
-	panic("vobiz: unhandled field type") // fieldsOf admits no other
+	panic("vobiz: unhandled field type") // checkFields admits no other
 }
 
 // Text returns the field's value as AppendText writes it.
@@ -166,7 +166,7 @@ func (f Field) Set(c *CDR, cell string) error {
 		}
 		*p = Time{t}
 	default:
-		panic("vobiz: unhandled field type") // fieldsOf admits no other
+		panic("vobiz: unhandled field type") // checkFields admits no other
 	}
 	return nil
 }
