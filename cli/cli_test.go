@@ -16,6 +16,7 @@ import (
 
 	"github.com/cdrdash/cdrdash/cli"
 	"github.com/cdrdash/cdrdash/store/storetest"
+	"github.com/cdrdash/cdrdash/vobiz"
 )
 
 // process is one cdrdash command running in this test process, with its
@@ -176,8 +177,8 @@ func TestSandboxCommand(t *testing.T) {
 		t.Fatalf("%d records, want 5", len(rows))
 	}
 	for i, r := range rows {
-		if len(r) != 43 {
-			t.Errorf("record %d has %d fields, want 43", i, len(r))
+		if len(r) != len(vobiz.FieldNames) {
+			t.Errorf("record %d has %d fields, want %d", i, len(r), len(vobiz.FieldNames))
 		}
 		if string(r["call_direction"]) != `"outbound"` {
 			t.Errorf("record %d direction %s", i, r["call_direction"])

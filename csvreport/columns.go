@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/cdrdash/cdrdash/vobiz"
 )
 
 // Kind says where a report column's cells come from.
@@ -41,65 +43,33 @@ const (
 )
 
 // columns lists every report column in the order a column picker shows
-// them: when and who first, then how the call ended, audio, money, and the
-// identifiers and routing detail last. It holds every one of the 43 CDR
-// fields (vobiz.FieldNames; a test keeps the two in step) plus the three
-// derived columns.
+// them: every CDR field in the order vobiz.CDR declares them (when and who
+// first, then how the call ended, audio, money, and the identifiers and
+// routing detail last), with the derived columns after the fields they
+// explain. A new CDR field becomes a report column without an edit here.
 //
-// Time columns: all six API times (start, progress, answer, end, created,
+// Time columns: all API times (start, progress, answer, end, created,
 // updated) are rendered in the user's zone with the offset written into
 // every cell, under their API names. There are no separate *_local
 // columns: a report is for people, and the complaint this answers is
 // "times in another zone than the screen". Anyone who needs the API's own
 // UTC text takes the raw export, which is never touched.
-var columns = []Column{
-	{"start_time", "Start time", KindTime},
-	{"answer_time", "Answer time", KindTime},
-	{"end_time", "End time", KindTime},
-	{"progress_time", "Progress (ringing) time", KindTime},
-	{"call_direction", "Direction", KindField},
-	{"caller_id_name", "Caller name", KindField},
-	{"caller_id_number", "Caller number", KindField},
-	{"destination_number", "Destination number", KindField},
-	{"duration", "Duration (s, ring + talk)", KindField},
-	{"billsec", "Billed seconds (talk)", KindField},
-	{"ring_time", "Ring time (s)", KindField},
-	{ColOutcome, "Outcome", KindDerived},
-	{"hangup_cause", "Hangup cause", KindField},
-	{"hangup_cause_code", "Hangup cause code", KindField},
-	{"hangup_cause_name", "Hangup cause name", KindField},
-	{"hangup_disposition", "Hangup disposition", KindField},
-	{"hangup_source", "Hung up by", KindField},
-	{"failure_code", "Failure code", KindField},
-	{"failure_reason", "Failure reason", KindField},
-	{ColDiagnosis, "Diagnosis (one line)", KindDerived},
-	{ColQuality, "Quality verdict", KindDerived},
-	{"mos", "MOS", KindField},
-	{"jitter", "Jitter (ms)", KindField},
-	{"packet_loss", "Packet loss (%)", KindField},
-	{"codec", "Codec", KindField},
-	{"cost", "Cost", KindField},
-	{"streaming_cost", "Streaming cost", KindField},
-	{"total_cost", "Total cost", KindField},
-	{"currency", "Currency", KindField},
-	{"uuid", "Call UUID", KindField},
-	{"id", "Record id", KindField},
-	{"account_id", "Account id", KindField},
-	{"bridge_uuid", "Bridge UUID", KindField},
-	{"sip_call_id", "SIP Call-ID", KindField},
-	{"sip_user_agent", "SIP user agent", KindField},
-	{"network_addr", "Network address", KindField},
-	{"carrier_ip", "Carrier IP", KindField},
-	{"context", "Context", KindField},
-	{"region", "Region", KindField},
-	{"origination_region", "Origination region", KindField},
-	{"campaign_id", "Campaign id", KindField},
-	{"customer_endpoint", "Customer endpoint", KindField},
-	{"trunk_id", "Trunk id", KindField},
-	{"terminated_to", "Terminated to", KindField},
-	{"created_at", "Record created", KindTime},
-	{"updated_at", "Record updated", KindTime},
-}
+var columns = func() []Column {
+	derivedAfter := map[string][]Column{
+		"ring_time":      {{ColOutcome, "Outcome", KindDerived}},
+		"failure_reason": {{ColDiagnosis, "Diagnosis (one line)", KindDerived}, {ColQuality, "Quality verdict", KindDerived}},
+	}
+	var out []Column
+	for _, f := range vobiz.Fields {
+		kind := KindField
+		if f.IsTime() {
+			kind = KindTime
+		}
+		out = append(out, Column{f.Name, f.Label, kind})
+		out = append(out, derivedAfter[f.Name]...)
+	}
+	return out
+}()
 
 var columnIndex = func() map[string]int {
 	m := make(map[string]int, len(columns))

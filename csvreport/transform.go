@@ -218,7 +218,8 @@ func writeEmptyRow(enc *csv.Writer, bw *bufio.Writer) error {
 type step struct {
 	kind  Kind
 	name  string
-	field int // KindField: index of the column in the export, -1 if absent
+	field int         // KindField: index of the column in the export, -1 if absent
+	time  vobiz.Field // KindTime: the CDR field
 }
 
 // makePlan maps the report columns to the export's header. Header names
@@ -238,6 +239,9 @@ func makePlan(cols, header []string) []step {
 		s := step{kind: col.Kind, name: name, field: -1}
 		if p, ok := pos[name]; ok {
 			s.field = p
+		}
+		if col.Kind == KindTime {
+			s.time, _ = vobiz.FieldByName(name)
 		}
 		plan[i] = s
 	}
@@ -261,7 +265,7 @@ func (r *renderer) row(plan []step, c *vobiz.CDR, raw []string) []string {
 				v = raw[s.field]
 			}
 		case KindTime:
-			if t := timeOf(c, s.name); !t.IsZero() {
+			if t := s.time.Ptr(c).(*vobiz.Time); !t.IsZero() {
 				r.scratch = t.In(r.loc).AppendFormat(r.scratch[:0], TimeLayout)
 				v = string(r.scratch)
 			}
@@ -283,25 +287,6 @@ func (r *renderer) derived(c *vobiz.CDR, name string) string {
 		return diagnosis.OverallBand(c, r.th).Label() // = Quality(c, th).Overall, without its text
 	}
 	return ""
-}
-
-// timeOf returns the named time field of c.
-func timeOf(c *vobiz.CDR, name string) time.Time {
-	switch name {
-	case "start_time":
-		return c.StartTime.Time
-	case "answer_time":
-		return c.AnswerTime.Time
-	case "end_time":
-		return c.EndTime.Time
-	case "progress_time":
-		return c.ProgressTime.Time
-	case "created_at":
-		return c.CreatedAt.Time
-	case "updated_at":
-		return c.UpdatedAt.Time
-	}
-	return time.Time{}
 }
 
 // Neutralize makes a cell safe to open in a spreadsheet: a cell that would

@@ -134,6 +134,34 @@ func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next 
 	return prev, next
 }
 
+// shownInSections are the CDR fields the call page's own sections show
+// (header, timeline, hangup, quality, cost, identifiers), each in the form
+// that suits it. callView lists every other field generically.
+var shownInSections = map[string]bool{
+	"start_time": true, "answer_time": true, "end_time": true, "progress_time": true, "created_at": true,
+	"updated_at": true, "call_direction": true, "caller_id_name": true, "caller_id_number": true,
+	"destination_number": true, "duration": true, "billsec": true, "ring_time": true, "hangup_cause": true,
+	"hangup_cause_code": true, "hangup_cause_name": true, "hangup_disposition": true, "hangup_source": true,
+	"failure_code": true, "failure_reason": true, "mos": true, "jitter": true, "packet_loss": true, "codec": true,
+	"cost": true, "streaming_cost": true, "total_cost": true, "currency": true, "uuid": true, "id": true,
+	"account_id": true, "bridge_uuid": true, "sip_call_id": true, "sip_user_agent": true, "network_addr": true,
+	"carrier_ip": true, "context": true, "region": true, "origination_region": true, "campaign_id": true,
+	"customer_endpoint": true, "trunk_id": true, "terminated_to": true,
+}
+
+// otherFields lists the fields of c that shown leaves out, as recorded,
+// under their labels: a field added to vobiz.CDR is on the page before
+// anyone writes a section for it.
+func otherFields(c *vobiz.CDR, shown map[string]bool) []views.KV {
+	var out []views.KV
+	for _, f := range vobiz.Fields {
+		if !shown[f.Name] {
+			out = append(out, views.KV{Label: f.Label, Value: orDash(f.Text(c)), TestID: "rec-" + f.Name})
+		}
+	}
+	return out
+}
+
 // callView builds the detail page's view model from a record.
 func (h *Handler) callView(c *vobiz.CDR, loc *time.Location) views.CallView {
 	d := diagnosis.ExplainWith(c, h.Thresholds)
@@ -219,6 +247,7 @@ func (h *Handler) callView(c *vobiz.CDR, loc *time.Location) views.CallView {
 		{Label: "Account", Value: orDash(string(c.AccountID))},
 		{Label: "Record ID", Value: strconv.FormatInt(int64(c.ID), 10)},
 	}
+	v.IDs = append(v.IDs, otherFields(c, shownInSections)...)
 	v.Related = h.related(c)
 	return v
 }

@@ -277,7 +277,7 @@ func (c *Client) List(ctx context.Context, f Filter) (*ListResponse, error) {
 	}
 	var out ListResponse
 	err := c.getJSON(ctx, epList, c.cdrURL+query(f.Values()), func(b []byte) error {
-		if err := decodeListResponse(b, &out); err != nil {
+		if err := json.Unmarshal(b, &out); err != nil {
 			return err
 		}
 		return requireData(out.Data, b)
@@ -296,7 +296,7 @@ func (c *Client) Search(ctx context.Context, f Filter) (*SearchResponse, error) 
 	}
 	var out SearchResponse
 	err := c.getJSON(ctx, epSearch, c.cdrURL+"/search"+query(f.Values()), func(b []byte) error {
-		if err := decodeSearchResponse(b, &out); err != nil {
+		if err := json.Unmarshal(b, &out); err != nil {
 			return err
 		}
 		return requireData(out.Data, b)
@@ -321,7 +321,7 @@ func (c *Client) Recent(ctx context.Context, limit int) (*RecentResponse, error)
 	}
 	var out RecentResponse
 	err := c.getJSON(ctx, epRecent, c.cdrURL+"/recent"+q, func(b []byte) error {
-		if err := decodeRecentResponse(b, &out); err != nil {
+		if err := json.Unmarshal(b, &out); err != nil {
 			return err
 		}
 		return requireData(out.Data, b)
@@ -398,7 +398,7 @@ func decodeOne(b []byte) (*CDR, error) {
 		raw = bytes.Clone(t)
 	}
 	cdr := new(CDR)
-	if err := decodeCDR(raw, cdr); err != nil {
+	if err := json.Unmarshal(raw, cdr); err != nil {
 		return nil, err
 	}
 	if cdr.UUID == "" {

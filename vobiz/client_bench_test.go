@@ -2,21 +2,24 @@ package vobiz
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 )
 
 // BenchmarkDecodeSearch100 decodes a realistic 100-row search response,
-// the dashboard's largest routine page, the way the client does (fast path;
-// BenchmarkDecodeSearch100JSON is plain encoding/json).
+// the dashboard's largest routine page, the way the client does. A
+// hand-written decoder once did this in a third of the time (0.46 ms
+// against 1.4 ms), a saving no one notices next to the upstream's own
+// 30 ms or more, so encoding/json is the decoder.
 func BenchmarkDecodeSearch100(b *testing.B) {
 	body := searchBody(100)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
 		var out SearchResponse
-		if err := decodeSearchResponse(body, &out); err != nil {
+		if err := json.Unmarshal(body, &out); err != nil {
 			b.Fatal(err)
 		}
 		if len(out.Data) != 100 {

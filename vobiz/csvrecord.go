@@ -17,118 +17,6 @@ import (
 // columns are ignored, missing columns leave their field unset, and an
 // empty cell is null. See docs/vobiz-api.md#csv-export.
 
-// fieldSetter writes one CSV cell into a CDR.
-type fieldSetter func(c *CDR, v string) error
-
-var csvSetters = map[string]fieldSetter{
-	"id":                 setInt(func(c *CDR) *Int { return &c.ID }),
-	"uuid":               setText(func(c *CDR) *Text { return &c.UUID }),
-	"account_id":         setText(func(c *CDR) *Text { return &c.AccountID }),
-	"call_direction":     setText(func(c *CDR) *Text { return &c.CallDirection }),
-	"caller_id_name":     setText(func(c *CDR) *Text { return &c.CallerIDName }),
-	"caller_id_number":   setText(func(c *CDR) *Text { return &c.CallerIDNumber }),
-	"destination_number": setText(func(c *CDR) *Text { return &c.DestinationNumber }),
-	"duration":           setInt(func(c *CDR) *Int { return &c.Duration }),
-	"billsec":            setInt(func(c *CDR) *Int { return &c.Billsec }),
-	"ring_time":          setInt(func(c *CDR) *Int { return &c.RingTime }),
-	"start_time":         setTime(func(c *CDR) *Time { return &c.StartTime }),
-	"progress_time":      setTime(func(c *CDR) *Time { return &c.ProgressTime }),
-	"answer_time":        setTime(func(c *CDR) *Time { return &c.AnswerTime }),
-	"end_time":           setTime(func(c *CDR) *Time { return &c.EndTime }),
-	"created_at":         setTime(func(c *CDR) *Time { return &c.CreatedAt }),
-	"updated_at":         setTime(func(c *CDR) *Time { return &c.UpdatedAt }),
-	"cost":               setFloat(func(c *CDR) *Float { return &c.Cost }),
-	"streaming_cost":     setFloat(func(c *CDR) *Float { return &c.StreamingCost }),
-	"total_cost":         setFloat(func(c *CDR) *Float { return &c.TotalCost }),
-	"currency":           setText(func(c *CDR) *Text { return &c.Currency }),
-	"hangup_cause":       setNullString(func(c *CDR) *NullString { return &c.HangupCause }),
-	"hangup_cause_code":  setNullInt(func(c *CDR) *NullInt { return &c.HangupCauseCode }),
-	"hangup_cause_name":  setNullString(func(c *CDR) *NullString { return &c.HangupCauseName }),
-	"hangup_disposition": setNullString(func(c *CDR) *NullString { return &c.HangupDisposition }),
-	"hangup_source":      setNullString(func(c *CDR) *NullString { return &c.HangupSource }),
-	"failure_code":       setNullString(func(c *CDR) *NullString { return &c.FailureCode }),
-	"failure_reason":     setNullString(func(c *CDR) *NullString { return &c.FailureReason }),
-	"bridge_uuid":        setNullString(func(c *CDR) *NullString { return &c.BridgeUUID }),
-	"sip_call_id":        setText(func(c *CDR) *Text { return &c.SIPCallID }),
-	"sip_user_agent":     setNullString(func(c *CDR) *NullString { return &c.SIPUserAgent }),
-	"codec":              setNullString(func(c *CDR) *NullString { return &c.Codec }),
-	"mos":                setNullFloat(func(c *CDR) *NullFloat { return &c.MOS }),
-	"jitter":             setNullFloat(func(c *CDR) *NullFloat { return &c.Jitter }),
-	"packet_loss":        setNullFloat(func(c *CDR) *NullFloat { return &c.PacketLoss }),
-	"network_addr":       setNullString(func(c *CDR) *NullString { return &c.NetworkAddr }),
-	"carrier_ip":         setNullString(func(c *CDR) *NullString { return &c.CarrierIP }),
-	"context":            setText(func(c *CDR) *Text { return &c.Context }),
-	"region":             setText(func(c *CDR) *Text { return &c.Region }),
-	"origination_region": setText(func(c *CDR) *Text { return &c.OriginationRegion }),
-	"campaign_id":        setNullString(func(c *CDR) *NullString { return &c.CampaignID }),
-	"customer_endpoint":  setNullString(func(c *CDR) *NullString { return &c.CustomerEndpoint }),
-	"trunk_id":           setNullString(func(c *CDR) *NullString { return &c.TrunkID }),
-	"terminated_to":      setNullString(func(c *CDR) *NullString { return &c.TerminatedTo }),
-}
-
-func setText(f func(*CDR) *Text) fieldSetter {
-	return func(c *CDR, v string) error { *f(c) = Text(v); return nil }
-}
-
-func setNullString(f func(*CDR) *NullString) fieldSetter {
-	return func(c *CDR, v string) error { *f(c) = NullString{String: v, Valid: v != ""}; return nil }
-}
-
-func setInt(f func(*CDR) *Int) fieldSetter {
-	return func(c *CDR, v string) error {
-		n, ok, err := parseWholeCell(v)
-		if err != nil {
-			return err
-		}
-		if ok {
-			*f(c) = Int(n)
-		}
-		return nil
-	}
-}
-
-func setNullInt(f func(*CDR) *NullInt) fieldSetter {
-	return func(c *CDR, v string) error {
-		n, ok, err := parseWholeCell(v)
-		if err != nil {
-			return err
-		}
-		*f(c) = NullInt{Int64: n, Valid: ok}
-		return nil
-	}
-}
-
-func setFloat(f func(*CDR) *Float) fieldSetter {
-	return func(c *CDR, v string) error {
-		n, _, err := parseCell(v)
-		*f(c) = Float(n)
-		return err
-	}
-}
-
-func setNullFloat(f func(*CDR) *NullFloat) fieldSetter {
-	return func(c *CDR, v string) error {
-		n, ok, err := parseCell(v)
-		*f(c) = NullFloat{Float64: n, Valid: ok && err == nil}
-		return err
-	}
-}
-
-func setTime(f func(*CDR) *Time) fieldSetter {
-	return func(c *CDR, v string) error {
-		if strings.TrimSpace(v) == "" {
-			*f(c) = Time{}
-			return nil
-		}
-		t, err := ParseTime(v)
-		if err != nil {
-			return err
-		}
-		*f(c) = Time{t}
-		return nil
-	}
-}
-
 func parseCell(v string) (float64, bool, error) {
 	v = strings.TrimSpace(v)
 	if v == "" || v == "null" {
@@ -159,20 +47,20 @@ func parseWholeCell(v string) (int64, bool, error) {
 // CSVDecoder turns CSV export rows into CDRs, matching columns by header
 // name.
 type CSVDecoder struct {
-	header  []string
-	setters []fieldSetter // parallel to header; nil for unknown columns
+	header []string
+	fields []*Field // parallel to header; nil for unknown columns
 }
 
 // NewCSVDecoder prepares a decoder for the given header row. It fails when
 // the header holds none of the CDR fields, which means the body is not a
 // CDR export at all (an HTML error page, say).
 func NewCSVDecoder(header []string) (*CSVDecoder, error) {
-	d := &CSVDecoder{header: header, setters: make([]fieldSetter, len(header))}
+	d := &CSVDecoder{header: header, fields: make([]*Field, len(header))}
 	known := 0
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if s, ok := csvSetters[name]; ok {
-			d.setters[i] = s
+		if f, ok := FieldByName(name); ok {
+			d.fields[i] = &f
 			known++
 		}
 	}
@@ -189,10 +77,10 @@ func (d *CSVDecoder) Header() []string { return d.header }
 func (d *CSVDecoder) Decode(record []string, c *CDR) error {
 	*c = CDR{}
 	for i, v := range record {
-		if i >= len(d.setters) || d.setters[i] == nil {
+		if i >= len(d.fields) || d.fields[i] == nil {
 			continue
 		}
-		if err := d.setters[i](c, v); err != nil {
+		if err := d.fields[i].Set(c, v); err != nil {
 			return fmt.Errorf("vobiz: csv: column %s: %w", d.header[i], err)
 		}
 	}

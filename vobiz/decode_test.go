@@ -74,12 +74,13 @@ func TestDecodeContractExamples(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.in), &keys); err != nil {
 				t.Fatal(err)
 			}
-			if len(keys) != 43 || len(FieldNames) != 43 {
-				t.Fatalf("fixture has %d keys, FieldNames %d; want 43", len(keys), len(FieldNames))
+			// The 43 documented fields; the table may hold newer ones too.
+			if len(keys) != 43 {
+				t.Fatalf("fixture has %d keys, want 43", len(keys))
 			}
-			for _, k := range FieldNames {
-				if _, ok := keys[k]; !ok {
-					t.Errorf("fixture lacks %q", k)
+			for k := range keys {
+				if _, ok := FieldByName(k); !ok {
+					t.Errorf("documented field %q is not in the CDR table", k)
 				}
 			}
 			var got CDR

@@ -81,8 +81,8 @@ func TestEnvelopeKeys(t *testing.T) {
 
 func TestRecordsHaveAllFieldsAndMatchCall(t *testing.T) {
 	s := sharedServer()
-	if !slices.IsSorted(vobiz.FieldNames) || len(vobiz.FieldNames) != 43 {
-		t.Fatalf("vobiz.FieldNames is not 43 sorted names")
+	if !slices.IsSorted(vobiz.FieldNames) || len(vobiz.FieldNames) < 43 {
+		t.Fatalf("vobiz.FieldNames is not 43 or more sorted names")
 	}
 	w := do(t, s, basePath(s), vals("per_page", "100", "page", "7"))
 	mustStatus(t, w, http.StatusOK)
@@ -95,10 +95,14 @@ func TestRecordsHaveAllFieldsAndMatchCall(t *testing.T) {
 	if len(env.Data) != 100 {
 		t.Fatalf("%d records", len(env.Data))
 	}
-	nullable := map[string]bool{}
-	for _, f := range []string{"answer_time", "progress_time", "bridge_uuid", "codec", "failure_code", "failure_reason",
-		"campaign_id", "customer_endpoint", "trunk_id", "terminated_to", "carrier_ip"} {
-		nullable[f] = true
+	// Only fields the docs call nullable may be null: those of a Null* type,
+	// and the two times that are null until the call rings or answers.
+	nullable := map[string]bool{"answer_time": true, "progress_time": true}
+	for _, f := range vobiz.Fields {
+		switch f.Ptr(&vobiz.CDR{}).(type) {
+		case *vobiz.NullString, *vobiz.NullInt, *vobiz.NullFloat:
+			nullable[f.Name] = true
+		}
 	}
 	for k, raw := range env.Data {
 		if got := topKeys(t, raw); !slices.Equal(got, vobiz.FieldNames) {

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"bufio"
 	"encoding/csv"
-	"strconv"
 
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -23,85 +22,35 @@ const flushRows = 256
 // records, as a production server would send.
 const exportWriteSize = 64 << 10
 
-// rowEncoder turns rows into CSV records. All cells of a row are appended
+// rowEncoder turns records into CSV rows. All cells of a row are appended
 // to one scratch buffer and converted to a single string, which the cells
 // then slice: one allocation per row instead of one per number or time.
 type rowEncoder struct {
 	scratch []byte
-	ends    [43]int
+	ends    []int
 	rec     []string
 }
 
 func newRowEncoder() *rowEncoder {
-	return &rowEncoder{scratch: make([]byte, 0, 1024), rec: make([]string, len(vobiz.FieldNames))}
+	n := len(recordFields)
+	return &rowEncoder{scratch: make([]byte, 0, 1024), ends: make([]int, n), rec: make([]string, n)}
 }
 
-// record returns the cells of r in vobiz.FieldNames order. The slice is
-// reused by the next call.
-func (e *rowEncoder) record(r *row) []string {
+// record returns the cells of c in vobiz.FieldNames order, null as an
+// empty cell. The slice is reused by the next call.
+func (e *rowEncoder) record(c *vobiz.CDR) []string {
 	b := e.scratch[:0]
-	n := 0
-	end := func() { e.ends[n] = len(b); n++ }
-	nt := func(sec int64) {
-		if sec != 0 {
-			b = appendUnix(b, sec)
+	for k, f := range recordFields {
+		if t, ok := f.Ptr(c).(*vobiz.Time); ok {
+			// Six times a row: appendUnix is much faster than time.Format.
+			if !t.IsZero() {
+				b = appendUnix(b, t.Unix())
+			}
+		} else {
+			b = f.AppendText(b, c)
 		}
-		end()
+		e.ends[k] = len(b)
 	}
-	str := func(v string) { b = append(b, v...); end() }
-	num := func(v int64) { b = strconv.AppendInt(b, v, 10); end() }
-	fixed := func(v int64, scale float64) { b = appendFixed(b, v, scale); end() }
-
-	str(r.accountID) // account_id
-	nt(r.answer)     // answer_time
-	num(int64(r.billsec))
-	if r.hasBridge { // bridge_uuid
-		b = append(b, r.bridgeUUID[:]...)
-	}
-	end()
-	str(r.direction)    // call_direction
-	str(r.callerName)   // caller_id_name
-	str(r.callerNumber) // caller_id_number
-	str(r.campaign)     // campaign_id
-	str(r.carrierIP)    // carrier_ip
-	str(r.codec)        // codec
-	str(r.context)      // context
-	fixed(r.cost, 1e4)  // cost
-	nt(r.created)       // created_at
-	str(currency)       // currency
-	str(r.endpoint)     // customer_endpoint
-	str(r.destNumber)   // destination_number
-	num(int64(r.duration))
-	nt(r.end)              // end_time
-	str(r.out.failCode)    // failure_code
-	str(r.out.failReason)  // failure_reason
-	str(r.out.cause)       // hangup_cause
-	num(int64(r.out.code)) // hangup_cause_code
-	str(r.out.name)        // hangup_cause_name
-	str(r.out.disposition) // hangup_disposition
-	str(r.out.source)      // hangup_source
-	num(r.id)              // id
-	fixed(int64(r.jitter), 100)
-	fixed(int64(r.mos), 100)
-	b = appendIPv4(b, r.networkAddr) // network_addr
-	end()
-	str(r.origRegion) // origination_region
-	fixed(int64(r.loss), 100)
-	nt(r.progress) // progress_time
-	str(r.region)  // region
-	num(int64(r.ring))
-	b = append(b, r.sipCallID[:]...) // sip_call_id
-	end()
-	str(userAgent)              // sip_user_agent
-	nt(r.start)                 // start_time
-	fixed(r.stream, 1e4)        // streaming_cost
-	str(r.terminatedTo)         // terminated_to
-	fixed(r.total, 1e4)         // total_cost
-	str(r.trunk)                // trunk_id
-	nt(r.updated)               // updated_at
-	b = append(b, r.uuid[:]...) // uuid
-	end()
-
 	e.scratch = b
 	all := string(b)
 	start := 0
@@ -126,7 +75,7 @@ func (s *Server) writeExport(bw *bodyWriter, q *query, dropAfter int) (int, erro
 		return 0, err
 	}
 	enc := newRowEncoder()
-	var r row
+	var r vobiz.CDR
 	rows := 0
 	flush := func() error {
 		cw.Flush()

@@ -1,14 +1,17 @@
 package sandbox
 
 import (
+	"fmt"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// The JSON encoder appends to a []byte by hand. A page of 100 records of 43
-// fields is the hot path of every list and search request, and writing it
-// directly is several times faster than encoding/json while making the key
-// order explicit: the API's examples use alphabetical keys (vobiz.FieldNames
+// The JSON encoder appends to a []byte. Records are written field by field
+// from vobiz.Fields, so a new CDR field is served without an edit here; the
+// envelopes are spelled out. Writing them directly makes the key order
+// explicit: the API's examples use alphabetical keys (vobiz.FieldNames
 // order), and so does every object written here.
 
 // encOpts are per-request encoding switches.
@@ -73,212 +76,111 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendNullString appends s, or null when s is "".
-func appendNullString(b []byte, s string) []byte {
-	if s == "" {
-		return append(b, "null"...)
-	}
-	return appendString(b, s)
-}
-
 func appendTimeJSON(b []byte, sec int64) []byte {
 	b = append(b, '"')
 	b = appendUnix(b, sec)
 	return append(b, '"')
 }
 
-func appendNullTime(b []byte, sec int64) []byte {
-	if sec == 0 {
-		return append(b, "null"...)
-	}
-	return appendTimeJSON(b, sec)
-}
-
 func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
 
-// appendRecord appends one CDR object with all 43 fields in vobiz.FieldNames
-// order.
-func appendRecord(b []byte, r *row, o encOpts) []byte {
+func appendFloat(b []byte, v float64) []byte { return strconv.AppendFloat(b, v, 'f', -1, 64) }
+
+// recordFields are the CDR fields in the order records are written.
+var recordFields = func() []vobiz.Field {
+	out := make([]vobiz.Field, len(vobiz.FieldNames))
+	for i, name := range vobiz.FieldNames {
+		out[i], _ = vobiz.FieldByName(name)
+	}
+	return out
+}()
+
+// appendRecord appends one CDR object with every field, in
+// vobiz.FieldNames order.
+func appendRecord(b []byte, c *vobiz.CDR, o encOpts) []byte {
 	b = append(b, '{')
-	b = appendKey(b, "account_id")
-	b = appendString(b, r.accountID)
-	b = append(b, ',')
-	b = appendKey(b, "answer_time")
-	if o.wrongTypes && r.answer != 0 {
-		b = appendInt(b, r.answer) // a unix number instead of a string
-	} else {
-		b = appendNullTime(b, r.answer)
+	for k, f := range recordFields {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, f.Name)
+		if o.wrongTypes {
+			if wrong, ok := appendWrongType(b, f.Name, c); ok {
+				b = wrong
+				continue
+			}
+		}
+		b = appendValue(b, f.Ptr(c))
 	}
-	b = append(b, ',')
-	b = appendKey(b, "billsec")
-	if o.wrongTypes {
-		b = append(b, '"')
-		b = appendInt(b, int64(r.billsec))
-		b = append(b, '"')
-	} else {
-		b = appendInt(b, int64(r.billsec))
-	}
-	b = append(b, ',')
-	b = appendKey(b, "bridge_uuid")
-	if r.hasBridge {
-		b = append(b, '"')
-		b = append(b, r.bridgeUUID[:]...)
-		b = append(b, '"')
-	} else {
-		b = append(b, "null"...)
-	}
-	b = append(b, ',')
-	b = appendKey(b, "call_direction")
-	b = appendString(b, r.direction)
-	b = append(b, ',')
-	b = appendKey(b, "caller_id_name")
-	b = appendString(b, r.callerName)
-	b = append(b, ',')
-	b = appendKey(b, "caller_id_number")
-	b = appendString(b, r.callerNumber)
-	b = append(b, ',')
-	b = appendKey(b, "campaign_id")
-	b = appendNullString(b, r.campaign)
-	b = append(b, ',')
-	b = appendKey(b, "carrier_ip")
-	b = appendNullString(b, r.carrierIP)
-	b = append(b, ',')
-	b = appendKey(b, "codec")
-	b = appendNullString(b, r.codec)
-	b = append(b, ',')
-	b = appendKey(b, "context")
-	b = appendString(b, r.context)
-	b = append(b, ',')
-	b = appendKey(b, "cost")
-	b = appendFixed(b, r.cost, 1e4)
-	b = append(b, ',')
-	b = appendKey(b, "created_at")
-	b = appendTimeJSON(b, r.created)
-	b = append(b, ',')
-	b = appendKey(b, "currency")
-	b = appendString(b, currency)
-	b = append(b, ',')
-	b = appendKey(b, "customer_endpoint")
-	b = appendNullString(b, r.endpoint)
-	b = append(b, ',')
-	b = appendKey(b, "destination_number")
-	b = appendString(b, r.destNumber)
-	b = append(b, ',')
-	b = appendKey(b, "duration")
-	if o.wrongTypes {
-		b = append(b, `{"value":`...)
-		b = appendInt(b, int64(r.duration))
-		b = append(b, '}')
-	} else {
-		b = appendInt(b, int64(r.duration))
-	}
-	b = append(b, ',')
-	b = appendKey(b, "end_time")
-	b = appendTimeJSON(b, r.end)
-	b = append(b, ',')
-	b = appendKey(b, "failure_code")
-	b = appendNullString(b, r.out.failCode)
-	b = append(b, ',')
-	b = appendKey(b, "failure_reason")
-	b = appendNullString(b, r.out.failReason)
-	b = append(b, ',')
-	b = appendKey(b, "hangup_cause")
-	b = appendNullString(b, r.out.cause)
-	b = append(b, ',')
-	b = appendKey(b, "hangup_cause_code")
-	b = appendInt(b, int64(r.out.code))
-	b = append(b, ',')
-	b = appendKey(b, "hangup_cause_name")
-	b = appendNullString(b, r.out.name)
-	b = append(b, ',')
-	b = appendKey(b, "hangup_disposition")
-	b = appendNullString(b, r.out.disposition)
-	b = append(b, ',')
-	b = appendKey(b, "hangup_source")
-	b = appendNullString(b, r.out.source)
-	b = append(b, ',')
-	b = appendKey(b, "id")
-	if o.wrongTypes {
-		b = append(b, '"')
-		b = appendInt(b, r.id)
-		b = append(b, '"')
-	} else {
-		b = appendInt(b, r.id)
-	}
-	b = append(b, ',')
-	b = appendKey(b, "jitter")
-	b = appendFixed(b, int64(r.jitter), 100)
-	b = append(b, ',')
-	b = appendKey(b, "mos")
-	if o.wrongTypes {
-		b = append(b, '"')
-		b = appendFixed(b, int64(r.mos), 100)
-		b = append(b, '"')
-	} else {
-		b = appendFixed(b, int64(r.mos), 100)
-	}
-	b = append(b, ',')
-	b = appendKey(b, "network_addr")
-	b = append(b, '"')
-	b = appendIPv4(b, r.networkAddr)
-	b = append(b, '"', ',')
-	b = appendKey(b, "origination_region")
-	b = appendString(b, r.origRegion)
-	b = append(b, ',')
-	b = appendKey(b, "packet_loss")
-	b = appendFixed(b, int64(r.loss), 100)
-	b = append(b, ',')
-	b = appendKey(b, "progress_time")
-	b = appendNullTime(b, r.progress)
-	b = append(b, ',')
-	b = appendKey(b, "region")
-	b = appendString(b, r.region)
-	b = append(b, ',')
-	b = appendKey(b, "ring_time")
-	b = appendInt(b, int64(r.ring))
-	b = append(b, ',')
-	b = appendKey(b, "sip_call_id")
-	b = append(b, '"')
-	b = append(b, r.sipCallID[:]...)
-	b = append(b, '"', ',')
-	b = appendKey(b, "sip_user_agent")
-	b = appendString(b, userAgent)
-	b = append(b, ',')
-	b = appendKey(b, "start_time")
-	b = appendTimeJSON(b, r.start)
-	b = append(b, ',')
-	b = appendKey(b, "streaming_cost")
-	b = appendFixed(b, r.stream, 1e4)
-	b = append(b, ',')
-	b = appendKey(b, "terminated_to")
-	b = appendNullString(b, r.terminatedTo)
-	b = append(b, ',')
-	b = appendKey(b, "total_cost")
-	b = appendFixed(b, r.total, 1e4)
-	b = append(b, ',')
-	b = appendKey(b, "trunk_id")
-	b = appendNullString(b, r.trunk)
-	b = append(b, ',')
-	b = appendKey(b, "updated_at")
-	b = appendTimeJSON(b, r.updated)
-	b = append(b, ',')
-	b = appendKey(b, "uuid")
-	b = append(b, '"')
-	b = append(b, r.uuid[:]...)
-	b = append(b, '"')
 	return append(b, '}')
+}
+
+// appendValue appends one field value (a pointer from vobiz.Field.Ptr) the
+// way the API sends it: nulls as null, times in the documented form.
+func appendValue(b []byte, p any) []byte {
+	switch v := p.(type) {
+	case *vobiz.Text:
+		return appendString(b, string(*v))
+	case *vobiz.NullString:
+		if !v.Valid {
+			return append(b, "null"...)
+		}
+		return appendString(b, v.String)
+	case *vobiz.Int:
+		return appendInt(b, int64(*v))
+	case *vobiz.NullInt:
+		if !v.Valid {
+			return append(b, "null"...)
+		}
+		return appendInt(b, v.Int64)
+	case *vobiz.Float:
+		return appendFloat(b, float64(*v))
+	case *vobiz.NullFloat:
+		if !v.Valid {
+			return append(b, "null"...)
+		}
+		return appendFloat(b, v.Float64)
+	case *vobiz.Time:
+		if v.IsZero() {
+			return append(b, "null"...)
+		}
+		return appendTimeJSON(b, v.Unix())
+	}
+	panic(fmt.Sprintf("sandbox: no JSON form for %T", p))
+}
+
+// appendWrongType writes the BodyWrongTypes fault's values: types the docs
+// do not promise but a real API version might send (numbers in strings, a
+// unix time, an object). ok is false for the fields it leaves alone.
+func appendWrongType(b []byte, name string, c *vobiz.CDR) (_ []byte, ok bool) {
+	switch name {
+	case "answer_time":
+		if c.AnswerTime.IsZero() {
+			return b, false
+		}
+		return appendInt(b, c.AnswerTime.Unix()), true // a unix number instead of a string
+	case "billsec":
+		return append(appendInt(append(b, '"'), int64(c.Billsec)), '"'), true
+	case "duration":
+		return append(appendInt(append(b, `{"value":`...), int64(c.Duration)), '}'), true
+	case "id":
+		return append(appendInt(append(b, '"'), int64(c.ID)), '"'), true
+	case "mos":
+		return append(appendFloat(append(b, '"'), c.MOS.Float64), '"'), true
+	}
+	return b, false
 }
 
 // appendRecords appends a JSON array of the calls at positions idx.
 func (s *Server) appendRecords(b []byte, idx []int, o encOpts) []byte {
 	b = append(b, '[')
-	var r row
+	var c vobiz.CDR
 	for k, i := range idx {
 		if k > 0 {
 			b = append(b, ',')
 		}
-		s.resolve(&r, i)
-		b = appendRecord(b, &r, o)
+		s.resolve(&c, i)
+		b = appendRecord(b, &c, o)
 	}
 	return append(b, ']')
 }
@@ -325,7 +227,7 @@ func (s *Server) appendSummary(b []byte, sm *summary) []byte {
 	b = append(b, `,"total_billable_seconds":`...)
 	b = appendInt(b, sm.billable)
 	b = append(b, `,"total_cost":`...)
-	b = appendFixed(b, sm.costCents(), 100)
+	b = appendFloat(b, float64(sm.costCents())/100)
 	b = append(b, `,"total_duration_seconds":`...)
 	b = appendInt(b, sm.duration)
 	return append(b, '}')
@@ -382,8 +284,8 @@ func (s *Server) appendRecentEnvelope(b []byte, idx []int, o encOpts) []byte {
 // appendGetEnvelope writes the get-one envelope.
 func (s *Server) appendGetEnvelope(b []byte, i int, o encOpts) []byte {
 	b = append(b, `{"data":`...)
-	var r row
-	s.resolve(&r, i)
-	b = appendRecord(b, &r, o)
+	var c vobiz.CDR
+	s.resolve(&c, i)
+	b = appendRecord(b, &c, o)
 	return append(b, `,"success":true}`...)
 }

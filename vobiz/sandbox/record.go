@@ -7,117 +7,110 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// row is one call with every field resolved to its output value. The JSON
-// encoder, the CSV writer and Call all start from a row, so the three views
-// of a call cannot drift apart. Building a row allocates nothing.
-type row struct {
-	id         int64
-	uuid       [uuidLen]byte
-	sipCallID  [uuidLen]byte
-	bridgeUUID [uuidLen]byte
-	hasBridge  bool
-
-	accountID    string
-	direction    string
-	callerName   string
-	callerNumber string
-	destNumber   string
-
-	duration, billsec, ring int
-
-	start, end, created, updated int64 // unix seconds
-	progress, answer             int64 // unix seconds; 0 = null
-
-	cost, stream, total int64 // ten-thousandths of INR
-
-	out *outcome
-
-	codec             string // "" = null
-	mos, jitter, loss int    // hundredths
-
-	networkAddr uint32
-	carrierIP   string // "" = null
-
-	context, region, origRegion string
-	campaign, trunk             string // "" = null
-	endpoint, terminatedTo      string // "" = null
-}
-
-// resolve fills r from the i-th newest call.
-func (s *Server) resolve(r *row, i int) {
+// resolve fills r with the i-th newest call, every field as the API sends
+// it. The JSON encoder, the CSV writer and Call all start from here, so the
+// three views of a call cannot drift apart, and a new CDR field needs only
+// a line below to be served everywhere.
+func (s *Server) resolve(r *vobiz.CDR, i int) {
 	c := &s.calls[i]
 	o := &outcomes[c.outcome]
-	r.id = s.idOf(i)
-	s.uuidKeys.encode(&r.uuid, r.id)
-	s.sipKeys.encode(&r.sipCallID, r.id)
-	r.hasBridge = c.answered()
-	if r.hasBridge {
-		s.bridgeKeys.encode(&r.bridgeUUID, r.id)
-	}
-	r.accountID = s.opts.AuthID
-	r.direction = vobiz.DirectionInbound
-	if c.outbound() {
-		r.direction = vobiz.DirectionOutbound
-	}
-	caller := &s.parties[c.caller]
-	r.callerName = caller.name
-	r.callerNumber = caller.number
-	r.destNumber = s.parties[c.dest].number
+	id := s.idOf(i)
+	h := mix64(uint64(id) ^ s.uuidKeys.key2)
 
-	r.billsec, r.ring = int(c.billsec), int(c.ring)
-	r.duration = c.duration()
-	r.start = s.epoch + int64(c.start)
-	r.end = r.start + int64(r.duration)
-	r.created = r.end + int64(c.delays&0x0f)
-	r.updated = r.created + int64(c.delays>>4)
-	r.progress, r.answer = 0, 0
-	if c.pdd != pddNull {
-		r.progress = r.start + int64(c.pdd)
+	// The generated text (three identifiers and the network address) is
+	// written into one buffer and becomes one string, which the fields
+	// slice: one allocation per record instead of four.
+	var buf [3*uuidLen + len("255.255.255.255")]byte
+	s.uuidKeys.encode((*[uuidLen]byte)(buf[0:]), id)
+	s.sipKeys.encode((*[uuidLen]byte)(buf[uuidLen:]), id)
+	s.bridgeKeys.encode((*[uuidLen]byte)(buf[2*uuidLen:]), id)
+	text := string(appendIPv4(buf[:3*uuidLen], 10<<24|uint32(h&0xffffff)))
+	code := func(k int) vobiz.Text { return vobiz.Text(text[k*uuidLen : (k+1)*uuidLen]) }
+	at := func(sec int64) vobiz.Time { return vobiz.Time{Time: time.Unix(sec, 0).UTC()} }
+	null := func(v string) vobiz.NullString { return vobiz.NullString{String: v, Valid: v != ""} }
+	hundredths := func(v uint16) vobiz.NullFloat { return vobiz.NullFloat{Float64: float64(v) / 100, Valid: true} }
+	money := func(v int64) vobiz.Float { return vobiz.Float(float64(v) / 1e4) } // ten-thousandths of INR
+
+	*r = vobiz.CDR{
+		ID:             vobiz.Int(id),
+		UUID:           code(0),
+		SIPCallID:      code(1),
+		AccountID:      vobiz.Text(s.opts.AuthID),
+		CallDirection:  vobiz.DirectionInbound,
+		CallerIDName:   vobiz.Text(s.parties[c.caller].name),
+		CallerIDNumber: vobiz.Text(s.parties[c.caller].number),
+
+		DestinationNumber: vobiz.Text(s.parties[c.dest].number),
+		Duration:          vobiz.Int(c.duration()),
+		Billsec:           vobiz.Int(c.billsec),
+		RingTime:          vobiz.Int(c.ring),
+		Cost:              money(int64(c.cost)),
+		StreamingCost:     money(int64(c.stream)),
+		TotalCost:         money(c.totalCost()),
+		Currency:          currency,
+		HangupCause:       null(o.cause),
+		HangupCauseCode:   vobiz.NullInt{Int64: int64(o.code), Valid: true},
+		HangupCauseName:   null(o.name),
+		HangupDisposition: null(o.disposition),
+		HangupSource:      null(o.source),
+		FailureCode:       null(o.failCode),
+		FailureReason:     null(o.failReason),
+		SIPUserAgent:      null(userAgent),
+		Codec:             null(codecs[c.codec]),
+		MOS:               hundredths(c.mos),
+		Jitter:            hundredths(c.jitter),
+		PacketLoss:        hundredths(c.loss),
+		Context:           ctxVoiceAPI,
+		Region:            regionPrimary,
+		OriginationRegion: vobiz.Text(originationRegions[c.orig].name),
+	}
+	if c.outbound() {
+		r.CallDirection = vobiz.DirectionOutbound
 	}
 	if c.answered() {
-		r.answer = r.start + int64(c.ring)
+		r.BridgeUUID = null(string(code(2)))
 	}
 
-	r.cost, r.stream = int64(c.cost), int64(c.stream)
-	r.total = r.cost + r.stream
-	r.out = o
-	r.codec = codecs[c.codec]
-	r.mos, r.jitter, r.loss = int(c.mos), int(c.jitter), int(c.loss)
+	start := s.epoch + int64(c.start)
+	end := start + int64(c.duration())
+	created := end + int64(c.delays&0x0f)
+	r.StartTime, r.EndTime = at(start), at(end)
+	r.CreatedAt, r.UpdatedAt = at(created), at(created+int64(c.delays>>4))
+	if c.pdd != pddNull {
+		r.ProgressTime = at(start + int64(c.pdd))
+	}
+	if c.answered() {
+		r.AnswerTime = at(start + int64(c.ring))
+	}
 
-	h := mix64(uint64(r.id) ^ s.uuidKeys.key2)
-	r.networkAddr = 10<<24 | uint32(h&0xffffff)
-	r.carrierIP = ""
+	r.NetworkAddr = null(text[3*uuidLen:])
 	if o.carrier || !c.outbound() { // inbound calls always arrive through a carrier
-		r.carrierIP = carrierIPs[(h>>24)%uint64(len(carrierIPs))]
+		r.CarrierIP = null(carrierIPs[(h>>24)%uint64(len(carrierIPs))])
 	}
 
-	r.context = ctxVoiceAPI
-	r.trunk, r.campaign, r.endpoint, r.terminatedTo = "", "", "", ""
 	if c.sipTrunking() {
-		r.context = ctxSIPTrunking
+		r.Context = ctxSIPTrunking
 		if k := c.trunkIndex(); k > 0 {
-			r.trunk = trunkIDs[k-1]
+			r.TrunkID = null(trunkIDs[k-1])
 		}
 		if c.sipEnd > 0 {
 			if c.outbound() {
-				r.terminatedTo = terminations[c.sipEnd-1]
+				r.TerminatedTo = null(terminations[c.sipEnd-1])
 			} else {
-				r.endpoint = customerEndpoints[c.sipEnd-1]
+				r.CustomerEndpoint = null(customerEndpoints[c.sipEnd-1])
 			}
 		}
 	} else if k := c.campaignIndex(); k > 0 {
-		r.campaign = campaignIDs[k-1]
+		r.CampaignID = null(campaignIDs[k-1])
 	}
-	r.region = regionPrimary
 	if c.flags&flagSecondaryRegion != 0 {
-		r.region = regionSecondary
+		r.Region = regionSecondary
 	}
-	r.origRegion = originationRegions[c.orig].name
 }
 
 // Output formats shared by the encoders.
 const (
-	timeLayout = "2006-01-02T15:04:05Z"
+	timeLayout = vobiz.TimeLayout
 	currency   = "INR"
 	userAgent  = "Vobiz"
 )
@@ -168,12 +161,6 @@ func appendUnix(b []byte, sec int64) []byte {
 	return append(b, 'Z')
 }
 
-// appendFixed appends v/scale in its shortest decimal form ("0.45", "4",
-// "12.3"). v is an exact count of 1/scale units, so the decimal is exact.
-func appendFixed(b []byte, v int64, scale float64) []byte {
-	return strconv.AppendFloat(b, float64(v)/scale, 'f', -1, 64)
-}
-
 func appendIPv4(b []byte, ip uint32) []byte {
 	b = strconv.AppendUint(b, uint64(ip>>24), 10)
 	b = append(b, '.')
@@ -182,63 +169,4 @@ func appendIPv4(b []byte, ip uint32) []byte {
 	b = strconv.AppendUint(b, uint64(ip>>8&0xff), 10)
 	b = append(b, '.')
 	return strconv.AppendUint(b, uint64(ip&0xff), 10)
-}
-
-// cdr converts r to the shared client type.
-func (r *row) cdr() vobiz.CDR {
-	ns := func(s string) vobiz.NullString { return vobiz.NullString{String: s, Valid: s != ""} }
-	nt := func(sec int64) vobiz.Time {
-		if sec == 0 {
-			return vobiz.Time{}
-		}
-		return vobiz.Time{Time: time.Unix(sec, 0).UTC()}
-	}
-	c := vobiz.CDR{
-		ID:                vobiz.Int(r.id),
-		UUID:              vobiz.Text(r.uuid[:]),
-		AccountID:         vobiz.Text(r.accountID),
-		CallDirection:     vobiz.Text(r.direction),
-		CallerIDName:      vobiz.Text(r.callerName),
-		CallerIDNumber:    vobiz.Text(r.callerNumber),
-		DestinationNumber: vobiz.Text(r.destNumber),
-		Duration:          vobiz.Int(r.duration),
-		Billsec:           vobiz.Int(r.billsec),
-		RingTime:          vobiz.Int(r.ring),
-		StartTime:         nt(r.start),
-		ProgressTime:      nt(r.progress),
-		AnswerTime:        nt(r.answer),
-		EndTime:           nt(r.end),
-		CreatedAt:         nt(r.created),
-		UpdatedAt:         nt(r.updated),
-		Cost:              vobiz.Float(float64(r.cost) / 1e4),
-		StreamingCost:     vobiz.Float(float64(r.stream) / 1e4),
-		TotalCost:         vobiz.Float(float64(r.total) / 1e4),
-		Currency:          currency,
-		HangupCause:       ns(r.out.cause),
-		HangupCauseCode:   vobiz.NullInt{Int64: int64(r.out.code), Valid: true},
-		HangupCauseName:   ns(r.out.name),
-		HangupDisposition: ns(r.out.disposition),
-		HangupSource:      ns(r.out.source),
-		FailureCode:       ns(r.out.failCode),
-		FailureReason:     ns(r.out.failReason),
-		SIPCallID:         vobiz.Text(r.sipCallID[:]),
-		SIPUserAgent:      ns(userAgent),
-		Codec:             ns(r.codec),
-		MOS:               vobiz.NullFloat{Float64: float64(r.mos) / 100, Valid: true},
-		Jitter:            vobiz.NullFloat{Float64: float64(r.jitter) / 100, Valid: true},
-		PacketLoss:        vobiz.NullFloat{Float64: float64(r.loss) / 100, Valid: true},
-		NetworkAddr:       ns(string(appendIPv4(nil, r.networkAddr))),
-		CarrierIP:         ns(r.carrierIP),
-		Context:           vobiz.Text(r.context),
-		Region:            vobiz.Text(r.region),
-		OriginationRegion: vobiz.Text(r.origRegion),
-		CampaignID:        ns(r.campaign),
-		CustomerEndpoint:  ns(r.endpoint),
-		TrunkID:           ns(r.trunk),
-		TerminatedTo:      ns(r.terminatedTo),
-	}
-	if r.hasBridge {
-		c.BridgeUUID = ns(string(r.bridgeUUID[:]))
-	}
-	return c
 }

@@ -186,9 +186,9 @@ func (s *Server) Call(i int) vobiz.CDR {
 	if i < 0 || i >= len(s.calls) {
 		return vobiz.CDR{}
 	}
-	var r row
-	s.resolve(&r, i)
-	return r.cdr()
+	var c vobiz.CDR
+	s.resolve(&c, i)
+	return c
 }
 
 // Index returns the position (0 = newest) of the call with the given uuid.
