@@ -130,7 +130,7 @@ fmt:
 # kind per run, their order alternating.
 # BENCH_STRICT=1 makes a missed target fail the command.
 BENCH_OUT   ?= bench/out
-BENCH_FAST  := ^Benchmark(CallsPage100|CallsPage100WithDecode|CallDetail|DecodeSearch100|DecodeSearch100JSON|SearchFiltered)$$
+BENCH_FAST  := ^Benchmark(CallsPage100|CallsPage100WithDecode|CallDetail|DecodeSearch100|SearchFiltered)$$
 BENCH_SLOW  := ^Benchmark(ReportsPage90DaysCold|ReportsPage90DaysWarm|ExportReport)$$
 bench:
 	@mkdir -p $(BENCH_OUT)

@@ -114,15 +114,6 @@ func WithCleanupInterval(d time.Duration) Option {
 	return func(db *DB) { db.cleanupInterval = d }
 }
 
-// WithFailureRetention sets how long login failures are kept by housekeeping.
-func WithFailureRetention(d time.Duration) Option {
-	return func(db *DB) {
-		if d > 0 {
-			db.failureRetention = d
-		}
-	}
-}
-
 // WithAuditRetention makes Open store d as the audit trail's retention
 // (SetAuditRetention) and housekeeping delete events older than d. Zero
 // keeps every event (and leaves the stored retention as it is).

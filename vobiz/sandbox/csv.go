@@ -8,7 +8,7 @@ import (
 )
 
 // Export format (the docs leave all of it open; see docs/vobiz-api.md#csv-export):
-// a header row of the 43 field names in vobiz.FieldNames order, one row per
+// a header row of the field names in vobiz.Fields order, one row per
 // call newest first, RFC 4180 quoting with CRLF line ends (encoding/csv),
 // null as an empty cell, no row cap. Rows are streamed: the writer flushes
 // to the client every flushRows rows, so a client can read and process the
