@@ -141,6 +141,15 @@ func hasClass(n *html.Node, class string) bool {
 	return n != nil && slices.Contains(strings.Fields(attr(n, "class")), class)
 }
 
+// errorText is the text of a body's error section, for messages.
+func errorText(body string) string {
+	root, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		return err.Error()
+	}
+	return page{root}.text("error")
+}
+
 // nodeText is n's text with whitespace runs collapsed, "" for nil.
 func nodeText(n *html.Node) string {
 	if n == nil {
