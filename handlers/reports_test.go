@@ -402,7 +402,9 @@ func TestReportsPartialFailure(t *testing.T) {
 			t.Errorf("%s: %d gaps, want 3: %v", id, len(gaps), gaps)
 		}
 	}
-	rows := p.find(func(n *html.Node) bool { return n.Data == "tr" && hasAttr(n, "data-missing") && hasClass(n, "is-missing") })
+	rows := p.find(func(n *html.Node) bool {
+		return n.Data == "tr" && hasAttr(n, "data-missing") && hasClass(n, "is-missing")
+	})
 	if len(rows) != 6 { // 3 days in each of the two day tables
 		t.Errorf("%d missing table rows, want 6", len(rows))
 	}
