@@ -150,6 +150,15 @@ func errorText(body string) string {
 	return page{root}.text("error")
 }
 
+// errorLinks are the hrefs of the links an error section offers.
+func errorLinks(t testing.TB, body string) []string {
+	var out []string
+	for _, a := range parsePage(t, body).in("error").tags("a") {
+		out = append(out, attr(a, "href"))
+	}
+	return out
+}
+
 // nodeText is n's text with whitespace runs collapsed, "" for nil.
 func nodeText(n *html.Node) string {
 	if n == nil {
