@@ -300,9 +300,7 @@ func checkReportsPage(t *testing.T, f fetched, row faultRow) {
 			!strings.Contains(missing, "not counted as zero") {
 			t.Errorf("missing-days notice %q", missing)
 		}
-		rows := p.find(func(n *html.Node) bool {
-			return n.Data == "tr" && hasAttr(n, "data-missing") && hasClass(n, "is-missing")
-		})
+		rows := missingRows(p)
 		if len(rows) != 6 { // 3 days in each of the two day tables
 			t.Errorf("%d rows marked missing, want 6", len(rows))
 		}

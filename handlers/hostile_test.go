@@ -113,6 +113,7 @@ func TestHostileDataOnPages(t *testing.T) {
 			if res.StatusCode != pg.status {
 				t.Fatalf("status %d, want %d: %s", res.StatusCode, pg.status, errorText(body))
 			}
+			// From the bytes: the parser would close an unfinished page.
 			if !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
 				t.Error("the page did not render to the end")
 			}

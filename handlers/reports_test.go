@@ -103,6 +103,13 @@ func seriesValues(t *testing.T, raw json.RawMessage) (series [][]any, cats []str
 	return series, cats
 }
 
+// missingRows are the day-table rows marked as not loaded.
+func missingRows(p page) []*html.Node {
+	return p.find(func(n *html.Node) bool {
+		return n.Data == "tr" && hasAttr(n, "data-missing") && hasClass(n, "is-missing")
+	})
+}
+
 // recordRequests records the path and query of every upstream request.
 func recordRequests(a *testApp) func() []*url.URL {
 	var mu sync.Mutex
@@ -402,9 +409,7 @@ func TestReportsPartialFailure(t *testing.T) {
 			t.Errorf("%s: %d gaps, want 3: %v", id, len(gaps), gaps)
 		}
 	}
-	rows := p.find(func(n *html.Node) bool {
-		return n.Data == "tr" && hasAttr(n, "data-missing") && hasClass(n, "is-missing")
-	})
+	rows := missingRows(p)
 	if len(rows) != 6 { // 3 days in each of the two day tables
 		t.Errorf("%d missing table rows, want 6", len(rows))
 	}
