@@ -103,8 +103,9 @@ func TestCallsValidationMakesNoUpstreamRequest(t *testing.T) {
 				if !strings.Contains(msg, tt.msg) {
 					t.Fatalf("message beside %s = %q, want it to mention %q", tt.field, msg, tt.msg)
 				}
-				if attr := p.attr("filter-"+tt.field, "aria-describedby"); attr != "e-"+tt.field {
-					t.Fatalf("the field itself is not on the page or not tied to its message (aria-describedby %q)", attr)
+				id, described := p.attr("filter-"+tt.field, "id"), p.attr("filter-"+tt.field, "aria-describedby")
+				if id != "f-"+tt.field || described != "e-"+tt.field {
+					t.Fatalf("the field itself is not on the page or not tied to its message (id %q, aria-describedby %q)", id, described)
 				}
 			} else if errs := p.text("form-errors"); !strings.Contains(errs, tt.msg) {
 				t.Fatalf("form errors %q do not mention %q", errs, tt.msg)
