@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/internal/cdrcorpus"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -33,89 +31,6 @@ func (s corpusSource) Get(ctx context.Context, id string) (*vobiz.CDR, error) {
 
 func withCorpus(records map[string]*vobiz.CDR) appOption {
 	return withDeps(func(d *handlers.Deps) { d.CDRs = corpusSource{CDRSource: d.CDRs, records: records} })
-}
-
-// page is a parsed HTML page, read by data-testid.
-type page struct{ root *html.Node }
-
-func parsePage(t testing.TB, body string) page {
-	t.Helper()
-	root, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse page: %v", err)
-	}
-	return page{root}
-}
-
-// all returns the elements carrying data-testid id, in document order.
-func (p page) all(id string) []*html.Node {
-	var out []*html.Node
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			for _, a := range n.Attr {
-				if a.Key == "data-testid" && a.Val == id {
-					out = append(out, n)
-				}
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(p.root)
-	return out
-}
-
-// text is the text of the single element with data-testid id, "" if absent.
-func (p page) text(id string) string {
-	if n := p.all(id); len(n) > 0 {
-		return nodeText(n[0])
-	}
-	return ""
-}
-
-func nodeText(n *html.Node) string {
-	var b strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// items are the texts of the <li> under the element with data-testid id.
-func (p page) items(id string) []string {
-	var out []string
-	for _, n := range p.all(id) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type == html.ElementNode && c.Data == "li" {
-				out = append(out, nodeText(c))
-			}
-		}
-	}
-	return out
-}
-
-// inside reports whether the element with data-testid id sits inside an
-// element with data-testid outer.
-func (p page) inside(id, outer string) bool {
-	for _, n := range p.all(id) {
-		for a := n.Parent; a != nil; a = a.Parent {
-			for _, at := range a.Attr {
-				if at.Key == "data-testid" && at.Val == outer {
-					return true
-				}
-			}
-		}
-	}
-	return false
 }
 
 // TestCallPageCorpus renders the call page for every corpus case and holds

@@ -3,12 +3,14 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
-	"html"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -84,16 +86,16 @@ func TestCallDetailContractExamples(t *testing.T) {
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", res.StatusCode)
 			}
-			if !strings.Contains(body, ">"+tt.outcome+"<") {
-				t.Errorf("outcome badge %q missing", tt.outcome)
+			p := parsePage(t, body)
+			if got := badges(p.in("call-summary")); !slices.Contains(got, tt.outcome) {
+				t.Errorf("outcome badge %q missing from the call summary: %q", tt.outcome, got)
 			}
-			verdict := between(body, `data-testid="verdict">`, "<")
+			verdict := p.text("verdict")
 			for _, w := range tt.verdict {
 				if !strings.Contains(verdict, w) {
 					t.Errorf("verdict %q lacks %q", verdict, w)
 				}
 			}
-			p := parsePage(t, body)
 			if tl := p.text("timeline-summary"); !strings.HasPrefix(tl, tt.timeline) {
 				t.Errorf("timeline %q does not start %q", tl, tt.timeline)
 			}
@@ -103,17 +105,17 @@ func TestCallDetailContractExamples(t *testing.T) {
 			if got := p.text("rec-ring_time") + " " + p.text("rec-billsec") + " " + p.text("rec-duration"); tt.outcome == "Answered" && got != "5s 42s 47s" {
 				t.Errorf("recorded durations %q, want 5s 42s 47s", got)
 			}
-			q := between(body, `data-testid="quality"`, "</section>")
-			if !strings.Contains(q, tt.quality) {
-				t.Errorf("quality section lacks %s", tt.quality)
+			q := p.in("quality")
+			if len(q.find(func(n *html.Node) bool { return hasClass(n, tt.quality) })) == 0 {
+				t.Errorf("quality section lacks %s: %q", tt.quality, badges(q))
 			}
-			if strings.Contains(q, "badge--poor") {
+			if len(q.find(func(n *html.Node) bool { return hasClass(n, "badge--poor") })) > 0 {
 				t.Error("quality shows poor")
 			}
-			if between(body, `data-testid="diagnosis-headline">`, "<") == "" || !strings.Contains(body, `data-testid="next-steps"`) {
+			if p.text("diagnosis-headline") == "" || len(p.items("next-steps")) == 0 {
 				t.Error("no diagnosis")
 			}
-			if !strings.Contains(between(body, `data-testid="raw"`, "</pre>"), "&#34;hangup_cause&#34;") {
+			if !strings.Contains(p.text("raw"), `"hangup_cause"`) {
 				t.Error("raw record missing")
 			}
 		})
@@ -139,8 +141,8 @@ func TestCallDetailRejectsBadIDs(t *testing.T) {
 		if a.upstreamRequests() != before {
 			t.Errorf("%.60s: reached the upstream", path)
 		}
-		if !strings.Contains(body, "not a call ID") {
-			t.Errorf("%.60s: no explanation", path)
+		if msg := parsePage(t, body).text("error"); !strings.Contains(msg, "not a call ID") {
+			t.Errorf("%.60s: no explanation: %q", path, msg)
 		}
 	}
 }
@@ -152,8 +154,14 @@ func TestCallDetailNotFound(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", res.StatusCode)
 	}
-	if !strings.Contains(body, "Search for it") {
-		t.Error("404 page offers no search")
+	var search string
+	for _, l := range parsePage(t, body).in("error").tags("a") {
+		if nodeText(l) == "Search for it" {
+			search = attr(l, "href")
+		}
+	}
+	if search != "/calls?search=00000000-0000-4000-8000-000000000000" {
+		t.Errorf("404 page offers no search for the ID (link %q)", search)
 	}
 }
 
@@ -164,16 +172,15 @@ func TestCallDetailPrevNext(t *testing.T) {
 	// The first row of page 2: previous is the last row of page 1.
 	first := string(a.sb.Call(20).UUID)
 	_, body := a.get(t, c, "/calls/"+first+"?list="+url.QueryEscape(list))
-	prev := between(body, `rel="prev"`, ">")
-	_ = prev
-	if !strings.Contains(body, "/calls/"+string(a.sb.Call(19).UUID)) {
-		t.Error("previous link does not point at the last call of page 1")
+	p := parsePage(t, body)
+	if prev := callLink(t, p, "prev-call"); prev != string(a.sb.Call(19).UUID) {
+		t.Errorf("previous link points at %q, not the last call of page 1", prev)
 	}
-	if !strings.Contains(body, "/calls/"+string(a.sb.Call(21).UUID)) {
-		t.Error("next link does not point at the next call")
+	if next := callLink(t, p, "next-call"); next != string(a.sb.Call(21).UUID) {
+		t.Errorf("next link points at %q, not the next call", next)
 	}
-	if !strings.Contains(body, `href="/calls?page=2&amp;per_page=20"`) {
-		t.Error("back link does not return to the list")
+	if back := p.attr("back", "href"); back != "/calls?page=2&per_page=20" {
+		t.Errorf("back link %q does not return to the list", back)
 	}
 }
 
@@ -198,11 +205,12 @@ func TestDiagnose(t *testing.T) {
 			req := formRequest(t, a.srv.URL+"/diagnose", url.Values{"cdr": {tt.input}})
 			res, body := do(t, c, req)
 			if res.StatusCode != tt.status {
-				t.Fatalf("status %d, want %d: %s", res.StatusCode, tt.status, between(body, `data-testid="diagnose-error">`, "</p>"))
+				t.Fatalf("status %d, want %d: %s", res.StatusCode, tt.status, parsePage(t, body).text("diagnose-error"))
 			}
-			where := between(body, `data-testid="verdict">`, "</p>")
+			p := parsePage(t, body)
+			where := p.text("verdict")
 			if tt.status != 200 {
-				where = between(body, `data-testid="diagnose-error">`, "</p>")
+				where = p.text("diagnose-error")
 			}
 			if !strings.Contains(strings.ToLower(where), strings.ToLower(tt.want)) {
 				t.Errorf("%q lacks %q", where, tt.want)
@@ -231,16 +239,17 @@ func TestCallDetailFromListReusesPage(t *testing.T) {
 		t.Fatalf("list: %d", res.StatusCode)
 	}
 	first := string(a.sb.Call(20).UUID)
-	href := between(body, `href="/calls/`+first, `"`)
-	if href == "" {
-		t.Fatal("the list has no link to its first call")
+	href := row(t, body, first).attr("call-link", "href")
+	if !strings.HasPrefix(href, "/calls/"+first+"?") {
+		t.Fatalf("the list's link to its first call is %q", href)
 	}
 	before := a.upstreamRequests()
-	_, body = a.get(t, c, "/calls/"+first+html.UnescapeString(href))
+	_, body = a.get(t, c, href)
 	if n := a.upstreamRequests() - before; n != 2 {
 		t.Errorf("%d upstream requests for a detail page at a page edge, want 2 (the call, the previous page)", n)
 	}
-	if !strings.Contains(body, "/calls/"+string(a.sb.Call(19).UUID)) || !strings.Contains(body, "/calls/"+string(a.sb.Call(21).UUID)) {
+	p := parsePage(t, body)
+	if callLink(t, p, "prev-call") != string(a.sb.Call(19).UUID) || callLink(t, p, "next-call") != string(a.sb.Call(21).UUID) {
 		t.Error("previous/next links do not point at the neighbouring calls")
 	}
 	// Inside the page: only the call.
@@ -250,7 +259,32 @@ func TestCallDetailFromListReusesPage(t *testing.T) {
 	if n := a.upstreamRequests() - before; n != 1 {
 		t.Errorf("%d upstream requests for a detail page inside a shown list page, want 1", n)
 	}
-	if !strings.Contains(body, "/calls/"+string(a.sb.Call(24).UUID)) || !strings.Contains(body, "/calls/"+string(a.sb.Call(26).UUID)) {
+	p = parsePage(t, body)
+	if callLink(t, p, "prev-call") != string(a.sb.Call(24).UUID) || callLink(t, p, "next-call") != string(a.sb.Call(26).UUID) {
 		t.Error("previous/next links do not point at the neighbouring calls")
 	}
+}
+
+// callLink is the call UUID the link with data-testid id opens ("" if the
+// link is missing or opens something else).
+func callLink(t testing.TB, p page, id string) string {
+	t.Helper()
+	u, err := url.Parse(p.attr(id, "href"))
+	if err != nil {
+		t.Fatalf("%s: %v", id, err)
+	}
+	uuid, ok := strings.CutPrefix(u.Path, "/calls/")
+	if !ok {
+		return ""
+	}
+	return uuid
+}
+
+// badges are the words of the badges under p.
+func badges(p page) []string {
+	var out []string
+	for _, b := range p.find(func(n *html.Node) bool { return hasClass(n, "badge") }) {
+		out = append(out, nodeText(b))
+	}
+	return out
 }

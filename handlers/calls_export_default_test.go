@@ -6,10 +6,13 @@ import (
 	"encoding/csv"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 
 	"github.com/cdrdash/cdrdash/csvreport"
 	"github.com/cdrdash/cdrdash/internal/hostile"
@@ -61,13 +64,13 @@ func TestExportDefaultIsSafe(t *testing.T) {
 	c := a.demo(t)
 
 	// The button's link carries no format.
-	_, page := a.get(t, c, "/calls")
-	href := strings.ReplaceAll(between(page, `href="/calls/export`, `"`), "&amp;", "&")
-	if strings.Contains(href, "format=") {
-		t.Fatalf("the Download button names a format: %q", href)
+	_, list := a.get(t, c, "/calls")
+	href, err := url.Parse(parsePage(t, list).attr("export", "href"))
+	if err != nil || href.Path != "/calls/export" || href.Query().Has("format") {
+		t.Fatalf("the Download button links to %v (%v), want the export without a format", href, err)
 	}
 
-	f := a.fetch(t, c, "/calls/export"+href)
+	f := a.fetch(t, c, href.String())
 	if f.readErr != nil || f.res.StatusCode != http.StatusOK {
 		t.Fatalf("default export: status %d, err %v", f.res.StatusCode, f.readErr)
 	}
@@ -153,40 +156,51 @@ func TestExportOptionsFormDefaults(t *testing.T) {
 	a := newTestApp(t, withCalls(300))
 	c := a.demo(t)
 	_, body := a.get(t, c, "/calls")
-	form := between(body, `data-testid="export-form"`, "</form>")
-	if form == "" {
+	form := parsePage(t, body).in("export-form")
+	if form.root == nil {
 		t.Fatal("no export form on /calls")
 	}
-	tag := func(testid string) string {
+	inputs := form.tags("input")
+	// at is the position among the form's inputs of the one with
+	// data-testid id, failing when there is none.
+	at := func(id string) (int, *html.Node) {
 		t.Helper()
-		i := strings.Index(form, `data-testid="`+testid+`"`)
-		if i < 0 {
-			t.Fatalf("no %s in the form", testid)
+		for i, n := range inputs {
+			if attr(n, "data-testid") == id {
+				return i, n
+			}
 		}
-		start := strings.LastIndex(form[:i], "<input")
-		return form[start : i+strings.Index(form[i:], ">")+1]
+		t.Fatalf("no %s in the form", id)
+		return -1, nil
 	}
-	if report := tag("export-format-report"); !strings.Contains(report, " checked") {
-		t.Errorf("the report format is not the checked choice: %s", report)
+	reportAt, report := at("export-format-report")
+	if attr(report, "type") != "radio" || attr(report, "name") != "format" || attr(report, "value") != "report" || !hasAttr(report, "checked") {
+		t.Errorf("the report format is not the checked choice: %v", report.Attr)
 	}
-	if rawInput := tag("export-format-raw"); strings.Contains(rawInput, " checked") {
-		t.Errorf("raw is checked by default: %s", rawInput)
+	rawAt, raw := at("export-format-raw")
+	if attr(raw, "type") != "radio" || attr(raw, "name") != "format" || attr(raw, "value") != "raw" || hasAttr(raw, "checked") {
+		t.Errorf("raw is not an unchecked format choice: %v", raw.Attr)
 	}
-	rawLabel := between(form, `data-testid="export-format-raw"`, "</label>")
+	rawLabel := nodeText(raw.Parent)
+	if raw.Parent.Data != "label" {
+		t.Errorf("the raw choice is not inside its label")
+	}
 	for _, want := range []string{"unchanged", "formulas"} {
 		if !strings.Contains(rawLabel, want) {
 			t.Errorf("the raw choice's label %q does not say %q", rawLabel, want)
 		}
 	}
-	if strings.Index(form, `value="report"`) > strings.Index(form, `value="raw"`) {
+	if reportAt > rawAt {
 		t.Error("raw is offered before the report")
 	}
-	bom := tag("export-bom")
-	if !strings.Contains(bom, `name="bom"`) || !strings.Contains(bom, `value="1"`) || !strings.Contains(bom, " checked") {
-		t.Errorf("BOM box %s, want bom=1 ticked", bom)
+	bomAt, bom := at("export-bom")
+	if attr(bom, "type") != "checkbox" || attr(bom, "name") != "bom" || attr(bom, "value") != "1" || !hasAttr(bom, "checked") {
+		t.Errorf("BOM box %v, want bom=1 ticked", bom.Attr)
 	}
-	hidden := strings.Index(form, `type="hidden" name="bom" value="0"`)
-	if hidden < 0 || hidden > strings.Index(form, `data-testid="export-bom"`) {
+	hidden := slices.IndexFunc(inputs, func(n *html.Node) bool {
+		return attr(n, "type") == "hidden" && attr(n, "name") == "bom" && attr(n, "value") == "0"
+	})
+	if hidden < 0 || hidden > bomAt {
 		t.Error("no hidden bom=0 before the BOM box: unticking it would not turn the BOM off")
 	}
 }

@@ -498,9 +498,10 @@ func TestExportBadInputNoUpstream(t *testing.T) {
 			if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Content-Disposition") != "" {
 				t.Errorf("headers %v", res.Header)
 			}
-			if !strings.Contains(strings.ReplaceAll(body, "&#34;", `"`), tc.text) {
-				t.Errorf("page does not mention %q", tc.text)
+			if msg := errorText(body); !strings.Contains(msg, tc.text) {
+				t.Errorf("error %q does not mention %q", msg, tc.text)
 			}
+			// Unescaped anywhere in the markup, not just in the message.
 			if strings.Contains(body, "<script>") {
 				t.Error("input echoed unescaped")
 			}
@@ -551,7 +552,7 @@ func TestExportUpstreamErrorBeforeFirstByte(t *testing.T) {
 				t.Fatalf("status %d, want %d", res.StatusCode, tc.status)
 			}
 			if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || res.Header.Get("Content-Disposition") != "" ||
-				!strings.Contains(body, "Vobiz") {
+				!strings.Contains(errorText(body), "Vobiz") {
 				t.Errorf("not an error page: %v", res.Header)
 			}
 			if got := res.Header.Get("Retry-After") != ""; got != tc.retry {
@@ -698,8 +699,8 @@ func TestExportPerUserLimit(t *testing.T) {
 	before := a.upstreamRequests()
 	res, body := a.get(t, demo, "/calls/export?format=report")
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
-		!strings.Contains(body, "3 downloads running") {
-		t.Fatalf("fourth export: status %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+		!strings.Contains(errorText(body), "3 downloads running") {
+		t.Fatalf("fourth export: status %d, Retry-After %q, %q", res.StatusCode, res.Header.Get("Retry-After"), errorText(body))
 	}
 	if a.upstreamRequests() != before {
 		t.Error("the refused export reached Vobiz")
@@ -728,18 +729,21 @@ func TestExportButtonCarriesFilters(t *testing.T) {
 	a := newTestApp(t, withCalls(2_000))
 	c := a.demo(t)
 	_, body := a.get(t, c, "/calls?call_direction=inbound&per_page=50&page=2")
-	href := strings.ReplaceAll(between(body, `href="/calls/export?`, `"`), "&amp;", "&")
-	q, err := url.ParseQuery(href)
-	if err != nil || q.Get("call_direction") != "inbound" || q.Has("page") || q.Has("per_page") {
-		t.Fatalf("export link query %q", href)
+	p := parsePage(t, body)
+	href, err := url.Parse(p.attr("export", "href"))
+	if err != nil || href.Path != "/calls/export" {
+		t.Fatalf("export link %v (%v)", href, err)
+	}
+	if q := href.Query(); q.Get("call_direction") != "inbound" || q.Has("page") || q.Has("per_page") {
+		t.Fatalf("export link query %q", href.RawQuery)
 	}
 	raw := readAllBytes(t, directExport(t, a, "call_direction=inbound"))
 	recs, err := csv.NewReader(bytes.NewReader(raw)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "Download " + views.FormatInt(int64(len(recs)-1)) + " calls"; !strings.Contains(body, want) {
-		t.Errorf("no %q on the page", want)
+	if want := "Download " + views.FormatInt(int64(len(recs)-1)) + " calls"; p.text("export") != want {
+		t.Errorf("the Download button says %q, want %q", p.text("export"), want)
 	}
 }
 
@@ -749,31 +753,46 @@ func TestExportOptionsForm(t *testing.T) {
 	a := newTestApp(t, withCalls(2_000))
 	c := a.demo(t)
 	_, body := a.get(t, c, "/calls?call_direction=inbound&per_page=50&page=2")
-	form := between(body, `data-testid="export-form"`, "</form>")
-	if form == "" {
+	form := parsePage(t, body).in("export-form")
+	if form.root == nil {
 		t.Fatal("no export form on /calls")
 	}
-	if !strings.Contains(form, `name="call_direction" value="inbound"`) || strings.Contains(form, `name="page"`) ||
-		strings.Contains(form, `name="per_page"`) {
-		t.Errorf("hidden filters wrong: %s", form)
+	hidden := url.Values{}
+	for _, in := range form.tags("input") {
+		if attr(in, "type") == "hidden" {
+			hidden.Add(attr(in, "name"), attr(in, "value"))
+		}
 	}
-	checked := func(form, col string) bool {
-		return strings.Contains(form, `name="columns" value="`+col+`" checked`)
+	if hidden.Get("call_direction") != "inbound" || hidden.Has("page") || hidden.Has("per_page") {
+		t.Errorf("hidden filters wrong: %v", hidden)
 	}
 	for _, col := range csvreport.DefaultColumns() {
-		if !checked(form, col) {
+		if offered, on := column(form, col); !offered || !on {
 			t.Errorf("default column %s not checked", col)
 		}
 	}
-	if checked(form, "jitter") || !strings.Contains(form, `value="jitter"`) {
+	if offered, on := column(form, "jitter"); !offered || on {
 		t.Error("jitter should be offered, unchecked")
 	}
 	// Download a report with a choice, and the form follows it.
 	res := exportStart(t, context.Background(), c, a, "/calls/export?format=report&columns=jitter,uuid")
 	readAllBytes(t, res.Body)
 	_, body = a.get(t, c, "/calls")
-	form = between(body, `data-testid="export-form"`, "</form>")
-	if !checked(form, "jitter") || !checked(form, "uuid") || checked(form, "mos") {
-		t.Errorf("form does not show the saved choice: %s", form)
+	form = parsePage(t, body).in("export-form")
+	_, jitter := column(form, "jitter")
+	_, uuid := column(form, "uuid")
+	if _, mos := column(form, "mos"); !jitter || !uuid || mos {
+		t.Errorf("form does not show the saved choice: jitter %v, uuid %v, mos %v", jitter, uuid, mos)
 	}
+}
+
+// column reports whether the export form offers report column col, and
+// whether its box is ticked.
+func column(form page, col string) (offered, checked bool) {
+	for _, in := range form.tags("input") {
+		if attr(in, "type") == "checkbox" && attr(in, "name") == "columns" && attr(in, "value") == col {
+			return true, hasAttr(in, "checked")
+		}
+	}
+	return false, false
 }

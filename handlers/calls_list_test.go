@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -70,9 +72,40 @@ func searchBody(echoCause string, records ...string) string {
 		`"total_duration_seconds":55,"total_billable_seconds":45,"total_cost":0.9,"last_call_at":"2026-03-25T10:00:00Z"}}`
 }
 
-// row returns the markup of the calls-table row for uuid.
-func row(body, uuid string) string {
-	return between(body, `data-testid="call-row" data-uuid="`+uuid+`"`, "</tr>")
+// row returns the calls-table row for uuid (an empty page if none).
+func row(t testing.TB, body, uuid string) page {
+	for _, n := range parsePage(t, body).all("call-row") {
+		if attr(n, "data-uuid") == uuid {
+			return page{n}
+		}
+	}
+	t.Errorf("no row for %s", uuid)
+	return page{}
+}
+
+// outcome is the outcome badge of a calls-table row: its modifier classes
+// and its words.
+func outcome(r page) (classes, label string) {
+	for _, td := range r.tags("td") {
+		if attr(td, "data-label") != "Outcome" {
+			continue
+		}
+		for _, b := range (page{td}).find(func(n *html.Node) bool { return hasClass(n, "badge") }) {
+			return attr(b, "class"), nodeText(b)
+		}
+	}
+	return "", ""
+}
+
+// selectedOption is the value and label of the selected option of the
+// filter select name ("" if none is selected).
+func selectedOption(p page, name string) (value, label string) {
+	for _, o := range p.in("filter-" + name).tags("option") {
+		if hasAttr(o, "selected") {
+			return attr(o, "value"), nodeText(o)
+		}
+	}
+	return "", ""
 }
 
 // TestCallsListShowsFailures: a call that ended with code 7011 reads as a
@@ -86,17 +119,17 @@ func TestCallsListShowsFailures(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	failed := row(body, "7011aaaa-1234-5678-90ab-cdef12345678")
-	if !strings.Contains(failed, `class="badge badge--failed">Failed<`) {
-		t.Errorf("the 7011 call is not shown as failed: %s", failed)
+	failed := row(t, body, "7011aaaa-1234-5678-90ab-cdef12345678")
+	if class, label := outcome(failed); class != "badge badge--failed" || label != "Failed" {
+		t.Errorf("the 7011 call is not shown as failed: %q %q", class, label)
 	}
-	diag := between(failed, `data-testid="call-diagnosis">`, "<")
+	diag := failed.text("call-diagnosis")
 	if !strings.Contains(diag, "answer URL") || !strings.Contains(diag, "7011") {
 		t.Errorf("the 7011 call's one-line diagnosis = %q, want it to name the answer URL and the code", diag)
 	}
-	ok := row(body, answeredUUID)
-	if !strings.Contains(ok, `badge--answered`) || strings.Contains(ok, `call-diagnosis`) {
-		t.Errorf("the normal answered call: %s", ok)
+	ok := row(t, body, answeredUUID)
+	if class, _ := outcome(ok); !slices.Contains(strings.Fields(class), "badge--answered") || ok.has("call-diagnosis") {
+		t.Errorf("the normal answered call: badge %q, diagnosis %q", class, ok.text("call-diagnosis"))
 	}
 }
 
@@ -118,9 +151,9 @@ func TestCallsListShowsSandboxFailures(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	r := row(body, uuid)
-	if !strings.Contains(r, `badge--failed`) || !strings.Contains(between(r, `data-testid="call-diagnosis">`, "<"), "answer URL") {
-		t.Errorf("sandbox 7011 call row: %s", r)
+	r := row(t, body, uuid)
+	if class, _ := outcome(r); !slices.Contains(strings.Fields(class), "badge--failed") || !strings.Contains(r.text("call-diagnosis"), "answer URL") {
+		t.Errorf("sandbox 7011 call row: badge %q, diagnosis %q", class, r.text("call-diagnosis"))
 	}
 }
 
@@ -142,15 +175,16 @@ func TestCallsEmptyEchoIsNotEchoed(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", res.StatusCode)
 		}
-		note := between(body, `data-testid="applied">`, "</p>")
-		if tt.note == "" && strings.Contains(body, `data-testid="applied"`) {
+		p := parsePage(t, body)
+		note := p.text("applied")
+		if tt.note == "" && p.has("applied") {
 			t.Errorf("echo %q: the page says %q", tt.echo, note)
 		}
-		if tt.note != "" && !strings.Contains(strings.ReplaceAll(note, "&#34;", `"`), tt.note) {
+		if tt.note != "" && !strings.Contains(note, tt.note) {
 			t.Errorf("echo %q: note %q, want it to contain %q", tt.echo, note, tt.note)
 		}
-		if got := between(body, `<option value="USER_BUSY" selected`, ">"); tt.echo == "" && !strings.Contains(body, `<option value="USER_BUSY" selected`) {
-			t.Errorf("echo %q: the form lost the cause that was sent (%q)", tt.echo, got)
+		if got, _ := selectedOption(p, "hangup_cause"); tt.echo == "" && got != "USER_BUSY" {
+			t.Errorf("echo %q: the form lost the cause that was sent (selected %q)", tt.echo, got)
 		}
 	}
 }
@@ -164,32 +198,31 @@ func TestFilterDropdownsInPlainWords(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
+	p := parsePage(t, body)
 	for _, sel := range []string{"hangup_cause", "hangup_disposition"} {
-		options := between(body, `data-testid="filter-`+sel+`">`, "</select>")
-		values := regexp.MustCompile(`<option value="([^"]*)"[^>]*>([^<]*)</option>`).FindAllStringSubmatch(options, -1)
-		if len(values) < 5 {
-			t.Fatalf("%s: %d options", sel, len(values))
+		options := p.in("filter-" + sel).tags("option")
+		if len(options) < 5 {
+			t.Fatalf("%s: %d options", sel, len(options))
 		}
-		for _, o := range values[1:] { // the first is "any"
-			value, label := o[1], o[2]
+		for _, o := range options[1:] { // the first is "any"
+			value, label := attr(o, "value"), nodeText(o)
 			if value == "" || label == value || !strings.HasSuffix(label, " ("+value+")") {
 				t.Errorf("%s option %q is labelled %q, want plain words then the code", sel, value, label)
 			}
 		}
 	}
-	if !strings.Contains(body, `<option value="USER_BUSY" selected>Line busy (USER_BUSY)</option>`) {
-		t.Error("the selected cause is not labelled in plain words")
+	if v, l := selectedOption(p, "hangup_cause"); v != "USER_BUSY" || l != "Line busy (USER_BUSY)" {
+		t.Errorf("the selected cause is %q labelled %q, want USER_BUSY in plain words", v, l)
 	}
-	if !strings.Contains(body, `<option value="send_refuse" selected>Vobiz refused the call (send_refuse)</option>`) {
-		t.Error("the selected disposition is not labelled in plain words")
+	if v, l := selectedOption(p, "hangup_disposition"); v != "send_refuse" || l != "Vobiz refused the call (send_refuse)" {
+		t.Errorf("the selected disposition is %q labelled %q, want send_refuse in plain words", v, l)
 	}
-	chips := between(body, `data-testid="chips"`, "</div>")
-	if !strings.Contains(chips, "Line busy (USER_BUSY)") {
-		t.Errorf("the cause chip does not use the plain words: %s", chips)
+	if chips := p.texts("chip"); !slices.ContainsFunc(chips, func(c string) bool { return strings.Contains(c, "Line busy (USER_BUSY)") }) {
+		t.Errorf("the cause chip does not use the plain words: %q", chips)
 	}
 	// A value typed into the URL that the list does not know is kept as it is.
 	_, body = a.get(t, a.demo(t), "/calls?hangup_cause=LOSE_RACE")
-	if !strings.Contains(body, `<option value="LOSE_RACE" selected>LOSE_RACE</option>`) {
-		t.Error("an unlisted cause is not kept in the form")
+	if v, l := selectedOption(parsePage(t, body), "hangup_cause"); v != "LOSE_RACE" || l != "LOSE_RACE" {
+		t.Errorf("an unlisted cause is not kept in the form: selected %q labelled %q", v, l)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,42 +22,45 @@ func TestCallsPageOutboundPage2(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	if n := strings.Count(body, `data-testid="call-row"`); n != 50 {
+	p := parsePage(t, body)
+	if n := len(p.all("call-row")); n != 50 {
 		t.Errorf("%d rows, want 50", n)
 	}
 	want, err := a.client.Search(context.Background(), vobiz.Filter{CallDirection: "outbound", PerPage: 50, Page: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantRange := "<strong>51–100</strong> of <strong>" + views.FormatInt(int64(want.Pagination.Total)) + "</strong>"
-	if !strings.Contains(body, wantRange) {
-		t.Errorf("pager range missing %q; got %q", wantRange, between(body, `data-testid="pager-range">`, "</span>"))
+	wantRange := "51–100 of " + views.FormatInt(int64(want.Pagination.Total))
+	if got := p.text("pager-range"); got != wantRange {
+		t.Errorf("pager range %q, want %q", got, wantRange)
 	}
-	if !strings.Contains(body, `data-testid="chip"`) || !strings.Contains(body, "Outbound") {
-		t.Error("no direction chip")
+	if chips := p.texts("chip"); !slices.ContainsFunc(chips, func(c string) bool { return strings.Contains(c, "Outbound") }) {
+		t.Errorf("no direction chip: %q", chips)
 	}
-	tile := between(body, `data-testid="tile-total">`, "<")
+	tile := p.text("tile-total")
 	if tile != views.FormatInt(int64(want.Summary.TotalCalls)) {
 		t.Errorf("total tile %q, want %d", tile, want.Summary.TotalCalls)
 	}
 	for _, key := range []string{"answered", "rate", "avg", "talk", "cost", "last"} {
-		if between(body, `data-testid="tile-`+key+`">`, "<") == "" {
+		if p.text("tile-"+key) == "" {
 			t.Errorf("tile %s is empty", key)
 		}
 	}
 	// Every row links to its call by UUID and keeps the list's query.
-	links := regexp.MustCompile(`href="/calls/([0-9a-f-]{36})\?list=([^"]+)"`).FindAllStringSubmatch(body, -1)
-	if len(links) != 50 {
-		t.Fatalf("%d detail links, want 50", len(links))
-	}
-	if !strings.Contains(links[0][2], "page%3D2") {
-		t.Errorf("detail link does not carry the list query: %s", links[0][2])
+	rows := p.all("call-row")
+	for _, row := range rows {
+		uuid := attr(row, "data-uuid")
+		link, err := url.Parse(page{row}.attr("call-link", "href"))
+		if err != nil || uuid == "" || link.Path != "/calls/"+uuid {
+			t.Fatalf("row %q links to %v (%v)", uuid, link, err)
+		}
+		if !strings.Contains(link.Query().Get("list"), "page=2") {
+			t.Fatalf("detail link does not carry the list query: %s", link)
+		}
 	}
 	// Paging links keep the filters.
-	next := between(body, `rel="next" data-testid="pager-next"`, ">")
-	_ = next
-	if !regexp.MustCompile(`href="/calls\?call_direction=outbound&amp;page=3&amp;per_page=50"`).MatchString(body) {
-		t.Error("no next-page link keeping the filters")
+	if next := p.attr("pager-next", "href"); next != "/calls?call_direction=outbound&page=3&per_page=50" {
+		t.Errorf("next-page link %q does not keep the filters", next)
 	}
 }
 
@@ -94,16 +97,18 @@ func TestCallsValidationMakesNoUpstreamRequest(t *testing.T) {
 			if a.upstreamRequests() != before {
 				t.Fatal("the sandbox received a request for invalid filters")
 			}
+			p := parsePage(t, body)
 			if tt.field != "" {
-				msg := between(body, `data-testid="error-`+tt.field+`">`, "<")
+				msg := p.text("error-" + tt.field)
 				if !strings.Contains(msg, tt.msg) {
 					t.Fatalf("message beside %s = %q, want it to mention %q", tt.field, msg, tt.msg)
 				}
-				if !strings.Contains(body, `id="f-`+tt.field+`"`) {
-					t.Fatal("the field itself is not on the page")
+				id, described := p.attr("filter-"+tt.field, "id"), p.attr("filter-"+tt.field, "aria-describedby")
+				if id != "f-"+tt.field || described != "e-"+tt.field {
+					t.Fatalf("the field itself is not on the page or not tied to its message (id %q, aria-describedby %q)", id, described)
 				}
-			} else if !strings.Contains(between(body, `data-testid="form-errors"`, "</div>"), tt.msg) {
-				t.Fatalf("form errors do not mention %q", tt.msg)
+			} else if errs := p.text("form-errors"); !strings.Contains(errs, tt.msg) {
+				t.Fatalf("form errors %q do not mention %q", errs, tt.msg)
 			}
 		})
 	}
@@ -179,7 +184,7 @@ func TestCallsEmptyState(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	empty := between(body, `data-testid="empty"`, "</section>")
+	empty := parsePage(t, body).text("empty")
 	if !strings.Contains(empty, "No calls match") || !strings.Contains(empty, "Without caller number") {
 		t.Errorf("empty state does not name the filters or offer to widen: %q", empty)
 	}
@@ -192,13 +197,14 @@ func TestHomePage(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	if n := strings.Count(body, `data-testid="call-row"`); n != 20 {
+	p := parsePage(t, body)
+	if n := len(p.all("call-row")); n != 20 {
 		t.Errorf("%d recent rows, want 20", n)
 	}
-	if !strings.Contains(body, `href="/calls?end_date=2026-11-26&amp;start_date=2026-11-26"`) {
-		t.Error("no link to today's calls")
+	if href := p.attr("today-calls", "href"); href != "/calls?end_date=2026-11-26&start_date=2026-11-26" {
+		t.Errorf("link to today's calls is %q", href)
 	}
-	if between(body, `data-testid="tile-total">`, "<") == "0" {
+	if total := p.text("tile-total"); total == "" || total == "0" {
 		t.Error("today's summary shows no calls, but the sandbox has calls today")
 	}
 }
@@ -252,12 +258,13 @@ func TestUpstreamFailures(t *testing.T) {
 			if res.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d", res.StatusCode, tt.status)
 			}
-			if !strings.Contains(body, tt.text) {
-				t.Errorf("page does not say %q: %q", tt.text, between(body, `data-testid="error"`, "</section>"))
+			if msg := parsePage(t, body).text("error"); !strings.Contains(msg, tt.text) {
+				t.Errorf("error page does not say %q: %q", tt.text, msg)
 			}
 			if tt.retryAfter && res.Header.Get("Retry-After") != "30" {
 				t.Errorf("Retry-After = %q, want 30", res.Header.Get("Retry-After"))
 			}
+			// Absent from the whole response, not just from one element.
 			if strings.Contains(body, "goroutine ") || strings.Contains(body, "sandbox-token") {
 				t.Error("error page leaks internals")
 			}

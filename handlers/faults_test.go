@@ -2,13 +2,14 @@ package handlers_test
 
 import (
 	"encoding/csv"
-	"fmt"
-	"html"
 	"net/http"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
@@ -217,6 +218,7 @@ func runFaultCell(t *testing.T, row faultRow, pg matrixPage) {
 
 	// Nothing internal on any page.
 	if strings.HasPrefix(f.res.Header.Get("Content-Type"), "text/html") {
+		// Anywhere in the response, markup included, not just in one element.
 		for _, leak := range []string{"goroutine ", ".go:", "panic", "sandbox-token", "nginx", `"success"`, "X-Auth"} {
 			if strings.Contains(f.body, leak) {
 				t.Errorf("the page shows %q", leak)
@@ -254,29 +256,23 @@ func checkErrorPage(t *testing.T, f fetched, exp expectation) {
 	if got := f.res.Header.Get("Retry-After"); got != exp.retryAfter {
 		t.Errorf("Retry-After %q, want %q", got, exp.retryAfter)
 	}
+	p := parsePage(t, f.body)
 	if exp.status == http.StatusOK {
-		if strings.Contains(f.body, `data-testid="error"`) {
-			t.Errorf("a 200 with an error box: %q", errorText(f.body))
+		if p.has("error") {
+			t.Errorf("a 200 with an error box: %q", p.text("error"))
 		}
 		return
 	}
-	if !strings.Contains(f.body, fmt.Sprintf(`data-testid="error" data-status="%d"`, exp.status)) {
-		t.Errorf("no error section for %d", exp.status)
+	if got := p.attr("error", "data-status"); got != strconv.Itoa(exp.status) {
+		t.Errorf("error section for %q, want %d", got, exp.status)
 	}
-	if h1 := html.UnescapeString(between(f.body, "<h1>", "</h1>")); h1 != exp.title {
-		t.Errorf("heading %q, want %q", h1, exp.title)
+	if h1 := p.in("error").tags("h1"); len(h1) != 1 || nodeText(h1[0]) != exp.title {
+		t.Errorf("heading %q, want %q", p.texts("error"), exp.title)
 	}
-	if msg := errorText(f.body); !strings.Contains(msg, exp.message) {
+	if msg := p.text("error"); !strings.Contains(msg, exp.message) {
 		t.Errorf("message %q does not say %q", msg, exp.message)
 	}
 }
-
-// errorText is the error section's text, unescaped.
-func errorText(body string) string {
-	return html.UnescapeString(between(body, `data-testid="error"`, "</section>"))
-}
-
-var missingRowRe = regexp.MustCompile(`(?s)<tr class="is-missing" data-missing>(.*?)</tr>`)
 
 // checkReportsPage: the page is always a complete 200; failed parts show
 // their own box, and failed days are named and marked "not loaded", never
@@ -289,13 +285,13 @@ func checkReportsPage(t *testing.T, f fetched, row faultRow) {
 	if f.res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want 200 (the page streams)", f.res.StatusCode)
 	}
-	if !strings.Contains(f.body, `data-testid="report-body"`) || !strings.HasSuffix(strings.TrimSpace(f.body), "</html>") {
+	// The parser closes whatever is open, so whether the streamed document
+	// reached its end is read from the bytes.
+	p := parsePage(t, f.body)
+	if !p.has("report-body") || !strings.HasSuffix(strings.TrimSpace(f.body), "</html>") {
 		t.Fatal("the report body did not render to the end")
 	}
-	box := func(id string) string {
-		return html.UnescapeString(between(f.body, `data-testid="`+id+`">`, "</p>"))
-	}
-	tiles, missing, breakdown := box("tiles-error"), box("notice-missing"), box("breakdown-error")
+	tiles, missing, breakdown := p.text("tiles-error"), p.text("notice-missing"), p.text("breakdown-error")
 	if row.reportJSONFails {
 		if !strings.Contains(tiles, "could not be loaded: "+row.page.title+".") {
 			t.Errorf("totals box %q, want it to say %q", tiles, row.page.title)
@@ -304,23 +300,27 @@ func checkReportsPage(t *testing.T, f fetched, row faultRow) {
 			!strings.Contains(missing, "not counted as zero") {
 			t.Errorf("missing-days notice %q", missing)
 		}
-		rows := missingRowRe.FindAllStringSubmatch(f.body, -1)
+		rows := missingRows(p)
 		if len(rows) != 6 { // 3 days in each of the two day tables
 			t.Errorf("%d rows marked missing, want 6", len(rows))
 		}
 		for _, r := range rows {
-			if regexp.MustCompile(`>\s*[0-9]`).MatchString(r[1][strings.Index(r[1], "</td>"):]) || !strings.Contains(r[1], "not loaded") {
-				t.Errorf("a missing day shows a number: %s", r[1])
+			number := slices.ContainsFunc((page{r}).tags("td"), func(n *html.Node) bool {
+				v := nodeText(n)
+				return v != "" && v[0] >= '0' && v[0] <= '9'
+			})
+			if number || !strings.Contains(nodeText(r), "not loaded") {
+				t.Errorf("a missing day shows a number: %s", nodeText(r))
 			}
 		}
-		if strings.Contains(f.body, `data-testid="tile-total"`) {
+		if p.has("tile-total") {
 			t.Error("totals shown although they failed")
 		}
 	} else {
 		if tiles != "" || missing != "" {
 			t.Errorf("unexpected failure boxes: totals %q, days %q", tiles, missing)
 		}
-		if !strings.Contains(f.body, `data-testid="tile-total"`) {
+		if !p.has("tile-total") {
 			t.Error("no totals")
 		}
 	}

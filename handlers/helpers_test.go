@@ -45,19 +45,6 @@ func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string
 	return res, string(b)
 }
 
-// between returns the text after start up to end ("" if absent).
-func between(s, start, end string) string {
-	i := strings.Index(s, start)
-	if i < 0 {
-		return ""
-	}
-	s = s[i+len(start):]
-	if j := strings.Index(s, end); j >= 0 {
-		return s[:j]
-	}
-	return s
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func storeFilter(action string) store.EventFilter {

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,8 +45,8 @@ func TestCallDetailPathTricks(t *testing.T) {
 		if a.upstreamRequests() != before {
 			t.Errorf("%s: reached the upstream", path)
 		}
-		if !strings.Contains(body, "not a call ID") {
-			t.Errorf("%s: no explanation", path)
+		if msg := errorText(body); !strings.Contains(msg, "not a call ID") {
+			t.Errorf("%s: no explanation: %q", path, msg)
 		}
 	}
 	// More segments are another address, not a call; dot segments are not
@@ -110,8 +109,7 @@ func TestFilterSmuggling(t *testing.T) {
 			res, body := a.get(t, c, "/calls?"+tc.query)
 			switch {
 			case tc.status != 0 && res.StatusCode != tc.status:
-				t.Errorf("status %d, want %d: %s", res.StatusCode, tc.status,
-					html.UnescapeString(between(body, `data-testid="form-errors"`, "</div>")))
+				t.Errorf("status %d, want %d: %s", res.StatusCode, tc.status, parsePage(t, body).text("form-errors"))
 			case res.StatusCode != 200 && res.StatusCode != 400:
 				t.Errorf("status %d", res.StatusCode)
 			}
@@ -154,14 +152,14 @@ func TestOverlongQueryString(t *testing.T) {
 	a := newTestApp(t, withCalls(100))
 	c := a.demo(t)
 	long := "search=x&context=" + strings.Repeat("y", 20) + "&" + strings.Repeat("z=1&", 1100)
-	for _, path := range []string{"/calls?" + long, "/reports?" + long, "/calls/export?" + long} {
+	for path, box := range map[string]string{"/calls?" + long: "form-errors", "/reports?" + long: "form-errors", "/calls/export?" + long: "error"} {
 		before := a.upstreamRequests()
 		res, body := a.get(t, c, path)
 		if res.StatusCode != http.StatusBadRequest {
 			t.Errorf("%.20s…: status %d, want 400", path, res.StatusCode)
 		}
-		if !strings.Contains(body, "The address is too long. Use fewer or shorter filters.") {
-			t.Errorf("%.20s…: the page does not explain: %s", path, errorText(body))
+		if msg := parsePage(t, body).text(box); !strings.Contains(msg, "The address is too long. Use fewer or shorter filters.") {
+			t.Errorf("%.20s…: the %s box does not explain: %q", path, box, msg)
 		}
 		if a.upstreamRequests() != before {
 			t.Errorf("%.20s…: reached the upstream", path)
@@ -176,26 +174,27 @@ func TestOversizedForms(t *testing.T) {
 	c := a.demo(t)
 	big := strings.Repeat("a", 40<<10)
 	for _, tc := range []struct {
-		path string
-		form url.Values
-		text string
+		path      string
+		form      url.Values
+		box, text string
 	}{
-		{"/login", url.Values{"username": {big}, "password": {"x"}}, "more data than cdrdash accepts"},
-		{"/diagnose", url.Values{"cdr": {strings.Repeat(big, 7)}}, "That is too much text"},
-		{"/settings/timezone", url.Values{"timezone": {big}}, "more data than cdrdash accepts"},
-		{"/settings/password", url.Values{"current": {big}}, "more data than cdrdash accepts"},
-		{"/admin/users", url.Values{"username": {big}}, "more data than cdrdash accepts"},
+		{"/login", url.Values{"username": {big}, "password": {"x"}}, "error", "more data than cdrdash accepts"},
+		{"/diagnose", url.Values{"cdr": {strings.Repeat(big, 7)}}, "diagnose-error", "That is too much text"},
+		{"/settings/timezone", url.Values{"timezone": {big}}, "error", "more data than cdrdash accepts"},
+		{"/settings/password", url.Values{"current": {big}}, "error", "more data than cdrdash accepts"},
+		{"/admin/users", url.Values{"username": {big}}, "error", "more data than cdrdash accepts"},
 	} {
 		req := formRequest(t, a.srv.URL+tc.path, tc.form)
 		res, body := do(t, c, req)
 		if res.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Errorf("POST %s (%d bytes): status %d, want 413", tc.path, req.ContentLength, res.StatusCode)
 		}
-		if !strings.Contains(html.UnescapeString(body), tc.text) {
-			t.Errorf("POST %s: the page does not say %q", tc.path, tc.text)
+		if msg := parsePage(t, body).text(tc.box); !strings.Contains(msg, tc.text) {
+			t.Errorf("POST %s: the %s box says %q, want %q", tc.path, tc.box, msg, tc.text)
 		}
 	}
 	// The session is intact and the time zone unchanged.
+	// Absent from the whole page, wherever it could have been echoed.
 	if res, body := a.get(t, c, "/settings"); res.StatusCode != 200 || strings.Contains(body, big[:100]) {
 		t.Errorf("after the oversized posts: /settings %d", res.StatusCode)
 	}
@@ -278,7 +277,12 @@ func TestNextVariantsStayLocal(t *testing.T) {
 		}
 		// The sign-in page carries next on to the form only when it is local.
 		res2, body := a.get(t, a.browser(t), "/login?next="+url.QueryEscape(next))
-		carried := html.UnescapeString(between(body, `name="next" value="`, `"`))
+		var carried string
+		for _, in := range parsePage(t, body).in("login-form").tags("input") {
+			if attr(in, "name") == "next" {
+				carried = attr(in, "value")
+			}
+		}
 		if u, err := url.Parse(carried); res2.StatusCode != 200 || err != nil || u.Host != "" || u.Scheme != "" ||
 			!strings.HasPrefix(carried, "/") || strings.HasPrefix(carried, "//") || strings.ContainsAny(carried, "\\\r\n\t") {
 			t.Errorf("GET /login?next=%q: %d, the form carries %q", next, res2.StatusCode, carried)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"html"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -15,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/report"
@@ -28,12 +29,6 @@ import (
 var reportChartIDs = []string{chart.IDCallsPerDay, chart.IDTalkCost, chart.IDOutcomes,
 	chart.IDCauses, chart.IDQuality, chart.IDMOS, chart.IDHourWeekday}
 
-var (
-	chartDivRe  = regexp.MustCompile(`<div[^>]*\sdata-chart="([^"]+)"[^>]*>`)
-	attrRe      = regexp.MustCompile(`\s(data-chart-options|data-chart-links)="([^"]+)"`)
-	jsonBlockRe = regexp.MustCompile(`(?s)<script id="([^"]+)" type="application/json">(.*?)</script>`)
-)
-
 // pageChart is one chart container of a page with its parsed JSON blocks.
 type pageChart struct {
 	options json.RawMessage
@@ -44,21 +39,27 @@ type pageChart struct {
 // matching options block (or links block, when it names one).
 func reportCharts(t *testing.T, body string) map[string]pageChart {
 	t.Helper()
+	p := parsePage(t, body)
 	blocks := map[string]string{}
-	for _, m := range jsonBlockRe.FindAllStringSubmatch(body, -1) {
-		blocks[m[1]] = m[2]
+	for _, s := range p.tags("script") {
+		if attr(s, "type") == "application/json" && s.FirstChild != nil {
+			blocks[attr(s, "id")] = s.FirstChild.Data
+		}
 	}
 	out := map[string]pageChart{}
-	for _, m := range chartDivRe.FindAllStringSubmatch(body, -1) {
-		id := m[1]
+	for _, div := range p.find(func(n *html.Node) bool { return hasAttr(n, "data-chart") }) {
+		id := attr(div, "data-chart")
 		var pc pageChart
-		for _, a := range attrRe.FindAllStringSubmatch(m[0], -1) {
-			raw, ok := blocks[a[2]]
-			if !ok {
-				t.Errorf("chart %s: no JSON block %q for %s", id, a[2], a[1])
+		for _, key := range []string{"data-chart-options", "data-chart-links"} {
+			if !hasAttr(div, key) {
 				continue
 			}
-			if a[1] == "data-chart-options" {
+			raw, ok := blocks[attr(div, key)]
+			if !ok {
+				t.Errorf("chart %s: no JSON block %q for %s", id, attr(div, key), key)
+				continue
+			}
+			if key == "data-chart-options" {
 				pc.options = json.RawMessage(raw)
 			} else if err := json.Unmarshal([]byte(raw), &pc.links); err != nil {
 				t.Errorf("chart %s links: %v", id, err)
@@ -102,6 +103,13 @@ func seriesValues(t *testing.T, raw json.RawMessage) (series [][]any, cats []str
 	return series, cats
 }
 
+// missingRows are the day-table rows marked as not loaded.
+func missingRows(p page) []*html.Node {
+	return p.find(func(n *html.Node) bool {
+		return n.Data == "tr" && hasAttr(n, "data-missing") && hasClass(n, "is-missing")
+	})
+}
+
 // recordRequests records the path and query of every upstream request.
 func recordRequests(a *testApp) func() []*url.URL {
 	var mu sync.Mutex
@@ -142,11 +150,14 @@ func TestReportsDemo30Days(t *testing.T) {
 	}
 	assertNoInlineScript(t, path, body)
 	charts := reportCharts(t, body)
+	p := parsePage(t, body)
 	for _, id := range reportChartIDs {
 		if _, ok := charts[id]; !ok {
 			t.Errorf("chart %s missing", id)
 		}
-		if !strings.Contains(body, `data-testid="table-`+id+`"`) || !strings.Contains(body, `id="`+id+`-caption"`) {
+		card := p.in("chart-" + id)
+		captioned := slices.ContainsFunc(card.tags("figcaption"), func(n *html.Node) bool { return attr(n, "id") == id+"-caption" })
+		if !captioned || !card.has("table-"+id) {
 			t.Errorf("chart %s has no caption or data table", id)
 		}
 	}
@@ -160,7 +171,8 @@ func TestReportsDemo30Days(t *testing.T) {
 		}
 	}
 	for _, asset := range []string{"vendor/echarts/echarts.min.js", "js/charts.js"} {
-		if !regexp.MustCompile(`<script src="/static/[0-9a-f]+/` + regexp.QuoteMeta(asset) + `" defer>`).MatchString(body) {
+		src := regexp.MustCompile(`^/static/[0-9a-f]+/` + regexp.QuoteMeta(asset) + `$`)
+		if !slices.ContainsFunc(p.tags("script"), func(n *html.Node) bool { return src.MatchString(attr(n, "src")) && hasAttr(n, "defer") }) {
 			t.Errorf("page does not load %s from /static", asset)
 		}
 	}
@@ -187,24 +199,23 @@ func TestReportsDemo30Days(t *testing.T) {
 	if int64(sum) != int64(want.Summary.TotalCalls) || sum == 0 {
 		t.Errorf("days add up to %v calls, one search over the range says %d", sum, want.Summary.TotalCalls)
 	}
-	if got := between(body, `data-testid="tile-total">`, "<"); got != views.FormatInt(int64(want.Summary.TotalCalls)) {
+	if got := p.text("tile-total"); got != views.FormatInt(int64(want.Summary.TotalCalls)) {
 		t.Errorf("total tile %q", got)
 	}
-	if !strings.Contains(between(body, `data-testid="tile-total">`, "</div></div>"), "previous") {
+	if tile := p.in("tile-total").root; tile == nil || !strings.Contains(attr(tile.NextSibling, "title")+nodeText(tile.NextSibling), "previous") {
 		t.Error("the total tile is not compared with the previous period")
 	}
-	if strings.Contains(body, `data-testid="notice-`) {
-		t.Errorf("unexpected notice: %s", between(body, `data-testid="notice-`, "</p>"))
+	if notices := p.find(func(n *html.Node) bool { return strings.HasPrefix(attr(n, "data-testid"), "notice-") }); len(notices) > 0 {
+		t.Errorf("unexpected notice: %s", nodeText(notices[0]))
 	}
 
 	// Download and list links keep the filters and name the count.
-	export := `href="/calls/export?end_date=2026-11-26&amp;start_date=2026-10-28" data-testid="export" download>Download ` +
-		views.FormatInt(int64(want.Summary.TotalCalls)) + ` calls<`
-	if !strings.Contains(body, export) {
-		t.Errorf("no export button %q", export)
+	if href, label := p.attr("export", "href"), p.text("export"); href != "/calls/export?end_date=2026-11-26&start_date=2026-10-28" ||
+		label != "Download "+views.FormatInt(int64(want.Summary.TotalCalls))+" calls" || !hasAttr(p.in("export").root, "download") {
+		t.Errorf("export button %q labelled %q", href, label)
 	}
-	if !strings.Contains(body, `href="/calls?end_date=2026-11-26&amp;start_date=2026-10-28" data-testid="to-calls"`) {
-		t.Error("no link to the same calls on /calls")
+	if href := p.attr("to-calls", "href"); href != "/calls?end_date=2026-11-26&start_date=2026-10-28" {
+		t.Errorf("link to the same calls on /calls is %q", href)
 	}
 }
 
@@ -216,11 +227,12 @@ func TestReportsDefaultRange(t *testing.T) {
 		t.Fatalf("status %d", res.StatusCode)
 	}
 	// The last 30 days as the API counts them (UTC): testNow is 26 Nov.
-	if got := between(body, `data-testid="range">`, "<"); !strings.HasPrefix(got, "2026-10-28 – 2026-11-26 · 30 days") {
+	p := parsePage(t, body)
+	if got := p.text("range"); !strings.HasPrefix(got, "2026-10-28 – 2026-11-26 · 30 days") {
 		t.Errorf("range %q", got)
 	}
-	if !strings.Contains(body, `value="2026-10-28"`) || !strings.Contains(body, `value="2026-11-26"`) {
-		t.Error("the form does not show the default dates")
+	if from, to := p.attr("filter-start_date", "value"), p.attr("filter-end_date", "value"); from != "2026-10-28" || to != "2026-11-26" {
+		t.Errorf("the form shows %q to %q, not the default dates", from, to)
 	}
 }
 
@@ -285,10 +297,11 @@ func TestReportsInvalidFiltersMakeNoUpstreamRequest(t *testing.T) {
 			if res.StatusCode != http.StatusBadRequest {
 				t.Errorf("status %d, want 400", res.StatusCode)
 			}
-			if !strings.Contains(html.UnescapeString(body), tc.msg) {
-				t.Errorf("no message %q: %s", tc.msg, between(body, `data-testid="form-errors"`, "</div>"))
+			p := parsePage(t, body)
+			if msg := p.text("filters"); !strings.Contains(msg, tc.msg) {
+				t.Errorf("no message %q in the form: %s", tc.msg, msg)
 			}
-			if strings.Contains(body, `data-chart=`) || strings.Contains(body, "report-progress") {
+			if len(p.find(func(n *html.Node) bool { return hasAttr(n, "data-chart") })) > 0 || p.has("report-progress") {
 				t.Error("an invalid report drew charts or a progress message")
 			}
 			if n := a.upstreamRequests() - before; n != 0 {
@@ -317,7 +330,10 @@ func TestReportsDrillDown(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(body, `<a href="/calls?call_direction=inbound&amp;end_date=2026-11-03&amp;start_date=2026-11-03">2026-11-03</a>`) {
+	dayLink := func(n *html.Node) bool {
+		return nodeText(n) == "2026-11-03" && attr(n, "href") == "/calls?call_direction=inbound&end_date=2026-11-03&start_date=2026-11-03"
+	}
+	if !slices.ContainsFunc(parsePage(t, body).in("table-"+chart.IDCallsPerDay).tags("a"), dayLink) {
 		t.Error("the day table does not link the day")
 	}
 
@@ -367,7 +383,8 @@ func TestReportsPartialFailure(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	notice := html.UnescapeString(between(body, `data-testid="notice-missing">`, "</p>"))
+	p := parsePage(t, body)
+	notice := p.text("notice-missing")
 	if !strings.Contains(notice, "Missing: 3 days could not be loaded") || !strings.Contains(notice, "not counted as zero") {
 		t.Errorf("notice %q", notice)
 	}
@@ -392,22 +409,23 @@ func TestReportsPartialFailure(t *testing.T) {
 			t.Errorf("%s: %d gaps, want 3: %v", id, len(gaps), gaps)
 		}
 	}
-	rows := regexp.MustCompile(`(?s)<tr class="is-missing" data-missing>(.*?)</tr>`).FindAllStringSubmatch(body, -1)
+	rows := missingRows(p)
 	if len(rows) != 6 { // 3 days in each of the two day tables
 		t.Errorf("%d missing table rows, want 6", len(rows))
 	}
 	for _, r := range rows {
-		if strings.Contains(r[1], ">0<") || !strings.Contains(r[1], "not loaded") {
-			t.Errorf("missing row shows a number: %s", r[1])
+		zero := slices.ContainsFunc((page{r}).tags("td"), func(n *html.Node) bool { return nodeText(n) == "0" })
+		if zero || !strings.Contains(nodeText(r), "not loaded") {
+			t.Errorf("missing row shows a number: %s", nodeText(r))
 		}
 	}
-	if between(body, `data-testid="tile-total">`, "<") == "" {
+	if p.text("tile-total") == "" {
 		t.Error("the totals, which loaded, are not shown")
 	}
 
 	seen := recordRequests(a)
 	_, body = a.get(t, c, path)
-	if strings.Contains(body, `data-testid="notice-missing"`) {
+	if parsePage(t, body).has("notice-missing") {
 		t.Error("still missing days on the second visit")
 	}
 	lists := 0
@@ -429,7 +447,7 @@ func TestReportsBreakdownFailureKeepsDayCharts(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", res.StatusCode)
 	}
-	if !strings.Contains(body, `data-testid="breakdown-error"`) {
+	if parsePage(t, body).text("breakdown-error") == "" {
 		t.Error("no breakdown error box")
 	}
 	charts := reportCharts(t, body)
@@ -444,7 +462,8 @@ func TestReportsRowCapNotice(t *testing.T) {
 	}))
 	c := a.demo(t)
 	_, body := a.get(t, c, "/reports?start_date=2026-10-01&end_date=2026-10-31")
-	notice := html.UnescapeString(between(body, `data-testid="cap-notice">`, "</p>"))
+	p := parsePage(t, body)
+	notice := p.text("cap-notice")
 	for _, want := range []string{"(100 per export)", "count 100 of ", "calls: those that started from"} {
 		if !strings.Contains(notice, want) {
 			t.Errorf("cap notice %q lacks %q", notice, want)
@@ -455,7 +474,7 @@ func TestReportsRowCapNotice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := between(body, `data-testid="tile-total">`, "<"); want.Summary.TotalCalls <= 100 ||
+	if got := p.text("tile-total"); want.Summary.TotalCalls <= 100 ||
 		got != views.FormatInt(int64(want.Summary.TotalCalls)) {
 		t.Errorf("total tile %q, want %d", got, want.Summary.TotalCalls)
 	}
@@ -515,6 +534,8 @@ func TestReportsStreamsProgressAndCancels(t *testing.T) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	sc.Split(bufio.ScanRunes)
 	var got strings.Builder
+	// The page is still streaming, so there is no whole document to parse
+	// yet: the end of the progress paragraph is what has to have arrived.
 	for !strings.Contains(got.String(), "fetching 90 days and reading the export…</p>") {
 		if !sc.Scan() {
 			t.Fatalf("body ended before the progress message: %v", sc.Err())
@@ -557,6 +578,7 @@ func benchmarkReportsPage(b *testing.B, cold bool) {
 			p += "&min_duration=" + itoa(int64(n))
 		}
 		res, body := a.get(b, c, p)
+		// A cheap completeness check: parsing the page would be timed too.
 		if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-chart="hour-weekday"`) ||
 			strings.Contains(body, `data-testid="notice-missing"`) {
 			b.Fatalf("status %d, incomplete report", res.StatusCode)

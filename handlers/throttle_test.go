@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"html"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -56,7 +55,7 @@ func TestLoginFloodStopsBeforeTheDatabase(t *testing.T) {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", a.srv.URL)
 	res, body := do(t, c, req)
-	msg := html.UnescapeString(between(body, `data-testid="login-error">`, "<"))
+	msg := parsePage(t, body).text("login-error")
 	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(msg, "Too many sign-in attempts from your network") {
 		t.Errorf("status %d, message %q", res.StatusCode, msg)
 	}
@@ -109,29 +108,26 @@ func TestAuditPageWalksByKeyset(t *testing.T) {
 	c := a.demo(t)
 	seen := map[string]bool{}
 	path := "/admin/audit?action=test.event"
-	for page := 1; path != ""; page++ {
-		if page > 4 {
+	for n := 1; path != ""; n++ {
+		if n > 4 {
 			t.Fatal("the Older links do not end")
 		}
 		res, body := a.get(t, c, path)
 		if res.StatusCode != http.StatusOK {
-			t.Fatalf("page %d: status %d", page, res.StatusCode)
+			t.Fatalf("page %d: status %d", n, res.StatusCode)
 		}
-		if strings.Contains(between(body, `data-testid="pager-range">`, "</span>"), " of ") {
-			t.Errorf("page %d shows a total", page)
+		p := parsePage(t, body)
+		if r := p.text("pager-range"); r == "" || strings.Contains(r, " of ") {
+			t.Errorf("page %d shows a total, or no range: %q", n, r)
 		}
-		for _, row := range strings.Split(body, `data-testid="audit-row"`)[1:] {
-			user := between(row, `<td>`, `</td>`)
+		for _, row := range auditRows(t, body) {
+			user := row[1]
 			if seen[user] {
 				t.Errorf("event of %s shown twice", user)
 			}
 			seen[user] = true
 		}
-		path = ""
-		if i := strings.Index(body, `data-testid="pager-next"`); i >= 0 {
-			href := body[strings.LastIndex(body[:i], `href="`)+len(`href="`):]
-			path = html.UnescapeString(href[:strings.Index(href, `"`)])
-		}
+		path = p.attr("pager-next", "href")
 	}
 	if len(seen) != 120 {
 		t.Errorf("walked %d events, want 120", len(seen))
