@@ -18,9 +18,9 @@ import (
 
 // showReports is the Reports page: charts of how traffic, answer rate,
 // talk time, cost and failures moved over a range, with the same filters
-// as /calls. The data comes from package report; this handler validates
-// the filters, streams the page and turns the report into view models,
-// drill-down links and data tables.
+// as /calls. The data comes from package report and the view model from
+// reportpage.Build; this handler validates the filters, streams the page
+// and passes the built report on.
 //
 // The page is streamed: the header, the filter form and a progress
 // message are flushed before any upstream request, so a report that takes
