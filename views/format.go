@@ -175,3 +175,11 @@ func appendGrouped(b []byte, n int64, g grouping) []byte {
 
 // FormatPlain writes an int without separators (for attributes).
 func FormatPlain(n int) string { return strconv.Itoa(n) }
+
+// Count writes a number with its noun: "1 call", "1,234 calls".
+func Count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return FormatInt(n) + " " + many
+}

@@ -1,0 +1,396 @@
+// Package reportpage builds the Reports page's view model from a report
+// that package report has already built: the tiles compared with the
+// period before, notices about missing days, and every chart with its
+// drill-down links and data table. It fetches nothing and writes no HTML;
+// handlers build the report and pass it in, views renders the result.
+package reportpage
+
+import (
+	"log/slog"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/report/chart"
+	"github.com/cdrdash/cdrdash/views"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// Input is what the page needs besides the report.
+type Input struct {
+	// Zone is the viewer's time zone (hour-of-day chart, capped range);
+	// nil means UTC. Now dates the zone's label.
+	Zone *time.Location
+	Now  time.Time
+	// DayZone names the zone Vobiz cuts days in.
+	DayZone string
+	// Thresholds decide the quality bands.
+	Thresholds diagnosis.Thresholds
+	// Tiles are the range's summary tiles, formatted as on the calls list
+	// (in Currency(rep)); Build adds the comparison with the period before.
+	Tiles []views.Tile
+	// Applied says which filters Vobiz applied, when that differs.
+	Applied string
+	// ExportURL downloads the range's calls.
+	ExportURL string
+	// CallsURL links to the calls list with the report's filters, changed
+	// by key, value pairs (an empty value drops the key).
+	CallsURL func(pairs ...string) string
+	// Explain says in one line why a part of the report failed ("range
+	// totals", "previous period", "days", "export"); the handler logs it.
+	Explain func(part string, err error) string
+	// Log records charts that cannot be marshalled (a bug); nil means
+	// slog.Default().
+	Log *slog.Logger
+}
+
+type builder struct{ in Input }
+
+func (b builder) explain(part string, err error) string {
+	if b.in.Explain == nil {
+		return "Vobiz could not be reached."
+	}
+	return b.in.Explain(part, err)
+}
+
+func (b builder) log() *slog.Logger {
+	if b.in.Log == nil {
+		return slog.Default()
+	}
+	return b.in.Log
+}
+
+// Currency is the report's currency: the range's, else the export's, else
+// INR, the docs' only currency (as on /calls).
+func Currency(rep *report.Report) string {
+	if rep.Range.Currency != "" {
+		return rep.Range.Currency
+	}
+	if rep.Breakdown != nil && rep.Breakdown.Currency != "" {
+		return rep.Breakdown.Currency
+	}
+	return "INR"
+}
+
+func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
+
+// Build turns a built report into the page's view model.
+func Build(rep *report.Report, in Input) views.ReportView {
+	loc := in.Zone
+	if loc == nil {
+		loc = time.UTC
+	}
+	if in.CallsURL == nil {
+		in.CallsURL = func(...string) string { return "" }
+	}
+	b := builder{in: in}
+	zone := views.ZoneLabel(loc, in.Now)
+	v := views.ReportView{RangeLabel: rep.Start + " – " + rep.End + " · " + views.Count(int64(len(rep.Days)), "day", "days") +
+		" as Vobiz cuts days (" + in.DayZone + ")"}
+	rangeURL := in.CallsURL(vobiz.ParamPerPage, "")
+	currency := Currency(rep)
+
+	// Totals, compared with the period before.
+	v.ExportURL = in.ExportURL
+	if rep.Range.Err != nil {
+		v.TilesError = "The totals for this range could not be loaded: " + b.explain("range totals", rep.Range.Err)
+		v.ExportLabel = "Download CSV"
+	} else {
+		total := int64(rep.Range.Summary.TotalCalls)
+		v.ExportLabel = "Download " + views.Count(total, "call", "calls")
+		if total == 0 {
+			v.ExportURL = ""
+		}
+		v.Applied = in.Applied
+		v.Tiles = slices.Clone(in.Tiles)
+		if rep.Previous.Err != nil {
+			v.Compare = "No comparison: the previous period (" + rep.Previous.Start + " – " + rep.Previous.End +
+				") could not be loaded: " + b.explain("previous period", rep.Previous.Err)
+		} else {
+			v.Tiles = compareTiles(v.Tiles, rep.Range.Summary, rep.Previous.Summary, currency)
+			v.Compare = "▲/▼ compare with the previous " + views.Count(int64(len(rep.Days)), "day", "days") +
+				" (" + rep.Previous.Start + " – " + rep.Previous.End + ")."
+		}
+	}
+
+	// Days that failed are named, and drawn as gaps: never as zeros.
+	if missing := rep.Missing(); len(missing) > 0 {
+		dates := make([]string, 0, 10)
+		for i, d := range missing {
+			if i == 10 {
+				dates = append(dates, "and "+strconv.Itoa(len(missing)-10)+" more")
+				break
+			}
+			dates = append(dates, d.Date)
+		}
+		v.Notices = append(v.Notices, views.Notice{Key: "missing", Text: "Missing: " +
+			views.Count(int64(len(missing)), "day", "days") + " could not be loaded: " + strings.Join(dates, ", ") +
+			". " + b.explain("days", missing[0].Err) +
+			" They are left blank in the day charts, not counted as zero; reload to try again."})
+	} else if calls, _ := rep.DayTotal(); rep.Range.Err == nil && len(rep.Days) > 0 && !rep.Days[len(rep.Days)-1].Live &&
+		calls != int64(rep.Range.Summary.TotalCalls) {
+		// Only for finished ranges: while today's calls keep arriving,
+		// the day requests and the range search see different moments.
+		v.Notices = append(v.Notices, views.Notice{Key: "mismatch", Text: "The days add up to " +
+			views.Count(calls, "call", "calls") + " but Vobiz counts " +
+			views.Count(int64(rep.Range.Summary.TotalCalls), "call", "calls") +
+			" for the whole range, so it may cut days differently than cdrdash assumes (" +
+			in.DayZone + ")."})
+	}
+	v.DayCharts = b.dayCharts(rep, currency)
+
+	// Breakdowns from the export: their own error box, the rest still shows.
+	if bd := rep.Breakdown; rep.BreakdownErr != nil {
+		v.BreakdownError = "The breakdowns could not be built from the export: " +
+			b.explain("export", rep.BreakdownErr) + " The day charts above are not affected."
+	} else {
+		if bd.Truncated {
+			of := ""
+			if rep.Range.Err == nil {
+				of = " of " + views.FormatInt(int64(rep.Range.Summary.TotalCalls))
+			}
+			v.CapNotice = "This range holds more calls than one report reads (" + views.FormatInt(rep.RowCap) +
+				" per export), so the breakdowns below count " + views.FormatInt(bd.Rows) + of +
+				" calls: those that started from " + views.FormatTime(bd.First, loc) + " to " +
+				views.FormatTime(bd.Last, loc) + ". The totals and day charts above count every call. " +
+				"Narrow the dates or the filters to count them all."
+		}
+		v.BreakdownNote = "Counted from the CSV export, row by row: " + views.Count(bd.Rows, "call", "calls") + "."
+		v.BreakdownCharts = b.breakdownCharts(bd, rangeURL, zone)
+	}
+	return v
+}
+
+// dayCharts builds the two per-day charts with their tables. Clicking a
+// day opens /calls for that day with the same filters.
+func (b builder) dayCharts(rep *report.Report, currency string) []views.ChartView {
+	links := make([]string, len(rep.Days))
+	for i, d := range rep.Days {
+		links[i] = b.in.CallsURL(vobiz.ParamStartDate, d.Date, vobiz.ParamEndDate, d.Date)
+	}
+	missing := len(rep.Missing())
+	gaps := ""
+	if missing > 0 {
+		gaps = " Days that could not be loaded are gaps marked “not loaded”, not zeros."
+	}
+
+	callsDesc := "Answered and not answered calls per day (bars, left axis) and the answer rate (line, right axis)." +
+		gaps + " Click a day to list its calls."
+	calls := views.ChartView{ID: chart.IDCallsPerDay, Title: "Calls per day", Description: callsDesc,
+		Wide: true, Links: links, AxisClick: true,
+		Table: views.DataTable{Head: []string{"Day", "Calls", "Answered", "Not answered", "Answer rate"}}}
+	talkDesc := "Billable minutes of talk per day (bars, left axis) and cost (dashed line, right axis)." +
+		gaps + " Click a day to list its calls."
+	talk := views.ChartView{ID: chart.IDTalkCost, Title: "Talk time and cost per day", Description: talkDesc,
+		Wide: true, Links: links, AxisClick: true,
+		Table: views.DataTable{Head: []string{"Day", "Talk time", "Billable minutes", "Cost"}}}
+	for i, d := range rep.Days {
+		day := views.TableCell{Text: d.Date, URL: links[i]}
+		if d.Err != nil {
+			na := views.TableCell{Text: "not loaded"}
+			calls.Table.Rows = append(calls.Table.Rows, views.TableRow{Missing: true, Cells: []views.TableCell{day, na, na, na, na}})
+			talk.Table.Rows = append(talk.Table.Rows, views.TableRow{Missing: true, Cells: []views.TableCell{day, na, na, na}})
+			continue
+		}
+		s := d.Summary
+		rate := "—"
+		if s.TotalCalls > 0 {
+			rate = strconv.FormatFloat(report.AnswerRate(s.AnsweredCalls, s.TotalCalls), 'f', 1, 64) + " %"
+		}
+		calls.Table.Rows = append(calls.Table.Rows, views.TableRow{Cells: []views.TableCell{day,
+			numCell(int64(s.TotalCalls)), numCell(int64(s.AnsweredCalls)),
+			numCell(max(int64(s.TotalCalls)-int64(s.AnsweredCalls), 0)), {Text: rate, Num: true}}})
+		talk.Table.Rows = append(talk.Table.Rows, views.TableRow{Cells: []views.TableCell{day,
+			{Text: vobiz.FormatShortDuration(seconds(int64(s.TotalBillableSeconds))), Num: true},
+			{Text: strconv.FormatFloat(float64(s.TotalBillableSeconds)/60, 'f', 1, 64), Num: true},
+			{Text: views.FormatMoney(float64(s.TotalCost), currency), Num: true}}})
+	}
+	b.setOptions(&calls, chart.CallsPerDay(rep.Days, callsDesc))
+	b.setOptions(&talk, chart.TalkCostPerDay(rep.Days, currency, talkDesc))
+	return []views.ChartView{calls, talk}
+}
+
+// breakdownCharts builds the export-based charts. Causes drill down to
+// /calls filtered on the cause (the API has a hangup_cause filter); the
+// outcome, quality and MOS buckets have no API filter, so they open the
+// list for the whole range.
+func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string) []views.ChartView {
+	empty := ""
+	if b.Rows == 0 {
+		empty = "No calls in this range."
+	}
+	share := func(n int64) views.TableCell { return views.TableCell{Text: shareOf(n, b.Rows), Num: true} }
+
+	outDesc := "How the calls ended. Click a slice to list the calls of the range."
+	outcomes := views.ChartView{ID: chart.IDOutcomes, Title: "Outcomes", Description: outDesc, Empty: empty,
+		Table: views.DataTable{Head: []string{"Outcome", "Calls", "Share"}}}
+	for i, o := range diagnosis.Outcomes() {
+		outcomes.Links = append(outcomes.Links, rangeURL)
+		outcomes.Table.Rows = append(outcomes.Table.Rows, views.TableRow{Cells: []views.TableCell{
+			{Text: o.Label(), URL: rangeURL}, numCell(b.Outcomes[i]), share(b.Outcomes[i])}})
+	}
+	bu.setOptions(&outcomes, chart.Outcomes(b, outDesc))
+
+	causeDesc := "The most frequent hangup causes. Click a bar to list the calls that ended with that cause."
+	causes := views.ChartView{ID: chart.IDCauses, Title: "Hangup causes", Description: causeDesc, Empty: empty,
+		Table: views.DataTable{Head: []string{"Hangup cause", "Calls", "Share"}}}
+	for _, c := range report.TopCauses(b.CauseCounts()) {
+		link := rangeURL
+		if c.Name != report.NoCause && c.Name != report.OtherCause {
+			link = bu.in.CallsURL(vobiz.ParamHangupCause, c.Name)
+		}
+		causes.Links = append(causes.Links, link)
+		causes.Table.Rows = append(causes.Table.Rows, views.TableRow{Cells: []views.TableCell{
+			{Text: c.Name, URL: link}, numCell(c.N), share(c.N)}})
+	}
+	bu.setOptions(&causes, chart.Causes(b.CauseCounts(), causeDesc))
+
+	t := bu.in.Thresholds
+	qualDesc := "Audio quality of each call: the worst of MOS (good ≥ " + fmtFloat(t.MOSGood) + ", acceptable ≥ " +
+		fmtFloat(t.MOSFair) + "), jitter and packet loss. No media means no audio flowed (unanswered calls), not poor audio."
+	quality := views.ChartView{ID: chart.IDQuality, Title: "Audio quality", Description: qualDesc, Empty: empty,
+		Table: views.DataTable{Head: []string{"Quality", "Calls", "Share"}}}
+	for i, band := range report.Bands() {
+		if band == diagnosis.BandUnknown && b.Quality[i] == 0 {
+			continue // as in the chart
+		}
+		quality.Links = append(quality.Links, rangeURL)
+		quality.Table.Rows = append(quality.Table.Rows, views.TableRow{Cells: []views.TableCell{
+			{Text: band.Label(), URL: rangeURL}, numCell(b.Quality[i]), share(b.Quality[i])}})
+	}
+	bu.setOptions(&quality, chart.Quality(b, qualDesc))
+
+	var withMOS int64
+	for _, n := range b.MOS {
+		withMOS += n
+	}
+	mosDesc := "Calls by MOS, in steps of " + fmtFloat(report.MOSStep) + "; bars are coloured by quality band " +
+		"(green good, orange acceptable, red poor). Calls without media are left out."
+	mos := views.ChartView{ID: chart.IDMOS, Title: "MOS distribution", Description: mosDesc, Empty: empty,
+		Table: views.DataTable{Head: []string{"MOS", "Calls", "Share of calls with a MOS"}}}
+	if withMOS == 0 && empty == "" {
+		mos.Empty = "No call in this range carried a MOS."
+	}
+	for i := range report.MOSBuckets {
+		lo, _ := report.MOSBucketRange(i)
+		mos.Links = append(mos.Links, rangeURL)
+		mos.Table.Rows = append(mos.Table.Rows, views.TableRow{Cells: []views.TableCell{
+			{Text: report.MOSBucketLabel(i) + " (" + t.MOSBand(lo).Label() + ")"}, numCell(b.MOS[i]),
+			{Text: shareOf(b.MOS[i], withMOS), Num: true}}})
+	}
+	bu.setOptions(&mos, chart.MOSHistogram(b, t, mosDesc))
+
+	hwDesc := "Calls by hour of day and weekday, in " + zone + ". Darker cells had more calls."
+	hw := views.ChartView{ID: chart.IDHourWeekday, Title: "Calls by hour and weekday", Description: hwDesc,
+		Wide: true, Empty: empty, Table: views.DataTable{Head: []string{"Weekday"}}}
+	for hr := range 24 {
+		hw.Table.Head = append(hw.Table.Head, report.HourLabel(hr))
+	}
+	for d, name := range report.Weekdays {
+		row := views.TableRow{Cells: []views.TableCell{{Text: name}}}
+		for hr := range 24 {
+			row.Cells = append(row.Cells, numCell(b.HourWeekday[d][hr]))
+		}
+		hw.Table.Rows = append(hw.Table.Rows, row)
+	}
+	bu.setOptions(&hw, chart.HourWeekday(b, hwDesc))
+
+	return []views.ChartView{outcomes, causes, quality, mos, hw}
+}
+
+// setOptions marshals a chart into the view. A chart that cannot be
+// marshalled (a bug) shows its table only.
+func (b builder) setOptions(v *views.ChartView, c chart.Chart) {
+	if v.Empty != "" {
+		return
+	}
+	opts, err := chart.Marshal(c)
+	if err != nil {
+		b.log().Error("chart options", "chart", v.ID, "err", err)
+		v.Empty = "This chart could not be drawn; its numbers are in the table below."
+		return
+	}
+	v.Options = opts
+}
+
+// compareTiles adds ▲/▼ deltas against the previous period. Counts and
+// amounts compare in percent; the answer rate, itself a percentage, in
+// percentage points.
+func compareTiles(tiles []views.Tile, cur, prev vobiz.Summary, currency string) []views.Tile {
+	for i := range tiles {
+		t := &tiles[i]
+		switch t.Key {
+		case "total":
+			t.Delta, t.DeltaDir = deltaText(float64(cur.TotalCalls), float64(prev.TotalCalls), views.FormatInt(int64(prev.TotalCalls)))
+		case "answered":
+			t.Delta, t.DeltaDir = deltaText(float64(cur.AnsweredCalls), float64(prev.AnsweredCalls), views.FormatInt(int64(prev.AnsweredCalls)))
+		case "rate":
+			if cur.TotalCalls > 0 && prev.TotalCalls > 0 {
+				a := report.AnswerRate(cur.AnsweredCalls, cur.TotalCalls)
+				b := report.AnswerRate(prev.AnsweredCalls, prev.TotalCalls)
+				d := math.Round((a-b)*10) / 10
+				t.Delta, t.DeltaDir = deltaArrow(d)+" "+strconv.FormatFloat(math.Abs(d), 'f', 1, 64)+" pts (previous "+
+					strconv.FormatFloat(b, 'f', 1, 64)+" %)", deltaDir(d)
+			}
+		case "avg":
+			t.Delta, t.DeltaDir = deltaText(cur.AverageTalk().Seconds(), prev.AverageTalk().Seconds(), vobiz.FormatShortDuration(prev.AverageTalk()))
+		case "talk":
+			t.Delta, t.DeltaDir = deltaText(float64(cur.TotalBillableSeconds), float64(prev.TotalBillableSeconds),
+				vobiz.FormatShortDuration(seconds(int64(prev.TotalBillableSeconds))))
+		case "cost":
+			t.Delta, _ = deltaText(float64(cur.TotalCost), float64(prev.TotalCost), views.FormatMoney(float64(prev.TotalCost), currency))
+			// More spend is neither good nor bad on its own (more calls
+			// cost more), so the arrow says which way and the colour stays
+			// neutral instead of painting a rising bill green.
+			t.DeltaDir = "flat"
+		}
+	}
+	return tiles
+}
+
+// delta formats a change as "▲ 12.3 % (previous 1,234)".
+func deltaText(cur, prev float64, prevText string) (string, string) {
+	if prev == 0 {
+		if cur == 0 {
+			return "= no change (previous 0)", "flat"
+		}
+		return "▲ new (previous 0)", "up"
+	}
+	pct := math.Round((cur-prev)/prev*1000) / 10
+	return deltaArrow(pct) + " " + strconv.FormatFloat(math.Abs(pct), 'f', 1, 64) + " % (previous " + prevText + ")", deltaDir(pct)
+}
+
+func deltaArrow(d float64) string {
+	switch {
+	case d > 0:
+		return "▲"
+	case d < 0:
+		return "▼"
+	}
+	return "="
+}
+
+func deltaDir(d float64) string {
+	switch {
+	case d > 0:
+		return "up"
+	case d < 0:
+		return "down"
+	}
+	return "flat"
+}
+
+func numCell(n int64) views.TableCell { return views.TableCell{Text: views.FormatInt(n), Num: true} }
+
+func shareOf(n, of int64) string {
+	if of <= 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(float64(n)*100/float64(of), 'f', 1, 64) + " %"
+}
+
+func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
