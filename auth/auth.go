@@ -58,6 +58,10 @@ var (
 	ErrOwnPassword = errors.New("auth: give your current password to change your own")
 	// ErrForbidden means the actor may not perform a user-management action.
 	ErrForbidden = errors.New("auth: forbidden")
+	// ErrNotDemoAccount refuses a demo instance changing an account demo
+	// mode did not create (one added to a shared database after the demo
+	// started): its demo/demo admin must never take a real account over.
+	ErrNotDemoAccount = errors.New("auth: demo mode cannot change an account it did not create")
 )
 
 // HasRole reports whether u may act as role: admins satisfy every role,

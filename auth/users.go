@@ -36,6 +36,18 @@ func (s *Service) authorize(ctx context.Context, actor Actor) error {
 	return nil
 }
 
+// mayChange refuses, on a demo instance, a signed-in actor changing an
+// account that is not demo mode's own. Demo mode refuses a database holding
+// real accounts at start-up, but one can be added while the demo runs (the
+// CLI, another replica), and the demo's well-known admin must not be able to
+// reset, disable or promote it. System actors (the CLI) are not limited.
+func (s *Service) mayChange(actor Actor, target *store.User) error {
+	if s.demo && actor.UserID != 0 && actor.UserID != target.ID && !target.Demo {
+		return ErrNotDemoAccount
+	}
+	return nil
+}
+
 func (s *Service) record(ctx context.Context, actor Actor, action string, details map[string]any) {
 	s.audit.Record(ctx, Event{Action: action, Username: actor.Username, UserID: actor.UserID,
 		ClientIP: actor.ClientIP, Details: details})
@@ -165,6 +177,13 @@ func (s *Service) ChangePassword(ctx context.Context, actor Actor, current, next
 }
 
 func (s *Service) setPassword(ctx context.Context, actor Actor, id int64, password, kind string) (*store.User, error) {
+	target, err := s.db.UserByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("auth: set password: %w", err)
+	}
+	if err := s.mayChange(actor, target); err != nil {
+		return nil, err
+	}
 	hash, err := s.params.hash(ctx, password)
 	if err != nil {
 		return nil, fmt.Errorf("auth: set password: %w", err)
@@ -217,6 +236,9 @@ func (s *Service) setDisabled(ctx context.Context, actor Actor, id int64, disabl
 	if err != nil {
 		return fmt.Errorf("auth: %s: %w", action, err)
 	}
+	if err := s.mayChange(actor, u); err != nil {
+		return err
+	}
 	if err := s.db.SetDisabled(ctx, id, disabled); err != nil {
 		return fmt.Errorf("auth: %s: %w", action, err)
 	}
@@ -241,6 +263,9 @@ func (s *Service) SetRole(ctx context.Context, actor Actor, id int64, role strin
 	if err != nil {
 		return fmt.Errorf("auth: set role: %w", err)
 	}
+	if err := s.mayChange(actor, u); err != nil {
+		return err
+	}
 	if err := s.db.SetRole(ctx, id, role); err != nil {
 		return fmt.Errorf("auth: set role: %w", err)
 	}
@@ -261,6 +286,9 @@ func (s *Service) RevokeSessions(ctx context.Context, actor Actor, id int64) err
 	u, err := s.db.UserByID(ctx, id)
 	if err != nil {
 		return fmt.Errorf("auth: revoke sessions: %w", err)
+	}
+	if err := s.mayChange(actor, u); err != nil {
+		return err
 	}
 	if err := s.db.RevokeSessions(ctx, id); err != nil {
 		return fmt.Errorf("auth: revoke sessions: %w", err)

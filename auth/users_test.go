@@ -344,3 +344,49 @@ func TestDemoModeRefusesRealDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoInstanceCannotChangeRealAccounts: an account added to a shared
+// database while a demo instance runs (after its start-up check) cannot be
+// reset, disabled, enabled, promoted or signed out by the demo's admin,
+// whose password everyone knows; demo mode's own accounts still can.
+func TestDemoInstanceCannotChangeRealAccounts(t *testing.T) {
+	ctx := context.Background()
+	forEachEnv(t, func(t *testing.T, e *env) {
+		demoSvc := e.newService(e.db, auth.WithDemoMode(true))
+		demo, err := demoSvc.EnsureDemoUser(ctx)
+		mustNil(t, err)
+		visitor, err := demoSvc.AddUser(ctx, auth.SystemActor("test"), "visitor", "a long enough password", auth.RoleAgent)
+		mustNil(t, err)
+		real := e.addUser(t, "prodadmin", auth.RoleAdmin) // added later, from outside the demo
+		actor := auth.Actor{UserID: demo.ID, Username: demo.Username}
+
+		changes := map[string]func(id int64) error{
+			"reset password": func(id int64) error {
+				_, err := demoSvc.SetPassword(ctx, actor, id, "hijacked by demo admin 7")
+				return err
+			},
+			"disable": func(id int64) error { return demoSvc.Disable(ctx, actor, id) },
+			"enable":  func(id int64) error { return demoSvc.Enable(ctx, actor, id) },
+			"role":    func(id int64) error { return demoSvc.SetRole(ctx, actor, id, auth.RoleAgent) },
+			"revoke":  func(id int64) error { return demoSvc.RevokeSessions(ctx, actor, id) },
+		}
+		for name, change := range changes {
+			before, err := e.db.UserByID(ctx, real.ID)
+			mustNil(t, err)
+			if err := change(real.ID); !errors.Is(err, auth.ErrNotDemoAccount) {
+				t.Errorf("%s of a real account from a demo instance: %v, want ErrNotDemoAccount", name, err)
+			}
+			after, err := e.db.UserByID(ctx, real.ID)
+			mustNil(t, err)
+			if fmt.Sprint(after) != fmt.Sprint(before) {
+				t.Errorf("%s changed the real account:\n%+v\n%+v", name, before, after)
+			}
+			if err := change(visitor.ID); err != nil {
+				t.Errorf("%s of demo mode's own account: %v", name, err)
+			}
+		}
+		if _, err := e.svc.Authenticate(ctx, "prodadmin", "hijacked by demo admin 7", ""); err == nil {
+			t.Error("the demo admin's password reset of a real account took effect")
+		}
+	})
+}

@@ -114,7 +114,11 @@ func (h *Handler) userAction(action string) handlerFunc {
 						m = v
 					}
 				}
-				return h.renderUsers(w, r, http.StatusBadRequest, map[string]string{"": target.Username + ": " + m}, "", "agent")
+				status := http.StatusBadRequest
+				if errors.Is(err, auth.ErrForbidden) || errors.Is(err, auth.ErrNotDemoAccount) {
+					status = http.StatusForbidden
+				}
+				return h.renderUsers(w, r, status, map[string]string{"": target.Username + ": " + m}, "", "agent")
 			}
 			return fmt.Errorf("user %s: %w", action, err)
 		}
@@ -165,6 +169,8 @@ func userFormErrors(err error) (map[string]string, bool) {
 		return map[string]string{"": "Give your current password to change your own."}, true
 	case errors.Is(err, auth.ErrForbidden):
 		return map[string]string{"": "Only admins may do that."}, true
+	case errors.Is(err, auth.ErrNotDemoAccount):
+		return map[string]string{"": "This is a demo instance: it can only change the accounts demo mode created, not one added to this database from outside."}, true
 	}
 	return nil, false
 }
