@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -81,6 +82,10 @@ func userCommand(ctx context.Context, args []string, getenv Env, stdin io.Reader
 			return userError(err)
 		}
 		fmt.Fprintf(stdout, "added %s (%s)\n", u.Username, u.Role)
+		if users, err := svc.ListUsers(ctx); err == nil && slices.ContainsFunc(users, func(x store.User) bool { return x.Demo }) {
+			fmt.Fprintf(stdout, "this database also holds demo mode's accounts: demo mode now refuses to start on it, "+
+				"and a demo instance already running cannot change %s\n", u.Username)
+		}
 	case "passwd":
 		u, err := svc.LookupUser(ctx, name)
 		if err != nil {
