@@ -35,7 +35,7 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 // passwords, ignoring case, or one of them with only digits and symbols
 // added at the end ("Password2024!"): the first guesses of any attacker.
 func IsCommonPassword(pw string) bool {
-	p := strings.ToLower(norm.NFKC.String(pw))
+	p := strings.ToLower(strings.TrimSpace(norm.NFKC.String(pw)))
 	m := commonPasswords()
 	if _, ok := m[p]; ok {
 		return true

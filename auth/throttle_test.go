@@ -62,10 +62,12 @@ func TestCommonPasswordsRefused(t *testing.T) {
 		pw     string
 		common bool
 	}{
-		{"qwertyuiop123", true}, // list entry "qwertyuiop" plus digits
-		{"1qaz2wsx3edc", true},  // in the list as is
-		{"Password2024!", true}, // case and a suffix do not help
-		{"123qweasdzxc", true},  // keyboard walk from the list
+		{"qwertyuiop123", true},  // list entry "qwertyuiop" plus digits
+		{"1qaz2wsx3edc", true},   // in the list as is
+		{"Password2024!", true},  // case and a suffix do not help
+		{"123qweasdzxc", true},   // keyboard walk from the list
+		{"  qwerty123456", true}, // spaces around a common one do not help
+		{"qwertyuiop123 ", true},
 		{"correct horse battery staple", false},
 		{"plum-kettle-orbit", false},
 		{"dragon", true},

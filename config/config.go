@@ -252,9 +252,13 @@ func (p ProblemList) Error() string {
 func Load(name string, args []string, getenv func(string) string, checks ...Check) (*Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	flagVals := map[string]*string{}
+	flagVals := map[string]*textFlag{}
 	for _, o := range options {
-		flagVals[o.flag] = fs.String(o.flag, "", o.usage)
+		// A true/false setting may be given bare (-demo), like any Go
+		// boolean flag; -demo=false still works.
+		f := &textFlag{boolean: o.def == "true" || o.def == "false"}
+		fs.Var(f, o.flag, o.usage)
+		flagVals[o.flag] = f
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, ProblemList{err.Error() + " (run with -h for the list of settings)"}
@@ -268,13 +272,19 @@ func Load(name string, args []string, getenv func(string) string, checks ...Chec
 	c := &Config{}
 	var problems ProblemList
 	for _, o := range options {
-		v, source, err := o.value(flagVals[o.flag], setByFlag[o.flag], getenv)
+		v, source, err := o.value(&flagVals[o.flag].v, setByFlag[o.flag], getenv)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
 		if err := o.set(c, v); err != nil {
 			problems = append(problems, fmt.Sprintf("%s (from %s): %v", o.env, source, err))
+			// A number that could not be read would be 0 for the checks
+			// below, and reported again as, say, a MOS of 0 below the
+			// scale: they see the default instead.
+			if _, numErr := strconv.ParseFloat(o.def, 64); numErr == nil {
+				_ = o.set(c, o.def)
+			}
 		}
 	}
 	problems = append(problems, c.crossChecks()...)
@@ -287,6 +297,16 @@ func Load(name string, args []string, getenv func(string) string, checks ...Chec
 	}
 	return c, nil
 }
+
+// textFlag holds a flag's text as given; boolean ones may stand alone.
+type textFlag struct {
+	v       string
+	boolean bool
+}
+
+func (f *textFlag) String() string     { return f.v }
+func (f *textFlag) Set(v string) error { f.v = v; return nil }
+func (f *textFlag) IsBoolFlag() bool   { return f.boolean }
 
 // Check is an extra rule for Load: it returns one problem per line, each
 // naming the settings at fault, or nothing.

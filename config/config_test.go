@@ -207,3 +207,29 @@ func TestChecksJoinOtherProblems(t *testing.T) {
 		t.Fatalf("defaults fail the check: %v", err)
 	}
 }
+
+// TestBareBooleanFlags: true/false settings stand alone like Go's boolean
+// flags (-demo), and still take an explicit value (-demo=false).
+func TestBareBooleanFlags(t *testing.T) {
+	c, err := Load("serve", []string{"-demo", "-cookie-secure", "-addr", "127.0.0.1:9"}, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Demo || !c.CookieSecure || c.Addr != "127.0.0.1:9" {
+		t.Errorf("bare flags: demo=%v cookie-secure=%v addr=%q", c.Demo, c.CookieSecure, c.Addr)
+	}
+	c, err = Load("serve", []string{"-demo=false"}, env(map[string]string{"CDRDASH_DEMO": "true"}))
+	if err != nil || c.Demo {
+		t.Errorf("-demo=false over the environment: %v, %v", c, err)
+	}
+}
+
+// TestUnreadableValueReportedOnce: a value that cannot be read is one
+// problem, not also a cross-check about the zero it would have become.
+func TestUnreadableValueReportedOnce(t *testing.T) {
+	_, err := Load("serve", []string{"-quality-mos-good", "x"}, env(nil))
+	problems, ok := err.(ProblemList)
+	if !ok || len(problems) != 1 {
+		t.Fatalf("problems = %v, want exactly one", err)
+	}
+}

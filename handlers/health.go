@@ -64,10 +64,11 @@ func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
 // MetricsToken (Routes serves no /metrics without one).
 func (h *Handler) metricsHandler() http.Handler {
 	inner := h.Metrics.Handler()
-	want := []byte("Bearer " + h.MetricsToken)
+	want := []byte(h.MetricsToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(strings.TrimSpace(r.Header.Get("Authorization")))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		// The scheme is case-insensitive (RFC 7235); the token is not.
+		scheme, token, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="cdrdash metrics"`)
 			http.Error(w, "metrics need a bearer token", http.StatusUnauthorized)
 			return

@@ -160,6 +160,14 @@ func TestMetricsEndpoint(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("metrics without token: %d", res.StatusCode)
 	}
+	for auth, want := range map[string]int{"Bearer wrong": http.StatusUnauthorized, "Basic s3cret": http.StatusUnauthorized,
+		"bearer s3cret": http.StatusOK, "BEARER  s3cret": http.StatusOK, "Bearer S3CRET": http.StatusUnauthorized} {
+		req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
+		req.Header.Set("Authorization", auth)
+		if res, _ := do(t, a.browser(t), req); res.StatusCode != want {
+			t.Errorf("metrics with %q: %d, want %d", auth, res.StatusCode, want)
+		}
+	}
 	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
 	req.Header.Set("Authorization", "Bearer s3cret")
 	res, body := do(t, a.browser(t), req)
