@@ -149,5 +149,10 @@ func (f *facts) stepContradicts(step string) bool {
 	if _, side, _ := f.who(); side == SideApp && strings.HasPrefix(s, "if the person declined") {
 		return true
 	}
+	// A rejection that never rang came from the network or a blocking
+	// service, as the likely reason says: not a person declining.
+	if f.sc == scRejected && !f.rang && strings.HasPrefix(s, "if the person declined") {
+		return true
+	}
 	return false
 }

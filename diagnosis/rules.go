@@ -514,6 +514,17 @@ func (f *facts) rejected() finding {
 		fd.short = fmt.Sprintf("declined after %s of ringing", dur(f.ring))
 		fd.reason = "The phone rang and the call was then actively declined: the person saw it and chose not to answer."
 		fd.severity = SeverityInfo
+	case f.rang:
+		// It rang (ring_time with a progress time), if only briefly: the
+		// story may not say it never rang, nor rule out a person.
+		fd.headline = fmt.Sprintf("The call was rejected after %s of ringing: %s", dur(f.ring), sum)
+		fd.short = fmt.Sprintf("rejected after %s of ringing", dur(f.ring))
+		fd.reason = fmt.Sprintf("It rang for only %s before it was rejected: the person called may have declined it at once, or a blocking service on the route refused it.", dur(f.ring))
+		if f.dir == vobiz.DirectionInbound {
+			fd.reason = fmt.Sprintf("It rang on your side for only %s before it was rejected: an agent or device of yours declined it, or your number's setup refused it.", dur(f.ring))
+			fd.steps = []string{"Check where your number sends its calls and whether that device or app refuses them."}
+		}
+		fd.severity = SeverityInfo
 	case f.dir == vobiz.DirectionInbound:
 		fd.headline = "The customer's call was rejected on your side before it rang: " + sum
 		fd.short = sum + " before it rang"
