@@ -64,7 +64,7 @@ func (f *facts) generic() finding {
 		h = notConnectedLead(f.outcome) + ": " + sum
 	}
 	reason := capitalize(sum) + "."
-	if r := familyReading[f.primary.family]; r != "" {
+	if r := f.familyReading(); r != "" {
 		reason += " " + r
 	}
 	if !f.answered && f.outcome == Failed {
@@ -101,6 +101,30 @@ var familyReading = map[string]string{
 	FamilyTimeout:     "A platform timer ended the call.",
 	FamilyURL:         "The fault is in your application's setup, not the network or the customer: the platform could not get instructions for the call.",
 	FamilyXML:         "The fault is in your application's XML, not the network or the customer.",
+}
+
+// familyReading is the family's sentence where it fits this call: the
+// sentences name a party or say the call was never answered, so they are
+// only used when the blame decision (who) names the same party and the
+// record agrees it was not answered.
+func (f *facts) familyReading() string {
+	r := familyReading[f.primary.family]
+	_, side, _ := f.who()
+	switch f.primary.family {
+	case FamilyCanceled:
+		if f.answered {
+			return "" // the leg mismatch note says what the talk time means
+		}
+	case FamilyCarrier:
+		switch side {
+		case SideCarrier, SideUnknown, "":
+		case SidePlatform, SideError:
+			return "The platform reported the problem while handling the call; nothing on your side or the customer's phone caused it."
+		default:
+			return ""
+		}
+	}
+	return r
 }
 
 func notConnectedLead(o Outcome) string {
@@ -435,6 +459,8 @@ func (f *facts) noAnswer() finding {
 		fd.short = fmt.Sprintf("rang %s with no answer", ring)
 		fd.reason = fmt.Sprintf("The phone rang for %s but nobody picked up", ring)
 		switch {
+		case ourSide && side == SidePlatform:
+			fd.reason += "; then the platform's ring timeout ended the attempt."
 		case ourSide:
 			fd.reason += "; then the attempt was stopped on your side (a ring timeout, or your app or agent giving up)."
 		case farSide:
