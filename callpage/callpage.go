@@ -290,9 +290,13 @@ func drawnNote(c *vobiz.CDR, pdd, ring, talk time.Duration, ringDrawn, answered 
 	if len(drawn) == 0 {
 		return ""
 	}
+	are, they := "is", "the figure"
+	if len(quoted) > 1 {
+		are, they = "are", "the figures"
+	}
 	return "The bar is drawn from the timestamps and shows " + strings.Join(drawn, " and ") +
-		"; the figures above are the record's own " + strings.Join(quoted, " and ") +
-		", which are what Vobiz bills and what to quote."
+		"; " + they + " above " + are + " the record's own " + strings.Join(quoted, " and ") +
+		", which " + are + " what Vobiz bills and what to quote."
 }
 
 func qualityView(q diagnosis.QualityReport) views.QualityView {
