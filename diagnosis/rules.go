@@ -112,10 +112,20 @@ func (f *facts) familyReading() string {
 	_, side, _ := f.who()
 	switch f.primary.family {
 	case FamilyCanceled:
-		if f.answered {
+		switch {
+		case f.answered:
 			return "" // the leg mismatch note says what the talk time means
+		case side == SidePlatform:
+			return "The platform stopped the call before it was answered (a limit it applies), not a fault on the line."
+		case side == SideApp:
+			return "Your application stopped the call before it was answered, not a fault on the line."
 		}
 	case FamilyCarrier:
+		if f.codeOK && (f.code == 3130 || f.code == 3140) {
+			// The carrier refused the call over your caller ID: your
+			// side's number, not nothing on your side.
+			return "The carrier on the route refused it because of the caller ID you presented, not because of the customer's phone."
+		}
 		switch side {
 		case SideCarrier, SideUnknown, "":
 		case SidePlatform, SideError:
@@ -502,6 +512,10 @@ func (f *facts) busy() finding {
 		fd.headline = fmt.Sprintf("%s rejected the call after %s of ringing (signalled as busy)", capitalize(who), dur(f.ring))
 		fd.short = fmt.Sprintf("rejected as busy after %s of ringing", dur(f.ring))
 		fd.reason = "Busy after ringing usually means the person saw the call and pressed decline: many mobiles report a decline as busy."
+	case f.rang:
+		fd.headline = fmt.Sprintf("The line was busy (after %s of ringing)", dur(f.ring))
+		fd.short = "the line was busy"
+		fd.reason = fmt.Sprintf("Busy came back after only %s of ringing: the person was on another call without call waiting, or declined it at once. If many numbers on one carrier come back busy at once, that carrier may be filtering your caller ID as spam.", dur(f.ring))
 	default:
 		fd.headline = "The line was busy"
 		fd.short = "the line was busy"
