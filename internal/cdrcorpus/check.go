@@ -128,6 +128,9 @@ var (
 	beforeAnswer = regexp.MustCompile(`(?i)\b(?:stopped|cancelled|ended|refused|rejected|dropped) before (?:it was|anyone|the customer) answered\b`)
 	notNetwork   = regexp.MustCompile(`(?i)\bnot the network\b|\bnothing on the network failed\b|\bnot (?:by )?a fault on the line\b`)
 	networkBlame = regexp.MustCompile(`(?i)\ba network problem\b`)
+	notOurSide   = regexp.MustCompile(`(?i)\bnothing on your side\b`)
+	ourCallerID  = regexp.MustCompile(`(?i)\bthe caller ID is (?:not|on)\b|\bblocked the call as spam\b`)
+	straightAway = regexp.MustCompile(`(?i)\b(?:came back|failed|rejected) (?:straight away|at once)\b`)
 	barRing      = regexp.MustCompile(`^Ringing(?:, then ended unanswered)? ` + durRE + `$`)
 	barTalk      = regexp.MustCompile(`^Talk ` + durRE + `$`)
 	summaryRang  = regexp.MustCompile(`^Rang ` + durRE)
@@ -261,6 +264,18 @@ func Check(r *vobiz.CDR, t Texts) []string {
 	if ruled := firstMatch(notAPerson, t.all()); ruled != "" {
 		if offered := firstMatch(personDeclined, t.all()); offered != "" {
 			bad = append(bad, fmt.Sprintf("story: %q rules out a person, yet %q", ruled, offered))
+		}
+	}
+	// Nor may a story clear your side while naming your caller ID as the
+	// cause, or say an attempt that rang came back "straight away".
+	if cleared := firstMatch(notOurSide, t.all()); cleared != "" {
+		if cause := firstMatch(ourCallerID, t.all()); cause != "" {
+			bad = append(bad, fmt.Sprintf("story: %q, yet %q", cleared, cause))
+		}
+	}
+	if rang {
+		if m := firstMatch(straightAway, t.all()); m != "" {
+			bad = append(bad, fmt.Sprintf("ringing: ring_time %d with a progress_time, yet %q", r.RingTime, m))
 		}
 	}
 	// Nor may an answered call be said to have ended before the answer.
