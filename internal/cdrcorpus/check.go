@@ -171,9 +171,21 @@ func allowedActors(source, dir string, mediaTimeout bool) []string {
 //     the likely reason and the customer line) is the one hangup_source
 //     names, and a refusal by your own application is never "declined"
 //     by the person called;
+//   - sentences that put the decision on a party without an actor verb
+//     ("the carrier on the route reported", "stopped on your side", "your
+//     own PBX may have made") name a party hangup_source allows;
 //   - every duration stated equals the record field it names;
-//   - nothing says the phone rang when the record shows no ringing;
-//   - advice fits the direction.
+//   - one rule for ringing: nothing says the phone rang when the record
+//     shows no ringing, and nothing says it never rang (or failed
+//     "straight away") when ring_time and a progress time show it did;
+//   - one story: a text that rules out a person offers no "if the person
+//     declined", one that clears your side does not blame your caller ID,
+//     an answered call is never "stopped before it was answered", and the
+//     customer line does not blame the network the likely reason rules out;
+//   - advice fits the direction;
+//   - when the bar was read (HasBar), its ringing and talk segments equal
+//     ring_time and billsec, or the note under it names both figures; and
+//     there is no note when they agree.
 func Check(r *vobiz.CDR, t Texts) []string {
 	var bad []string
 	dir := string(r.CallDirection)
