@@ -238,7 +238,7 @@ func timelineOf(c *vobiz.CDR, loc *time.Location) views.Timeline {
 	if answered {
 		t.Segments = append(t.Segments, views.Segment{Kind: "talk", Label: "Talk " + f(talk), Width: width(talk)})
 	}
-	t.Drawn = drawnNote(c, start, answer, end, answered)
+	t.Drawn = drawnNote(c, pdd, ring, talk, hasProgress, answered)
 	return t
 }
 
@@ -262,28 +262,41 @@ func recordedSummary(c *vobiz.CDR) string {
 	return "Never rang and was never answered; it ended at once."
 }
 
-// drawnNote explains, only when they disagree with the record's own
-// figures, what the timestamps behind the bar give. Both are shown so an
-// agent can see why the bar and the numbers differ, and which to quote.
-func drawnNote(c *vobiz.CDR, start, answer, end time.Time, answered bool) string {
+// drawnNote compares exactly what the bar draws with what the summary
+// quotes: the ringing segment (progress to answer, or to the end) with
+// ring_time, the talk segment (answer to end) with billsec. Only when they
+// differ does it say what the bar shows and which figure is the record's,
+// so an agent sees why the two disagree and which one to quote.
+func drawnNote(c *vobiz.CDR, pdd, ring, talk time.Duration, ringDrawn, answered bool) string {
 	secs := func(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
 	f := func(n int64) string { return vobiz.FormatShortDuration(time.Duration(n) * time.Second) }
-	var parts []string
-	span := secs(end.Sub(start))
-	agree := span == int64(c.Duration)
-	if answered {
-		toAnswer, afterAnswer := secs(answer.Sub(start)), secs(end.Sub(answer))
-		agree = agree && toAnswer == int64(c.RingTime) && afterAnswer == int64(c.Billsec)
-		parts = append(parts, f(span)+" from start to end", f(toAnswer)+" from start to answer", f(afterAnswer)+" from answer to end")
-	} else {
-		agree = agree && span == int64(c.RingTime)
-		parts = append(parts, f(span)+" from start to end")
+	var drawn, quoted []string
+	if ringDrawn && secs(ring) != int64(c.RingTime) {
+		to := "answer_time"
+		if !answered {
+			to = "end_time"
+		}
+		s := f(secs(ring)) + " of ringing (progress_time to " + to
+		if secs(pdd) > 0 {
+			s += ", after " + f(secs(pdd)) + " before ringing"
+		}
+		drawn = append(drawn, s+")")
+		quoted = append(quoted, "ring_time ("+f(int64(max(c.RingTime, 0)))+")")
 	}
-	if agree {
+	if answered && secs(talk) != int64(c.Billsec) {
+		drawn = append(drawn, f(secs(talk))+" of talk (answer_time to end_time)")
+		quoted = append(quoted, "billsec ("+f(int64(max(c.Billsec, 0)))+")")
+	}
+	if len(drawn) == 0 {
 		return ""
 	}
-	return "The timestamps, which draw the bar, give " + strings.Join(parts, ", ") +
-		"; the figures above are the record's own ring_time, billsec and duration, which are what Vobiz bills."
+	are, they := "is", "the figure"
+	if len(quoted) > 1 {
+		are, they = "are", "the figures"
+	}
+	return "The bar is drawn from the timestamps and shows " + strings.Join(drawn, " and ") +
+		"; " + they + " above " + are + " the record's own " + strings.Join(quoted, " and ") +
+		", which " + are + " what Vobiz bills and what to quote."
 }
 
 func qualityView(q diagnosis.QualityReport) views.QualityView {

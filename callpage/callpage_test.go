@@ -2,6 +2,7 @@ package callpage
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,11 @@ func TestTimeline(t *testing.T) {
 	backwards.EndTime = at(-time.Second)
 	disagrees := answered()
 	disagrees.Billsec = 58
+	// ring_time counted from the progress time, as the bar draws it: the
+	// old note compared start→answer and spoke up although the bar and
+	// the record agree.
+	fromProgress := answered()
+	fromProgress.RingTime = 5
 
 	for _, c := range []struct {
 		name      string
@@ -49,11 +55,16 @@ func TestTimeline(t *testing.T) {
 			{Kind: "pdd", Label: "Before ringing 2s", Width: 3},
 			{Kind: "ring", Label: "Ringing 5s", Width: 7},
 			{Kind: "talk", Label: "Talk 1m", Width: 90}},
-			"Rang 7s, talked 1m: 1m 7s in all (ring_time, billsec and duration as recorded).", true},
+			"Rang 7s, talked 1m: 1m 7s in all (ring_time, billsec and duration as recorded).", false},
+		{"ring_time as the bar draws it", fromProgress, []views.Segment{
+			{Kind: "pdd", Label: "Before ringing 2s", Width: 3},
+			{Kind: "ring", Label: "Ringing 5s", Width: 7},
+			{Kind: "talk", Label: "Talk 1m", Width: 90}},
+			"Rang 5s, talked 1m: 1m 7s in all (ring_time, billsec and duration as recorded).", true},
 		{"rang, never answered", unanswered, []views.Segment{
 			{Kind: "pdd", Label: "Before ringing 2s", Width: 3},
 			{Kind: "stop", Label: "Ringing, then ended unanswered 1m 5s", Width: 97}},
-			"Rang 1m 7s and was never answered: 1m 7s in all (ring_time and duration as recorded).", true},
+			"Rang 1m 7s and was never answered: 1m 7s in all (ring_time and duration as recorded).", false},
 		{"answered without a progress time", noProgress, []views.Segment{
 			{Kind: "pdd", Label: "Setting up 7s", Width: 10},
 			{Kind: "talk", Label: "Talk 1m", Width: 90}},
@@ -76,6 +87,12 @@ func TestTimeline(t *testing.T) {
 			}
 			if (tl.Drawn == "") != c.drawnNone {
 				t.Errorf("drawn note %q, want one: %v", tl.Drawn, !c.drawnNone)
+			}
+			// The note names what the bar draws and the record's figure.
+			for _, seg := range tl.Segments {
+				if seg.Kind == "ring" && tl.Drawn != "" && !strings.Contains(tl.Drawn, strings.TrimPrefix(seg.Label, "Ringing ")+" of ringing") {
+					t.Errorf("note %q does not name the drawn %q", tl.Drawn, seg.Label)
+				}
 			}
 		})
 	}

@@ -112,7 +112,14 @@ func (f *facts) tellFailed(side string, in, out bool) string {
 		return "Our call to you was declined or blocked on your side."
 	case f.sc == scRejected && in:
 		return "Your call was refused on our side before it was answered; sorry about that, we are checking why."
-	case fam == FamilyCarrier || fam == FamilySystem || fam == FamilyDestination || side == SideCarrier:
+	case fam == FamilyDestination:
+		// The destination family is about the number or what the account
+		// allows for it, not the network's health.
+		if in {
+			return "Your call could not be put through to anyone on our side; it was not caused by you, and we are checking why."
+		}
+		return "Our call could not be put through to your number; it was not caused by anything you did, and we are checking why."
+	case fam == FamilyCarrier || fam == FamilySystem || side == SideCarrier:
 		if in {
 			return "A network problem stopped your call from reaching us; it was not caused by you, please try again later."
 		}
@@ -134,7 +141,8 @@ func (f *facts) stepContradicts(step string) bool {
 	s := strings.ToLower(step)
 	switch f.dir {
 	case vobiz.DirectionInbound:
-		for _, w := range []string{"outbound", "caller id", "dialling", "dialing", "on the dial", "ring timeout"} {
+		for _, w := range []string{"outbound", "caller id", "dialling", "dialing", "on the dial", "ring timeout",
+			"campaign", "calling rate", "the number with the customer"} {
 			if strings.Contains(s, w) {
 				return true
 			}
@@ -147,6 +155,11 @@ func (f *facts) stepContradicts(step string) bool {
 		}
 	}
 	if _, side, _ := f.who(); side == SideApp && strings.HasPrefix(s, "if the person declined") {
+		return true
+	}
+	// A rejection that never rang came from the network or a blocking
+	// service, as the likely reason says: not a person declining.
+	if f.sc == scRejected && !f.rang && strings.HasPrefix(s, "if the person declined") {
 		return true
 	}
 	return false

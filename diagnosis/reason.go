@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cdrdash/cdrdash/vobiz"
 )
 
 func (f *facts) meaning() string {
@@ -149,7 +151,7 @@ func (f *facts) contextSentence() string {
 	if f.outcome == Answered || !f.timed {
 		return ""
 	}
-	if strings.EqualFold(strings.TrimSpace(string(f.c.Context)), "sip-trunking") {
+	if strings.EqualFold(strings.TrimSpace(string(f.c.Context)), "sip-trunking") && f.ourPBXSide() {
 		return "The call went through your SIP trunk, so your own PBX may have made or passed on the decision."
 	}
 	return ""
@@ -165,4 +167,23 @@ func (f *facts) supportStep() string {
 		return fmt.Sprintf("If it keeps happening, send Vobiz support the call UUID %s.", uuid)
 	}
 	return "If it keeps happening, send Vobiz support the call UUID and SIP Call-ID."
+}
+
+// ourPBXSide: the blame decision leaves room for your own PBX, which sits
+// on your side of a trunked call (the caller of an outbound call, the
+// callee of an inbound one), or names nobody.
+func (f *facts) ourPBXSide() bool {
+	if f.sc == scMediaTimeout {
+		return false
+	}
+	_, side, _ := f.who()
+	switch side {
+	case "", SideUnknown:
+		return true
+	case SideCaller:
+		return f.dir == vobiz.DirectionOutbound
+	case SideCallee:
+		return f.dir == vobiz.DirectionInbound
+	}
+	return false
 }

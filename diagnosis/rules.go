@@ -64,7 +64,7 @@ func (f *facts) generic() finding {
 		h = notConnectedLead(f.outcome) + ": " + sum
 	}
 	reason := capitalize(sum) + "."
-	if r := familyReading[f.primary.family]; r != "" {
+	if r := f.familyReading(); r != "" {
 		reason += " " + r
 	}
 	if !f.answered && f.outcome == Failed {
@@ -101,6 +101,40 @@ var familyReading = map[string]string{
 	FamilyTimeout:     "A platform timer ended the call.",
 	FamilyURL:         "The fault is in your application's setup, not the network or the customer: the platform could not get instructions for the call.",
 	FamilyXML:         "The fault is in your application's XML, not the network or the customer.",
+}
+
+// familyReading is the family's sentence where it fits this call: the
+// sentences name a party or say the call was never answered, so they are
+// only used when the blame decision (who) names the same party and the
+// record agrees it was not answered.
+func (f *facts) familyReading() string {
+	r := familyReading[f.primary.family]
+	_, side, _ := f.who()
+	switch f.primary.family {
+	case FamilyCanceled:
+		switch {
+		case f.answered:
+			return "" // the leg mismatch note says what the talk time means
+		case side == SidePlatform:
+			return "The platform stopped the call before it was answered (a limit it applies), not a fault on the line."
+		case side == SideApp:
+			return "Your application stopped the call before it was answered, not a fault on the line."
+		}
+	case FamilyCarrier:
+		if f.codeOK && (f.code == 3130 || f.code == 3140) {
+			// The carrier refused the call over your caller ID: your
+			// side's number, not nothing on your side.
+			return "The carrier on the route refused it because of the caller ID you presented, not because of the customer's phone."
+		}
+		switch side {
+		case SideCarrier, SideUnknown, "":
+		case SidePlatform, SideError:
+			return "The platform reported the problem while handling the call; nothing on your side or the customer's phone caused it."
+		default:
+			return ""
+		}
+	}
+	return r
 }
 
 func notConnectedLead(o Outcome) string {
@@ -435,6 +469,8 @@ func (f *facts) noAnswer() finding {
 		fd.short = fmt.Sprintf("rang %s with no answer", ring)
 		fd.reason = fmt.Sprintf("The phone rang for %s but nobody picked up", ring)
 		switch {
+		case ourSide && side == SidePlatform:
+			fd.reason += "; then the platform's ring timeout ended the attempt."
 		case ourSide:
 			fd.reason += "; then the attempt was stopped on your side (a ring timeout, or your app or agent giving up)."
 		case farSide:
@@ -476,6 +512,10 @@ func (f *facts) busy() finding {
 		fd.headline = fmt.Sprintf("%s rejected the call after %s of ringing (signalled as busy)", capitalize(who), dur(f.ring))
 		fd.short = fmt.Sprintf("rejected as busy after %s of ringing", dur(f.ring))
 		fd.reason = "Busy after ringing usually means the person saw the call and pressed decline: many mobiles report a decline as busy."
+	case f.rang:
+		fd.headline = fmt.Sprintf("The line was busy (after %s of ringing)", dur(f.ring))
+		fd.short = "the line was busy"
+		fd.reason = fmt.Sprintf("Busy came back after only %s of ringing: the person was on another call without call waiting, or declined it at once. If many numbers on one carrier come back busy at once, that carrier may be filtering your caller ID as spam.", dur(f.ring))
 	default:
 		fd.headline = "The line was busy"
 		fd.short = "the line was busy"
@@ -513,6 +553,17 @@ func (f *facts) rejected() finding {
 		fd.headline = fmt.Sprintf("%s declined the call after %s of ringing", capitalize(who), dur(f.ring))
 		fd.short = fmt.Sprintf("declined after %s of ringing", dur(f.ring))
 		fd.reason = "The phone rang and the call was then actively declined: the person saw it and chose not to answer."
+		fd.severity = SeverityInfo
+	case f.rang:
+		// It rang (ring_time with a progress time), if only briefly: the
+		// story may not say it never rang, nor rule out a person.
+		fd.headline = fmt.Sprintf("The call was rejected after %s of ringing: %s", dur(f.ring), sum)
+		fd.short = fmt.Sprintf("rejected after %s of ringing", dur(f.ring))
+		fd.reason = fmt.Sprintf("It rang for only %s before it was rejected: the person called may have declined it at once, or a blocking service on the route refused it.", dur(f.ring))
+		if f.dir == vobiz.DirectionInbound {
+			fd.reason = fmt.Sprintf("It rang on your side for only %s before it was rejected: an agent or device of yours declined it, or your number's setup refused it.", dur(f.ring))
+			fd.steps = []string{"Check where your number sends its calls and whether that device or app refuses them."}
+		}
 		fd.severity = SeverityInfo
 	case f.dir == vobiz.DirectionInbound:
 		fd.headline = "The customer's call was rejected on your side before it rang: " + sum

@@ -70,6 +70,9 @@ func TestCallPageCorpus(t *testing.T) {
 				Steps:     p.items("next-steps"),
 				Timeline:  p.text("timeline-summary"),
 				Technical: p.items("technical-notes"),
+				HasBar:    true,
+				Bar:       p.texts("timeline-segment"),
+				Drawn:     p.text("timeline-drawn"),
 			}
 			for _, b := range cdrcorpus.Check(c, texts) {
 				t.Error(b)

@@ -76,7 +76,7 @@ func TestCallDetailContractExamples(t *testing.T) {
 		// The docs' own example: ring_time 5, billsec 42, duration 47,
 		// but its timestamps span 42s with the answer 1s after the start.
 		{answeredUUID, "Answered", []string{"Answered", "talked 42s", "audio was good"},
-			"Rang 5s, talked 42s: 47s in all", "42s from start to end, 1s from start to answer, 41s from answer to end", "badge--good"},
+			"Rang 5s, talked 42s: 47s in all", "shows 1s of ringing (progress_time to answer_time) and 41s of talk (answer_time to end_time); the figures above are the record's own ring_time (5s) and billsec (42s)", "badge--good"},
 		{unansweredUUID, "No answer", []string{"Not answered", "no media"},
 			"Rang 12s and was never answered: 12s in all", "", "badge--no_media"},
 	}

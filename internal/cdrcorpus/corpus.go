@@ -30,6 +30,10 @@ type Case struct {
 	Progress    bool // progress_time set (false: the call never rang)
 	Media       bool // answered with audio figures (mos > 0)
 	Failure     bool // failure_code / failure_reason set
+	// PDD is the seconds from start_time to progress_time; -1 means the
+	// default (1 s when the call rang 2 s or more, else 0).
+	PDD   int
+	Trunk bool // context sip-trunking (else voice-api)
 }
 
 // table is the corpus, one case per line:
@@ -37,8 +41,9 @@ type Case struct {
 //	direction | cause | code | hangup_source | disposition | flags
 //
 // flags: ring=N, talk=N (answered with that billsec), noprog (no
-// progress_time), nomedia (answered without audio figures), fail
-// (failure_code / failure_reason set). Every line must also occur in the
+// progress_time), pdd=N (progress_time N s after start_time), nomedia
+// (answered without audio figures), fail (failure_code / failure_reason
+// set), trunk (context sip-trunking). Every line must also occur in the
 // sandbox's data set (see the sandbox's coverage test), so a new line may
 // need a new outcome there.
 const table = `
@@ -108,6 +113,7 @@ in  | CALL_REJECTED | 3020 | Callee | send_refuse | ring=6 fail
 in  | CALL_REJECTED | 3020 | Callee | send_refuse | ring=0 fail
 out | CALL_REJECTED | 3020 | Callee | send_refuse | ring=6 fail
 out | CALL_REJECTED | 3020 | Callee | send_refuse | ring=0 fail
+out | CALL_REJECTED | 3020 | Callee | send_refuse | ring=3 pdd=0 fail
 out | CALL_REJECTED | 3110 | Callee | send_refuse | ring=6 fail
 out | CALL_REJECTED | 3030 | Vobiz | send_refuse | ring=0 noprog fail
 out | CALL_REJECTED | 3040 | Carrier | send_refuse | ring=0 noprog fail
@@ -146,6 +152,12 @@ in  | SWITCH_CONGESTION | 3090 | Carrier | send_refuse | ring=1 noprog fail
 out | SWITCH_CONGESTION | 3090 | Carrier | send_refuse | ring=1 noprog fail
 out | SWITCH_CONGESTION | 5030 | Vobiz | send_refuse | ring=0 noprog fail
 in  | UNKNOWN | 0 | Unknown | send_refuse | ring=0 fail
+in  | ORIGINATOR_CANCEL | 1000 | Caller | send_cancel | ring=12 fail trunk
+out | ORIGINATOR_CANCEL | 1000 | Caller | send_cancel | ring=12 fail trunk
+out | NO_ANSWER | 6010 | Vobiz | send_cancel | ring=50 fail trunk
+out | REJECTED | 2040 | Vobiz | send_refuse | ring=0 noprog fail trunk
+in  | NORMAL_CLEARING | 8011 | Error | send_bye | ring=2 talk=2 trunk
+in  | MEDIA_TIMEOUT | 6020 | Vobiz | send_bye | ring=5 talk=118 fail trunk
 out | UNKNOWN | 0 | Unknown | send_refuse | ring=4 fail
 `
 
@@ -164,7 +176,7 @@ func Cases() []Case {
 		if err != nil {
 			panic(fmt.Sprintf("cdrcorpus: line %d: code %q", n+1, f[2]))
 		}
-		c := Case{Cause: f[1], Code: code, Source: f[3], Disposition: f[4], Progress: true, Media: true}
+		c := Case{Cause: f[1], Code: code, Source: f[3], Disposition: f[4], Progress: true, Media: true, PDD: -1}
 		switch f[0] {
 		case "in":
 			c.Direction = vobiz.DirectionInbound
@@ -187,6 +199,10 @@ func Cases() []Case {
 				c.Media = false
 			case "fail":
 				c.Failure = true
+			case "pdd":
+				c.PDD = num
+			case "trunk":
+				c.Trunk = true
 			default:
 				panic(fmt.Sprintf("cdrcorpus: line %d: flag %q", n+1, flag))
 			}
@@ -200,6 +216,12 @@ func Cases() []Case {
 		}
 		if c.Billsec > 0 && !c.Media {
 			c.Name += "-nomedia"
+		}
+		if c.PDD >= 0 {
+			c.Name += fmt.Sprintf("-pdd%d", c.PDD)
+		}
+		if c.Trunk {
+			c.Name += "-trunk"
 		}
 		out = append(out, c)
 	}
@@ -249,6 +271,9 @@ func (c Case) CDR(i int) *vobiz.CDR {
 		Context:           "voice-api",
 		Region:            "ap-south-1",
 	}
+	if c.Trunk {
+		r.Context = "sip-trunking"
+	}
 	if c.Direction == vobiz.DirectionInbound {
 		r.CallerIDNumber, r.DestinationNumber = r.DestinationNumber, r.CallerIDNumber
 	}
@@ -256,6 +281,9 @@ func (c Case) CDR(i int) *vobiz.CDR {
 		pdd := 0
 		if c.Ring >= 2 {
 			pdd = 1
+		}
+		if c.PDD >= 0 {
+			pdd = c.PDD
 		}
 		r.ProgressTime = ts(Start.Add(time.Duration(pdd) * time.Second))
 	}
@@ -322,5 +350,7 @@ func (c Case) Matches(r *vobiz.CDR) bool {
 		ringClass(int(r.RingTime), !r.ProgressTime.IsZero()) == ringClass(c.Ring, c.Progress) &&
 		talkClass(int(r.Billsec)) == talkClass(c.Billsec) &&
 		(r.MOS.Valid && r.MOS.Float64 > 0) == c.Media &&
-		r.FailureCode.Valid == c.Failure
+		r.FailureCode.Valid == c.Failure &&
+		(c.PDD < 0 || !r.ProgressTime.IsZero() && int(r.ProgressTime.Sub(r.StartTime.Time)/time.Second) == c.PDD) &&
+		(!c.Trunk || strings.EqualFold(string(r.Context), "sip-trunking"))
 }
