@@ -183,22 +183,7 @@ type facts struct {
 // failureCause reads a cause out of failure_reason (a cause name) or
 // failure_code (a SIP response or a Q.850 value).
 func (f *facts) failureCause() (CauseInfo, bool) {
-	if ci, ok := LookupCause(f.failRsn); ok {
-		return ci, true
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(strings.ToLower(f.failCode), "sip:"))
-	if err != nil {
-		return CauseInfo{}, false
-	}
-	if si, ok := LookupSIP(n); ok && si.Cause != "" {
-		return LookupCause(si.Cause)
-	}
-	if n > 0 && n <= 127 {
-		if ci, ok := lookupQ850(n); ok && ci.NumberKind == NumberQ850 {
-			return ci, true
-		}
-	}
-	return CauseInfo{}, false
+	return failureCauseOf(f.failRsn, f.failCode)
 }
 
 // entry is a cause or code row reduced to what the rules need.
