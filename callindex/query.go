@@ -69,8 +69,9 @@ var sortColumns = map[SortKey]string{
 }
 
 // Sort orders a page. The zero value is newest first. Ties are broken by
-// start time and then insertion order, in the same direction, so paging
-// is stable.
+// start time, then the record's numeric id (the API's own order for calls
+// that start in the same second), then insertion order, all in the same
+// direction, so paging is stable.
 type Sort struct {
 	Key       SortKey
 	Ascending bool
@@ -445,7 +446,7 @@ func (ix *Index) orderBy(s Sort) string {
 	}
 	col := sortColumns[s.Key]
 	if s.Key == "" || s.Key == SortStart {
-		return " ORDER BY start_time" + dir + ", seq" + dir
+		return " ORDER BY start_time" + dir + ", id" + dir + ", seq" + dir
 	}
 	// A call without MOS sorts as the lowest, in both dialects.
 	nulls := ""
@@ -455,7 +456,7 @@ func (ix *Index) orderBy(s Sort) string {
 			nulls = " NULLS LAST"
 		}
 	}
-	return " ORDER BY " + col + dir + nulls + ", start_time" + dir + ", seq" + dir
+	return " ORDER BY " + col + dir + nulls + ", start_time" + dir + ", id" + dir + ", seq" + dir
 }
 
 // selectColumns are the columns list reads, in the order scanRow expects.
