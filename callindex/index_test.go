@@ -508,9 +508,9 @@ func TestUpsertNewerWins(t *testing.T) {
 			{[]vobiz.CDR{rec("first", t0.Add(time.Minute))}, "first"},
 			{[]vobiz.CDR{rec("older", t0)}, "first"},
 			{[]vobiz.CDR{rec("same", t0.Add(time.Minute))}, "first"},
-			{[]vobiz.CDR{rec("newer", t0.Add(2 * time.Minute))}, "newer"},
+			{[]vobiz.CDR{rec("newer", t0.Add(2*time.Minute))}, "newer"},
 			// Duplicates within one batch: the newest wins whatever the order.
-			{[]vobiz.CDR{rec("dup-new", t0.Add(4 * time.Minute)), rec("dup-old", t0.Add(3 * time.Minute))}, "dup-new"},
+			{[]vobiz.CDR{rec("dup-new", t0.Add(4*time.Minute)), rec("dup-old", t0.Add(3*time.Minute))}, "dup-new"},
 		}
 		for i, s := range steps {
 			if _, err := ix.Upsert(ctx, s.batch); err != nil {
