@@ -44,10 +44,10 @@ func New(db *store.DB) *Index {
 }
 
 // BatchSize is how many records Upsert writes per transaction.
-const BatchSize = 2000
+const BatchSize = 10000
 
-// rowsPerStatement bounds a multi-row INSERT: SQLite allows at most 32,766
-// parameters per statement, and a row has len(columns) of them.
+// rowsPerStatement is how many rows one PostgreSQL INSERT carries (at most
+// 65,535 parameters per statement, len(columns) per row).
 const rowsPerStatement = 500
 
 // columns are the call columns Upsert writes, in order: every CDR field
@@ -119,6 +119,22 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
+	if ix.dialect == store.DialectSQLite {
+		err = ix.writeSQLite(ctx, tx, keep)
+	} else {
+		err = ix.writePostgres(ctx, tx, keep)
+	}
+	if err != nil {
+		return invalid, err
+	}
+	if err := tx.Commit(); err != nil {
+		return invalid, fmt.Errorf("callindex: upsert: commit: %w", err)
+	}
+	return invalid, nil
+}
+
+// writePostgres upserts keep with multi-row statements, saving round trips.
+func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR) error {
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, s := range stmts {
@@ -130,8 +146,9 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 		n := min(len(keep), rowsPerStatement)
 		stmt, ok := stmts[n]
 		if !ok {
+			var err error
 			if stmt, err = tx.PrepareContext(ctx, ix.upsertSQL(n)); err != nil {
-				return invalid, fmt.Errorf("callindex: upsert: prepare: %w", err)
+				return fmt.Errorf("callindex: upsert: prepare: %w", err)
 			}
 			stmts[n] = stmt
 		}
@@ -140,17 +157,79 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 			args = appendRow(args, c)
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return invalid, fmt.Errorf("callindex: upsert %d calls: %w", n, err)
+			return fmt.Errorf("callindex: upsert %d calls: %w", n, err)
 		}
 		keep = keep[n:]
 	}
-	if err := tx.Commit(); err != nil {
-		return invalid, fmt.Errorf("callindex: upsert: commit: %w", err)
-	}
-	return invalid, nil
+	return nil
 }
 
-// upsertSQL is the INSERT for n rows.
+// writeSQLite inserts new calls one prepared single-row INSERT OR IGNORE
+// at a time, then updates the ones that already existed when the record is
+// newer. Measured on a backfill, an upsert (ON CONFLICT DO UPDATE) or a
+// multi-row statement makes SQLite keep a statement journal for every
+// statement, which cost more than the rows themselves; a plain single-row
+// insert needs none, and in-process SQLite has no round trips to save.
+func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR) error {
+	var maxSeq int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM call_index").Scan(&maxSeq); err != nil {
+		return fmt.Errorf("callindex: upsert: %w", err)
+	}
+	ins, err := tx.PrepareContext(ctx, insertSQLite)
+	if err != nil {
+		return fmt.Errorf("callindex: upsert: prepare: %w", err)
+	}
+	defer ins.Close()
+	args := make([]any, 0, len(columns)+1)
+	var existing []*vobiz.CDR
+	for _, c := range keep {
+		res, err := ins.ExecContext(ctx, appendRow(args[:0], c)...)
+		if err != nil {
+			return fmt.Errorf("callindex: insert call %s: %w", c.UUID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("callindex: insert call %s: %w", c.UUID, err)
+		} else if n == 0 {
+			existing = append(existing, c)
+		}
+	}
+	if len(existing) > 0 {
+		upd, err := tx.PrepareContext(ctx, updateSQLite)
+		if err != nil {
+			return fmt.Errorf("callindex: upsert: prepare: %w", err)
+		}
+		defer upd.Close()
+		for _, c := range existing {
+			// The row's values, then uuid and updated_at for the WHERE.
+			a := append(appendRow(args[:0], c), string(c.UUID), fieldValue(&c.UpdatedAt))
+			if _, err := upd.ExecContext(ctx, a...); err != nil {
+				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			}
+		}
+	}
+	// New rows got seq values above every earlier row's; add them to the
+	// trigram index in one statement (see migration 0004).
+	if _, err := tx.ExecContext(ctx, `INSERT INTO call_index_fts (rowid, caller_id_number, destination_number, caller_id_name)
+		SELECT seq, caller_id_number, destination_number, caller_id_name FROM call_index WHERE seq > ?`, maxSeq); err != nil {
+		return fmt.Errorf("callindex: upsert: trigram index: %w", err)
+	}
+	return nil
+}
+
+var (
+	insertSQLite = "INSERT OR IGNORE INTO call_index (" + strings.Join(columns, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(columns)), ", ") + ")"
+	updateSQLite = func() string {
+		set := make([]string, len(columns))
+		for i, c := range columns {
+			set[i] = c + " = ?"
+		}
+		return "UPDATE call_index SET " + strings.Join(set, ", ") +
+			" WHERE uuid = ? AND (updated_at IS NULL OR updated_at < ?)"
+	}()
+)
+
+// upsertSQL is PostgreSQL's INSERT for n rows.
 func (ix *Index) upsertSQL(n int) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO call_index (")
