@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,18 +71,24 @@ func bigIndex(b *testing.B) *callindex.Index {
 	b.Helper()
 	bigOnce.Do(func() {
 		n := benchCalls()
+		ctx := context.Background()
+		sb := sandbox.New(sandbox.Options{Seed: 5, Calls: n, Days: 90, Now: sbNow})
+		bigNow = sb.Now()
+		if keep := os.Getenv("CDRDASH_BENCH_DIR"); keep != "" {
+			// An index built by an earlier run, kept to iterate on queries.
+			db, err := store.Open(ctx, "", keep, store.WithCleanupInterval(0))
+			bigIx, bigErr = callindex.New(db), err
+			return
+		}
 		bigDir, bigErr = os.MkdirTemp("", "callindex-bench-")
 		if bigErr != nil {
 			return
 		}
-		ctx := context.Background()
 		db, err := store.Open(ctx, "", bigDir, store.WithCleanupInterval(0))
 		if err != nil {
 			bigErr = err
 			return
 		}
-		sb := sandbox.New(sandbox.Options{Seed: 5, Calls: n, Days: 90, Now: sbNow})
-		bigNow = sb.Now()
 		ix := callindex.New(db)
 		start := time.Now()
 		batch := make([]vobiz.CDR, 0, callindex.BatchSize)
@@ -131,24 +138,7 @@ func TestMain(m *testing.M) {
 func BenchmarkQuery(b *testing.B) {
 	ix := bigIndex(b)
 	end := bigNow
-	cases := []struct {
-		name string
-		f    callindex.Filter
-	}{
-		{"none", callindex.Filter{}},
-		{"direction", callindex.Filter{API: vobiz.Filter{CallDirection: vobiz.DirectionInbound}}},
-		{"outcome_failed", callindex.Filter{Outcomes: []diagnosis.Outcome{diagnosis.Failed}}},
-		{"quality_poor", callindex.Filter{Qualities: []diagnosis.Band{diagnosis.BandPoor}}},
-		{"min_mos", callindex.Filter{MinMOS: ptr(4.0)}},
-		{"hangup_cause", callindex.Filter{API: vobiz.Filter{HangupCause: "USER_BUSY"}}},
-		{"cause_code", callindex.Filter{HangupCauseCode: ptr(int64(3010))}},
-		{"trunk", callindex.Filter{TrunkID: "trunk-mum-01"}},
-		{"sort_cost", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortCost}}},
-		{"sort_-duration", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortDuration}}},
-		{"sort_mos", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortMOS, Ascending: true}}},
-		{"from_number", callindex.Filter{API: vobiz.Filter{FromNumber: "43210"}}},
-		{"search", callindex.Filter{API: vobiz.Filter{Search: "43210"}}},
-	}
+	cases := benchCases()
 	for _, days := range []int{7, 30} {
 		for _, tc := range cases {
 			b.Run(strconv.Itoa(days)+"d/"+tc.name, func(b *testing.B) {
@@ -191,4 +181,52 @@ func benchBackfillCalls() int {
 		return n
 	}
 	return 100_000
+}
+
+// TestShowPlans prints the plans of the benchmarked queries on the index
+// kept in CDRDASH_BENCH_DIR (a diagnostic; skipped without it).
+func TestShowPlans(t *testing.T) {
+	dir := os.Getenv("CDRDASH_BENCH_DIR")
+	if dir == "" {
+		t.Skip("CDRDASH_BENCH_DIR not set")
+	}
+	db, err := store.Open(context.Background(), "", dir, store.WithCleanupInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ix := callindex.New(db)
+	for _, tc := range benchCases() {
+		f := tc.f
+		f.From, f.To = sbNow.AddDate(0, 0, -7), sbNow
+		s, l, err := ix.Explain(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s\n  summary: %s\n  list:    %s", tc.name, strings.Join(s, " | "), strings.Join(l, " | "))
+	}
+}
+
+func benchCases() []struct {
+	name string
+	f    callindex.Filter
+} {
+	return []struct {
+		name string
+		f    callindex.Filter
+	}{
+		{"none", callindex.Filter{}},
+		{"direction", callindex.Filter{API: vobiz.Filter{CallDirection: vobiz.DirectionInbound}}},
+		{"outcome_failed", callindex.Filter{Outcomes: []diagnosis.Outcome{diagnosis.Failed}}},
+		{"quality_poor", callindex.Filter{Qualities: []diagnosis.Band{diagnosis.BandPoor}}},
+		{"min_mos", callindex.Filter{MinMOS: ptr(4.0)}},
+		{"hangup_cause", callindex.Filter{API: vobiz.Filter{HangupCause: "USER_BUSY"}}},
+		{"cause_code", callindex.Filter{HangupCauseCode: ptr(int64(3010))}},
+		{"trunk", callindex.Filter{TrunkID: "trunk-mum-01"}},
+		{"sort_cost", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortCost}}},
+		{"sort_-duration", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortDuration}}},
+		{"sort_mos", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortMOS, Ascending: true}}},
+		{"from_number", callindex.Filter{API: vobiz.Filter{FromNumber: "43210"}}},
+		{"search", callindex.Filter{API: vobiz.Filter{Search: "43210"}}},
+	}
 }
