@@ -32,13 +32,27 @@ import (
 // sandbox's CSV export over HTTP, decoding, and batched upserts into a
 // fresh SQLite index with all its indexes.
 func BenchmarkBackfillSQLite(b *testing.B) {
+	benchBackfill(b, storetest.SQLiteTarget(b))
+}
+
+// BenchmarkBackfillPostgres is the same into PostgreSQL (a private schema
+// of CDRDASH_TEST_DATABASE_URL; skipped without it).
+func BenchmarkBackfillPostgres(b *testing.B) {
+	benchBackfill(b, storetest.PostgresTarget(b))
+}
+
+func benchBackfill(b *testing.B, tg storetest.Target) {
 	calls := benchBackfillCalls()
 	sb := newSandbox(b, calls, 90)
 	ctx := context.Background()
 	var total time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		ix := callindex.New(storetest.SQLite(b))
+		db := tg.Open(b)
+		if _, err := db.SQL().ExecContext(ctx, "DELETE FROM call_index"); err != nil {
+			b.Fatal(err)
+		}
+		ix := callindex.New(db)
 		b.StartTimer()
 		start := time.Now()
 		n, err := loadExport(ctx, sb, ix)

@@ -19,7 +19,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -60,14 +59,12 @@ var columns = func() []string {
 	return append(cols, "extra", "outcome", "failed")
 }()
 
-// ErrInvalidRecord marks a record Upsert cannot index: no uuid or no start
-// time. The sync job counts such rows and keeps their day unverified.
-var ErrInvalidRecord = errors.New("callindex: record without uuid or start_time")
-
 // UpsertStats says what one Upsert did.
 type UpsertStats struct {
 	Offered int // records passed in
-	Invalid int // records skipped (ErrInvalidRecord), not written
+	// Invalid counts records skipped because they have no uuid or no start
+	// time; the sync job logs them and keeps their day unverified.
+	Invalid int
 }
 
 // Upsert writes calls, BatchSize records per transaction. A record replaces
