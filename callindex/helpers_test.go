@@ -73,28 +73,47 @@ func (e *sandboxEnv) export(ctx context.Context, each func(*vobiz.CDR) error) er
 }
 
 // loadExport streams the sandbox's export into ix in batches, as the sync
-// job will.
+// job should: one goroutine downloads and decodes the next batch while the
+// previous one is written, so the two overlap on two cores.
 func loadExport(ctx context.Context, e *sandboxEnv, ix *callindex.Index) (int, error) {
-	batch := make([]vobiz.CDR, 0, callindex.BatchSize)
-	n := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []vobiz.CDR, 1)
+	decodeErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]vobiz.CDR, 0, callindex.BatchSize)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]vobiz.CDR, 0, callindex.BatchSize)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
+		err := e.export(ctx, func(c *vobiz.CDR) error {
+			batch = append(batch, *c)
+			if len(batch) == cap(batch) {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		decodeErr <- err
+	}()
+	n := 0
+	for batch := range batches {
 		st, err := ix.Upsert(ctx, batch)
 		n += st.Offered - st.Invalid
-		batch = batch[:0]
-		return err
-	}
-	err := e.export(ctx, func(c *vobiz.CDR) error {
-		batch = append(batch, *c)
-		if len(batch) == cap(batch) {
-			return flush()
+		if err != nil {
+			cancel()
+			for range batches { // let the decoder finish
+			}
+			return n, err
 		}
-		return nil
-	})
-	if err != nil {
-		return n, err
 	}
-	return n, flush()
+	return n, <-decodeErr
 }
