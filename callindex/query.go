@@ -388,7 +388,7 @@ func (ix *Index) searchMatch(b *builder, v string) {
 
 // qualityExpr is diagnosis.OverallBand in SQL, for thresholds t: each
 // metric is ranked no media 0, unknown 1, good 2, fair 3, poor 4, and the
-// call gets the worst rank. TestQualityExprMatchesDiagnosis holds the two
+// call gets the worst rank. TestIndex/*/QualityMatchesDiagnosis holds the two
 // together.
 func (ix *Index) qualityExpr(t diagnosis.Thresholds) (string, error) {
 	for _, v := range []float64{t.MOSGood, t.MOSFair, t.JitterGoodMS, t.JitterMaxMS, t.LossGoodPct, t.LossMaxPct} {
