@@ -107,7 +107,7 @@ func (fx *fixture) testPlans(t *testing.T) {
 		"call_index_mos_idx": "1000000 3677 1", "call_index_cost_idx": "1000000 5465 1",
 		"call_index_ring_idx": "1000000 16394 1", "call_index_billsec_idx": "1000000 313 1",
 		"call_index_duration_idx": "1000000 308 1", "call_index_cause_idx": "1000000 58824 1",
-		"call_index_cause_code_idx": "1000000 18519 1", "call_index_start_idx": "1000000 2 1 1 1 1 1 1 1 1 1",
+		"call_index_cause_code_idx": "1000000 18519 1", "call_index_start_idx": "1000000 2 1 1 1 1 1 1 1 1 1 1 1 1 1",
 		"sqlite_autoindex_call_index_1": "1000000 1",
 	} {
 		if _, err := db.ExecContext(ctx, "UPDATE sqlite_stat1 SET stat = ? WHERE tbl = 'call_index' AND idx = ?", stat, idx); err != nil {

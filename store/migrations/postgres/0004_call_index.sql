@@ -61,7 +61,8 @@ CREATE TABLE call_index (
 -- columns the tiles add up and the cheap filters test are included, so a
 -- window's count and sums can be an index-only scan.
 CREATE INDEX call_index_start_idx ON call_index (start_time)
-    INCLUDE (outcome, call_direction, billsec, duration, ring_time, total_cost, mos, jitter, packet_loss);
+    INCLUDE (outcome, call_direction, billsec, duration, ring_time, total_cost, mos, jitter, packet_loss,
+        hangup_source, region, codec, trunk_id);
 CREATE INDEX call_index_cause_code_idx ON call_index (hangup_cause_code, start_time);
 CREATE INDEX call_index_cause_idx ON call_index (lower(hangup_cause), start_time);
 CREATE INDEX call_index_duration_idx ON call_index (duration, start_time);

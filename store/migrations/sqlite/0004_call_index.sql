@@ -61,7 +61,7 @@ CREATE TABLE call_index (
 -- columns the tiles add up and the cheap filters test are in the index, so a
 -- window's count and sums never visit the table.
 CREATE INDEX call_index_start_idx ON call_index (start_time, outcome, call_direction, billsec, duration,
-    ring_time, total_cost, mos, jitter, packet_loss);
+    ring_time, total_cost, mos, jitter, packet_loss, hangup_source, region, codec, trunk_id);
 -- Equality filters over long windows.
 CREATE INDEX call_index_cause_code_idx ON call_index (hangup_cause_code, start_time);
 CREATE INDEX call_index_cause_idx ON call_index (hangup_cause COLLATE NOCASE, start_time);
