@@ -168,6 +168,11 @@ func matches(f callindex.Filter, c *vobiz.CDR) bool {
 	if !f.From.IsZero() && st.Before(f.From) || !f.To.IsZero() && !st.Before(f.To) {
 		return false
 	}
+	if len(f.Windows) > 0 && !slices.ContainsFunc(f.Windows, func(w callindex.Window) bool {
+		return !st.Before(w.From) && st.Before(w.To)
+	}) {
+		return false
+	}
 	a := f.API
 	if a.StartDate != "" {
 		d := st.Format(vobiz.DateLayout)
@@ -265,6 +270,8 @@ func (fx *fixture) filterCases() []struct {
 	}{
 		{"none", callindex.Filter{}},
 		{"window", callindex.Filter{From: mid.Add(-36 * time.Hour), To: mid}},
+		{"windows", callindex.Filter{Windows: []callindex.Window{{From: mid.Add(-3 * time.Hour), To: mid},
+			{From: mid.Add(-27 * time.Hour), To: mid.Add(-24 * time.Hour)}}}},
 		{"dates", callindex.Filter{API: vobiz.Filter{StartDate: day, EndDate: day}}},
 		{"direction", callindex.Filter{API: vobiz.Filter{CallDirection: vobiz.DirectionOutbound}}},
 		{"from_number", callindex.Filter{API: vobiz.Filter{FromNumber: num[len(num)-5:]}}},
@@ -323,6 +330,17 @@ func (fx *fixture) testFilters(t *testing.T) {
 			if g := uuids(got); !slices.Equal(g, want) {
 				t.Errorf("got %d calls, want %d (first difference at %d)", len(g), len(want), firstDiff(g, want))
 			}
+			var each []string
+			err := fx.ix.Each(context.Background(), tc.f, func(c *callindex.Call) error {
+				if c.Outcome != diagnosis.OutcomeOf(&c.CDR) {
+					return fmt.Errorf("call %s: outcome %s", c.CDR.UUID, c.Outcome)
+				}
+				each = append(each, string(c.CDR.UUID))
+				return nil
+			})
+			if err != nil || !slices.Equal(each, want) {
+				t.Errorf("Each: %d calls, %v; want %d (first difference at %d)", len(each), err, len(want), firstDiff(each, want))
+			}
 		})
 	}
 }
@@ -341,7 +359,7 @@ func firstDiff(a, b []string) int {
 func (fx *fixture) testSummaryEqualsAPI(t *testing.T) {
 	for _, tc := range fx.filterCases() {
 		f := tc.f
-		if !f.From.IsZero() || !f.To.IsZero() || len(f.Outcomes)+len(f.Qualities) > 0 || f.MinMOS != nil || f.MaxMOS != nil ||
+		if !f.From.IsZero() || !f.To.IsZero() || len(f.Windows)+len(f.Outcomes)+len(f.Qualities) > 0 || f.MinMOS != nil || f.MaxMOS != nil ||
 			f.MinCost != nil || f.MaxCost != nil || f.MaxDuration != nil || f.HangupCauseCode != nil ||
 			f.HangupSource+f.Region+f.TrunkID+f.Codec != "" {
 			continue

@@ -3,6 +3,7 @@ package callindex
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -21,6 +22,11 @@ type Filter struct {
 	// From and To bound start_time to the half-open window [From, To); a
 	// zero bound is open. Callers convert local times to instants.
 	From, To time.Time
+	// Windows, when set, keeps only calls starting inside one of them (a
+	// union of half-open windows): "14:00–15:00 on every Tuesday of the
+	// range" in the viewer's zone, which no single window or UTC offset can
+	// say across a DST change. Callers build them; at most MaxWindows.
+	Windows []Window
 	// API holds the Vobiz API's own filters, applied with the API's
 	// semantics (docs/vobiz-api.md#search-filters): numbers and search as
 	// substrings, StartDate/EndDate as whole UTC days. Page and PerPage are
@@ -44,6 +50,12 @@ type Filter struct {
 	Limit  int // rows per page; 0 means DefaultLimit
 	Offset int
 }
+
+// Window is a half-open interval of start times, [From, To).
+type Window struct{ From, To time.Time }
+
+// MaxWindows bounds Filter.Windows: an hour of the day over a year.
+const MaxWindows = 400
 
 // DefaultLimit and MaxLimit bound Filter.Limit.
 const (
@@ -181,6 +193,16 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 	}
 	if !f.To.IsZero() {
 		b.add("start_time < " + b.arg(f.To.UnixMicro()))
+	}
+	if len(f.Windows) > MaxWindows {
+		return whereClause{}, fmt.Errorf("callindex: %d windows, at most %d", len(f.Windows), MaxWindows)
+	}
+	if len(f.Windows) > 0 {
+		ors := make([]string, len(f.Windows))
+		for i, w := range f.Windows {
+			ors[i] = "(start_time >= " + b.arg(w.From.UnixMicro()) + " AND start_time < " + b.arg(w.To.UnixMicro()) + ")"
+		}
+		b.add("(" + strings.Join(ors, " OR ") + ")")
 	}
 	a := f.API
 	if a.StartDate != "" && a.EndDate != "" {
@@ -535,33 +557,80 @@ func (ix *Index) list(ctx context.Context, w whereClause, s Sort, limit, offset 
 	}
 	defer rows.Close()
 	calls := make([]Call, 0, limit)
+	err = scanCalls(rows, func(c *Call) error {
+		calls = append(calls, *c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("callindex: list: %w", err)
+	}
+	return calls, nil
+}
+
+// Each calls fn with every call matching f, in f.Sort's order, reading
+// them one at a time (constant memory whatever the number of matches), for
+// downloads and reports. Limit and Offset are ignored. fn must not keep
+// the pointer; an error from fn stops the walk and is returned as is.
+func (ix *Index) Each(ctx context.Context, f Filter, fn func(*Call) error) error {
+	w, err := ix.where(f)
+	if err != nil {
+		return err
+	}
+	from := " FROM call_index"
+	if ix.dialect == store.DialectSQLite && !w.selective && cmp.Or(f.Sort.Key, SortStart) == SortStart {
+		from += " INDEXED BY call_index_start_idx"
+	}
+	rows, err := ix.db.QueryContext(ctx, "SELECT "+selectColumns+from+w.sql+ix.orderBy(f.Sort), w.args...)
+	if err != nil {
+		return fmt.Errorf("callindex: each: %w", err)
+	}
+	defer rows.Close()
+	var stop error
+	err = scanCalls(rows, func(c *Call) error {
+		if err := fn(c); err != nil {
+			stop = err
+			return err
+		}
+		return nil
+	})
+	if stop != nil {
+		return stop
+	}
+	if err != nil {
+		return fmt.Errorf("callindex: each: %w", err)
+	}
+	return nil
+}
+
+// scanCalls reads rows of selectColumns into one reused Call and hands it
+// to fn.
+func scanCalls(rows *sql.Rows, fn func(*Call) error) error {
+	var c Call
 	dest := make([]any, len(vobiz.Fields)+3)
 	sets := make([]func(), len(vobiz.Fields))
+	for i, f := range vobiz.Fields {
+		dest[i], sets[i] = scanTarget(f.Ptr(&c.CDR))
+	}
+	var (
+		extra   *string
+		outcome string
+		failed  int64
+	)
+	dest[len(vobiz.Fields)], dest[len(vobiz.Fields)+1], dest[len(vobiz.Fields)+2] = &extra, &outcome, &failed
 	for rows.Next() {
-		calls = append(calls, Call{})
-		c := &calls[len(calls)-1]
-		for i, f := range vobiz.Fields {
-			dest[i], sets[i] = scanTarget(f.Ptr(&c.CDR))
-		}
-		var (
-			extra   *string
-			outcome string
-			failed  int64
-		)
-		dest[len(vobiz.Fields)], dest[len(vobiz.Fields)+1], dest[len(vobiz.Fields)+2] = &extra, &outcome, &failed
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("callindex: list: %w", err)
+			return err
 		}
 		for _, set := range sets {
 			set()
 		}
-		c.Outcome, c.Failed = diagnosis.Outcome(outcome), failed != 0
+		c.Outcome, c.Failed, c.Extra = diagnosis.Outcome(outcome), failed != 0, nil
 		if extra != nil {
 			c.Extra = json.RawMessage(*extra)
 		}
+		if err := fn(&c); err != nil {
+			return err
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("callindex: list: %w", err)
-	}
-	return calls, nil
+	return rows.Err()
 }
