@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"time"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -20,6 +22,11 @@ const homeRecentLimit = 20
 func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 	loc := h.zone(r)
 	now := h.Now().In(loc)
+	if v, ok, err := h.indexedHome(r, loc); err != nil {
+		return err
+	} else if ok {
+		return h.render(w, r, http.StatusOK, views.HomePage(h.page(r, "Home", "home"), v))
+	}
 	today := h.Now().In(apiDayZone).Format(vobiz.DateLayout)
 	todayFilter := vobiz.Filter{StartDate: today, EndDate: today, PerPage: 1}
 
@@ -56,5 +63,75 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 	for i := range recent.Data {
 		v.Rows = append(v.Rows, h.callRow(&recent.Data[i], ""))
 	}
+	if h.Index != nil {
+		v.Index.Banner = h.homeBanner(r, loc)
+	}
 	return h.render(w, r, http.StatusOK, views.HomePage(h.page(r, "Home", "home"), v))
+}
+
+// indexedHome is the home page from the call index, when it covers today
+// in the viewer's zone (local midnight to now): today's tiles and the
+// newest calls, with links to that local day. ok is false when the index
+// is off or does not cover today; the API answers then.
+func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.HomeView, ok bool, err error) {
+	if h.Index == nil {
+		return v, false, nil
+	}
+	now := h.Now()
+	cov, err := h.Index.Coverage(r.Context(), now)
+	if err != nil {
+		h.Log.Warn("index coverage", "err", err, "request_id", requestID(r.Context()))
+		return v, false, nil
+	}
+	t := now.In(loc)
+	start := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+	if !cov.Covers(start, now, now, h.IndexMaxLag) {
+		return v, false, nil
+	}
+	var (
+		wg                  sync.WaitGroup
+		today, recent       callindex.Page
+		todayErr, recentErr error
+	)
+	wg.Go(func() {
+		today, todayErr = h.Index.Query(r.Context(), callindex.Filter{From: start, To: now, Limit: 1, Thresholds: h.Thresholds})
+	})
+	wg.Go(func() {
+		recent, recentErr = h.Index.Query(r.Context(), callindex.Filter{From: cov.From, Limit: homeRecentLimit, Thresholds: h.Thresholds})
+	})
+	wg.Wait()
+	if err := errors.Join(todayErr, recentErr); err != nil {
+		return v, false, fmt.Errorf("home from the call index: %w", err)
+	}
+	todayQuery := url.Values{paramFrom: {formatLocalParam(start, loc)}, paramTo: {formatLocalParam(end, loc)}}
+	v = views.HomeView{
+		Today:        t.Format("Monday 2 January"),
+		TodayCalls:   h.urlWith("/calls", todayQuery),
+		TodayReports: h.urlWith("/reports", todayQuery),
+		AllCalls:     h.url("/calls"),
+	}
+	cdrs := make([]vobiz.CDR, len(recent.Calls))
+	for i := range recent.Calls {
+		cdrs[i] = recent.Calls[i].CDR
+	}
+	v.Tiles = summaryTiles(today.Summary, currencyOf(cdrs), loc)
+	for i := range cdrs {
+		v.Rows = append(v.Rows, h.callRow(&cdrs[i], ""))
+	}
+	v.Index.Fresh, v.Index.FreshTitle = freshness(cov.LastPoll, now, loc)
+	v.Index.RefreshAction, v.Index.ReturnTo = h.url("/index/refresh"), r.URL.RequestURI()
+	return v, true, nil
+}
+
+// homeBanner says why the home page came from Vobiz though the index is
+// on.
+func (h *Handler) homeBanner(r *http.Request, loc *time.Location) string {
+	now := h.Now()
+	cov, err := h.Index.Coverage(r.Context(), now)
+	if err != nil || cov.IsZero() {
+		return "Live from Vobiz: the call index is still being built, so \"today\" is the UTC day."
+	}
+	return "Live from Vobiz: the call index covers " + coverageLabel(cov, loc, now) +
+		", not yet today, so \"today\" is the UTC day."
 }
