@@ -99,19 +99,19 @@ var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} // 
 
 // localFilter is the index-only part of a request, validated.
 type localFilter struct {
-	from, to                       time.Time // instants; zero = not given
-	outcomes                       []diagnosis.Outcome
-	qualities                      []diagnosis.Band
-	minMOS, maxMOS                 *float64
-	minCost, maxCost               *float64
-	maxDuration                    *int
-	causeCode                      *int64
-	hangupSource, region, trunk    string
-	codec                          string
-	hour                           *int
-	weekday                        *time.Weekday
-	sort                           callindex.Sort
-	used                           []string // index-only parameters present, in indexFields order
+	from, to                    time.Time // instants; zero = not given
+	outcomes                    []diagnosis.Outcome
+	qualities                   []diagnosis.Band
+	minMOS, maxMOS              *float64
+	minCost, maxCost            *float64
+	maxDuration                 *int
+	causeCode                   *int64
+	hangupSource, region, trunk string
+	codec                       string
+	hour                        *int
+	weekday                     *time.Weekday
+	sort                        callindex.Sort
+	used                        []string // index-only parameters present, in indexFields order
 }
 
 // hasDates reports whether the request names a window of its own.
