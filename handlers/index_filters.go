@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"math"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -421,8 +420,13 @@ func localWindows(from, to time.Time, hour *int, weekday *time.Weekday, loc *tim
 	return out, nil
 }
 
-// indexChips are the chips of the index-only filters.
+// indexChips are the chips of the index-only filters, on a page the
+// index answered (a page that does not read the index must not show
+// filters it did not apply).
 func (h *Handler) indexChips(action string, q *filterQuery, loc *time.Location) []views.Chip {
+	if q.src == nil || !q.src.index {
+		return nil
+	}
 	l := &q.local
 	var out []views.Chip
 	if !l.from.IsZero() || !l.to.IsZero() {
@@ -501,13 +505,4 @@ func (h *Handler) indexControls(q *filterQuery) (primary, more []views.FieldView
 		}
 	}
 	return primary, more
-}
-
-// cloneValues copies v.
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vals := range v {
-		out[k] = append([]string(nil), vals...)
-	}
-	return out
 }

@@ -98,7 +98,8 @@ func (h *Handler) decideSource(ctx context.Context, q *filterQuery, now time.Tim
 	w := q.requestWindow()
 	switch {
 	case !q.hasDates() && len(q.local.used) == 0:
-		return src // the API's newest calls, as always
+		src.status.Banner = banner // the API's newest calls, as always
+		return src
 	case w.from.IsZero():
 		// No start of its own: the index answers over all it covers.
 		if len(q.local.used) == 0 {
