@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -47,7 +48,16 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, r, http.StatusBadRequest, views.CallsPage(p, v))
 	}
 	if src.index {
-		return h.showIndexedCalls(w, r, q, src, f, p)
+		res, err := h.queryIndexPage(r.Context(), q, f)
+		if err == nil {
+			return h.showIndexedCalls(w, r, q, src, res, p)
+		}
+		if len(q.local.used) > 0 || r.Context().Err() != nil {
+			return fmt.Errorf("query call index: %w", err)
+		}
+		// The API can answer this one: a broken index costs speed, not the page.
+		h.Log.Warn("query call index", "err", err, "request_id", requestID(r.Context()))
+		src.status = views.IndexStatus{Banner: "Live from Vobiz: the call index cannot be read right now."}
 	}
 	noteSource(r.Context(), sourceAPI)
 	res, err := h.CDRs.Search(r.Context(), q.filter)
@@ -78,16 +88,11 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 
 // showIndexedCalls is the calls page answered by the call index: the same
 // page, plus sortable headers and the index's freshness.
-func (h *Handler) showIndexedCalls(w http.ResponseWriter, r *http.Request, q *filterQuery, src *source, f callindex.Filter, p views.Page) error {
+func (h *Handler) showIndexedCalls(w http.ResponseWriter, r *http.Request, q *filterQuery, src *source, res callindex.Page, p views.Page) error {
 	noteSource(r.Context(), sourceIndex)
 	loc, now := q.loc, h.Now()
 	per := perPageOf(q.filter)
 	page := max(q.filter.Page, 1)
-	f.Limit, f.Offset = per, (page-1)*per
-	res, err := h.Index.Query(r.Context(), f)
-	if err != nil {
-		return fmt.Errorf("query call index: %w", err)
-	}
 	h.lists.put(indexListKey(q, q.filter.Page), indexListPage(res.Calls, page, per, res.Total))
 	pages := (res.Total + int64(per) - 1) / int64(per)
 	pg := vobiz.Pagination{Page: vobiz.Int(page), PerPage: vobiz.Int(per), Total: vobiz.Int(res.Total),
@@ -115,6 +120,13 @@ func (h *Handler) showIndexedCalls(w http.ResponseWriter, r *http.Request, q *fi
 		v.EmptyText, v.Widen = h.emptyState(q, pg)
 	}
 	return h.render(w, r, http.StatusOK, views.CallsPage(p, v))
+}
+
+// queryIndexPage reads the list page q asks for from the index.
+func (h *Handler) queryIndexPage(ctx context.Context, q *filterQuery, f callindex.Filter) (callindex.Page, error) {
+	per := perPageOf(q.filter)
+	f.Limit, f.Offset = per, (max(q.filter.Page, 1)-1)*per
+	return h.Index.Query(ctx, f)
 }
 
 // exportButton offers the download of the list's total calls.

@@ -22,9 +22,11 @@ const homeRecentLimit = 20
 func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 	loc := h.zone(r)
 	now := h.Now().In(loc)
-	if v, ok, err := h.indexedHome(r, loc); err != nil {
+	v, banner, err := h.indexedHome(r, loc)
+	if err != nil {
 		return err
-	} else if ok {
+	}
+	if banner == "" && h.Index != nil {
 		return h.render(w, r, http.StatusOK, views.HomePage(h.page(r, "Home", "home"), v))
 	}
 	today := h.Now().In(apiDayZone).Format(vobiz.DateLayout)
@@ -45,7 +47,7 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	todayQuery := url.Values{vobiz.ParamStartDate: {today}, vobiz.ParamEndDate: {today}}
-	v := views.HomeView{
+	v = views.HomeView{
 		Today:        now.Format("Monday 2 January"),
 		TodayCalls:   h.urlWith("/calls", todayQuery),
 		TodayReports: h.urlWith("/reports", todayQuery),
@@ -63,31 +65,35 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 	for i := range recent.Data {
 		v.Rows = append(v.Rows, h.callRow(&recent.Data[i], ""))
 	}
-	if h.Index != nil {
-		v.Index.Banner = h.homeBanner(r, loc)
-	}
+	v.Index.Banner = banner
 	return h.render(w, r, http.StatusOK, views.HomePage(h.page(r, "Home", "home"), v))
 }
 
 // indexedHome is the home page from the call index, when it covers today
 // in the viewer's zone (local midnight to now): today's tiles and the
-// newest calls, with links to that local day. ok is false when the index
-// is off or does not cover today; the API answers then.
-func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.HomeView, ok bool, err error) {
+// newest calls, with links to that local day. When the index is on but
+// does not cover today, it returns the banner saying why the API answers
+// instead; with the index off, nothing.
+func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.HomeView, banner string, err error) {
 	if h.Index == nil {
-		return v, false, nil
+		return v, "", nil
 	}
 	now := h.Now()
 	cov, err := h.Index.Coverage(r.Context(), now)
 	if err != nil {
+		// A broken index must not take the page down: the API answers.
 		h.Log.Warn("index coverage", "err", err, "request_id", requestID(r.Context()))
-		return v, false, nil
+		return v, "Live from Vobiz: the call index cannot be read right now.", nil
 	}
 	t := now.In(loc)
 	start := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	end := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
 	if !cov.Covers(start, now, now, h.IndexMaxLag) {
-		return v, false, nil
+		if cov.IsZero() {
+			return v, "Live from Vobiz: the call index is still being built, so \"today\" is the UTC day.", nil
+		}
+		return v, "Live from Vobiz: the call index covers " + coverageLabel(cov, loc, now) +
+			", not all of today, so \"today\" is the UTC day.", nil
 	}
 	var (
 		wg                  sync.WaitGroup
@@ -102,7 +108,7 @@ func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.Home
 	})
 	wg.Wait()
 	if err := errors.Join(todayErr, recentErr); err != nil {
-		return v, false, fmt.Errorf("home from the call index: %w", err)
+		return v, "", fmt.Errorf("home from the call index: %w", err)
 	}
 	todayQuery := url.Values{paramFrom: {formatLocalParam(start, loc)}, paramTo: {formatLocalParam(end, loc)}}
 	v = views.HomeView{
@@ -121,17 +127,5 @@ func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.Home
 	}
 	v.Index.Fresh, v.Index.FreshTitle = freshness(cov.LastPoll, now, loc)
 	v.Index.RefreshAction, v.Index.ReturnTo = h.url("/index/refresh"), r.URL.RequestURI()
-	return v, true, nil
-}
-
-// homeBanner says why the home page came from Vobiz though the index is
-// on.
-func (h *Handler) homeBanner(r *http.Request, loc *time.Location) string {
-	now := h.Now()
-	cov, err := h.Index.Coverage(r.Context(), now)
-	if err != nil || cov.IsZero() {
-		return "Live from Vobiz: the call index is still being built, so \"today\" is the UTC day."
-	}
-	return "Live from Vobiz: the call index covers " + coverageLabel(cov, loc, now) +
-		", not yet today, so \"today\" is the UTC day."
+	return v, "", nil
 }

@@ -97,3 +97,30 @@ func TestParseLocalTime(t *testing.T) {
 		t.Errorf("skipped hour: %v", got.UTC())
 	}
 }
+
+func TestLocalReturn(t *testing.T) {
+	tests := []struct {
+		base, in, want string
+		ok             bool
+	}{
+		{"", "/calls?from=2026-11-20T00:00&outcome=failed", "/calls?from=2026-11-20T00:00&outcome=failed", true},
+		{"", "/", "/", true},
+		{"/dash", "/dash/calls?x=1", "/dash/calls?x=1", true},
+		{"/dash", "/dash", "/dash", true},
+		{"/dash", "/calls", "", false},
+		{"/dash", "/dashboard/calls", "", false},
+		{"", "https://evil.example/", "", false},
+		{"", "//evil.example/", "", false},
+		{"", `/\evil.example/`, "", false},
+		{"", "/calls\r\nSet-Cookie: x", "", false},
+		{"", "calls", "", false},
+		{"", "", "", false},
+	}
+	for _, tt := range tests {
+		h := &Handler{Deps: Deps{BasePath: tt.base}}
+		got, ok := h.localReturn(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("base %q, %q = %q %v, want %q %v", tt.base, tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}

@@ -623,3 +623,29 @@ func TestLocalPresets(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenIndexFallsBack: an index that cannot be read costs the pages
+// the index-only filters (a clear refusal), never the API's answers.
+func TestBrokenIndexFallsBack(t *testing.T) {
+	ixdb := storetest.SQLiteTarget(t).Open(t)
+	ix := callindex.New(ixdb)
+	a := newTestApp(t, withCalls(500), withDeps(func(d *handlers.Deps) { d.Index = ix }))
+	c := a.demo(t)
+	if err := ixdb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/calls?start_date=2026-11-20&end_date=2026-11-21"} {
+		res, body := a.get(t, c, path)
+		pg := parsePage(t, body)
+		if res.StatusCode != http.StatusOK || pg.text("index-banner") != "Live from Vobiz: the call index cannot be read right now." {
+			t.Errorf("%s: status %d banner %q", path, res.StatusCode, pg.text("index-banner"))
+		}
+		if !pg.has("tile-total") {
+			t.Errorf("%s: no tiles from the API", path)
+		}
+	}
+	res, body := a.get(t, c, "/calls?outcome=failed")
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(parsePage(t, body).text("form-errors"), "cannot be read right now") {
+		t.Errorf("index-only filter: status %d, %q", res.StatusCode, parsePage(t, body).text("form-errors"))
+	}
+}

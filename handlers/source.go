@@ -85,9 +85,16 @@ func (h *Handler) decideSource(ctx context.Context, q *filterQuery, now time.Tim
 	}
 	cov, err := h.Index.Coverage(ctx, now)
 	if err != nil {
-		// A broken index must not take the pages down: the API answers.
+		// A broken index must not take the pages down: the API answers
+		// what it can.
 		h.Log.Warn("index coverage", "err", err, "request_id", requestID(ctx))
-		cov = callindex.Coverage{}
+		if len(q.local.used) > 0 {
+			q.errs[paramIndex] = h.indexOnlyNames(q) + " can only be answered by the call index, which cannot be " +
+				"read right now. Try again in a minute, or remove these filters to search Vobiz directly."
+			return src
+		}
+		src.status.Banner = "Live from Vobiz: the call index cannot be read right now."
+		return src
 	}
 	src.cov = cov
 	banner := "Live from Vobiz: the call index is still being built."
