@@ -255,7 +255,12 @@ func parseLocal(q *filterQuery, loc *time.Location) {
 		l.hour = &h
 	}
 	if s := strings.ToLower(single(paramWeekday)); s != "" {
-		i := slices.IndexFunc(weekdayNames, func(w string) bool { return w == s || len(s) > 3 && strings.HasPrefix(s, w) })
+		i := slices.IndexFunc(weekdayNames, func(w string) bool { return w == s })
+		for d := range weekdayNames {
+			if strings.ToLower(time.Weekday(d).String()) == s {
+				i = d // the whole name, as people type it
+			}
+		}
 		if i < 0 {
 			q.errs[paramWeekday] = "Weekday must be mon, tue, wed, thu, fri, sat or sun."
 		} else {

@@ -101,7 +101,7 @@ func TestIndexedCallsTotals(t *testing.T) {
 				return in(c) && strings.EqualFold(c.Codec.String, sample.Codec.String)
 			}},
 			{"hour of day in IST", win + "&hour=14", func(c *vobiz.CDR) bool { return in(c) && c.StartTime.In(ist).Hour() == 14 }},
-			{"weekday in IST", "from=2026-11-01T00:00&to=2026-11-26T00:00&weekday=tue", func(c *vobiz.CDR) bool {
+			{"weekday in IST", "from=2026-11-01T00:00&to=2026-11-26T00:00&weekday=Tuesday", func(c *vobiz.CDR) bool {
 				return inWindow(c, istTime(2026, 11, 1, 0), istTime(2026, 11, 26, 0)) && c.StartTime.In(ist).Weekday() == time.Tuesday
 			}},
 			{"hour and weekday", "from=2026-11-01T00:00&to=2026-11-26T00:00&weekday=fri&hour=9", func(c *vobiz.CDR) bool {
@@ -150,6 +150,9 @@ func TestIndexedCallsTotals(t *testing.T) {
 					if cdr == nil || !tt.match(cdr) {
 						t.Errorf("row %s does not match the filter", attr(r, "data-uuid"))
 					}
+				}
+				if scope := pg.text("index-scope"); (tt.query == "outcome=failed") != strings.HasPrefix(scope, "Across the indexed period, 28 Aug – 26 Nov") {
+					t.Errorf("scope %q", scope)
 				}
 				if want > 0 && tt.name == "failed" && len(pg.all("chip")) != 2 {
 					t.Errorf("chips %q, want the time and the outcome", pg.texts("chip"))
@@ -373,6 +376,7 @@ func TestIndexBadInput(t *testing.T) {
 		{"outcome=maybe", "outcome", `Outcome must be answered, busy, no_answer, failed or cancelled (not "maybe").`},
 		{"quality=awful", "quality", "Quality must be good, acceptable, poor or no_media"},
 		{"weekday=funday", "weekday", "Weekday must be mon, tue"},
+		{"weekday=monkey", "weekday", "Weekday must be mon, tue"},
 		{"min_mos=abc", "min_mos", "Min. MOS must be a number from 0 to 5"},
 		{"min_mos=4&max_mos=3", "max_mos", "Max. MOS must not be below Min. MOS."},
 		{"min_cost=NaN", "min_cost", "Min. cost must be an amount"},
