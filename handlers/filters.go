@@ -343,13 +343,11 @@ func labelledOptions(anyLabel string, values []string, current string) []views.O
 	return out
 }
 
-// datePresets are one-click ranges: local days in the viewer's zone
-// (from/to) when the call index covers them, else days as the API files
-// them (see apiDayZone).
+// datePresets are one-click ranges: each one local days in the viewer's
+// zone (from/to) when the call index covers it, else days as the API
+// files them (see apiDayZone).
 func (h *Handler) datePresets(action string, q *filterQuery, now time.Time) []views.Link {
-	if local := h.localPresets(action, q, now); local != nil {
-		return local
-	}
+	local := h.localPresets(action, q, now)
 	today := now.In(apiDayZone)
 	day := func(t time.Time) string { return t.Format(vobiz.DateLayout) }
 	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, apiDayZone)
@@ -365,6 +363,10 @@ func (h *Handler) datePresets(action string, q *filterQuery, now time.Time) []vi
 	}
 	out := make([]views.Link, len(ranges))
 	for i, r := range ranges {
+		if u, ok := local[r.label]; ok {
+			out[i] = views.Link{Label: r.label, URL: u}
+			continue
+		}
 		out[i] = views.Link{Label: r.label, URL: h.urlWith(action,
 			q.with(vobiz.ParamStartDate, day(r.start), vobiz.ParamEndDate, day(r.end), paramFrom, "", paramTo, ""))}
 	}

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -605,26 +606,36 @@ func TestIndexedHome(t *testing.T) {
 	})
 }
 
-// TestLocalPresets: with the index covering them, the date presets are
-// local days as from/to.
+// TestLocalPresets: the date presets the index covers are local days as
+// from/to; the others stay the API's UTC days.
 func TestLocalPresets(t *testing.T) {
 	a := newIndexedApp(t, storetest.SQLiteTarget(t), 91)
-	_, body := a.get(t, a.demo(t), "/calls?from=2026-11-20T00:00&to=2026-11-23T00:00")
-	pg := parsePage(t, body)
-	got := map[string]string{}
-	for _, l := range pg.all("preset") {
-		u := mustURL(t, attr(l, "href"))
-		got[nodeText(l)] = u.Query().Get("from") + "/" + u.Query().Get("to")
-	}
-	want := map[string]string{
-		"Today": "2026-11-26T00:00/2026-11-27T00:00", "Yesterday": "2026-11-25T00:00/2026-11-26T00:00",
-		"Last 7 days": "2026-11-20T00:00/2026-11-27T00:00", "Last 30 days": "2026-10-28T00:00/2026-11-27T00:00",
-		"This month": "2026-11-01T00:00/2026-11-27T00:00",
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("preset %s = %q, want %q", k, got[k], v)
+	presets := func(a *indexedApp, path string) map[string]string {
+		_, body := a.get(t, a.demo(t), path)
+		got := map[string]string{}
+		for _, l := range parsePage(t, body).all("preset") {
+			q := mustURL(t, attr(l, "href")).Query()
+			got[nodeText(l)] = q.Get("from") + "/" + q.Get("to") + q.Get("start_date") + "/" + q.Get("end_date")
 		}
+		return got
+	}
+	got := presets(a, "/calls?from=2026-11-20T00:00&to=2026-11-23T00:00")
+	want := map[string]string{
+		"Today": "2026-11-26T00:00/2026-11-27T00:00/", "Yesterday": "2026-11-25T00:00/2026-11-26T00:00/",
+		"Last 7 days": "2026-11-20T00:00/2026-11-27T00:00/", "Last 30 days": "2026-10-28T00:00/2026-11-27T00:00/",
+		"This month": "2026-11-01T00:00/2026-11-27T00:00/",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("presets %v, want %v", got, want)
+	}
+
+	// Covering only 22–26 Nov (UTC days, so from 05:30 IST on the 22nd):
+	// the longer presets stay UTC days.
+	b := newIndexedApp(t, storetest.SQLiteTarget(t), 5)
+	got = presets(b, "/calls?from=2026-11-23T00:00&to=2026-11-24T00:00")
+	want["Last 7 days"], want["Last 30 days"], want["This month"] = "/2026-11-20/2026-11-26", "/2026-10-28/2026-11-26", "/2026-11-01/2026-11-26"
+	if !maps.Equal(got, want) {
+		t.Errorf("presets %v, want %v", got, want)
 	}
 }
 

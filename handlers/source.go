@@ -208,11 +208,11 @@ func freshness(lastPoll, now time.Time, loc *time.Location) (text, title string)
 	return "Synced " + strconv.Itoa(int(d/(24*time.Hour))) + " days ago", title
 }
 
-// localPresets are the date presets as local days in the viewer's zone,
-// when the index is on and covers each of them; nil otherwise (the API's
-// UTC-day presets then stand). Today runs from local midnight to the next
-// one, which the index reads as "to now".
-func (h *Handler) localPresets(action string, q *filterQuery, now time.Time) []views.Link {
+// localPresets are the date presets the index covers, by label, as local
+// days in the viewer's zone; empty when the index is off or covers none
+// (the API's UTC-day presets then stand). Today runs from local midnight
+// to the next one, which the index reads as "to now".
+func (h *Handler) localPresets(action string, q *filterQuery, now time.Time) map[string]string {
 	if h.Index == nil || q.src == nil || q.src.cov.IsZero() || q.loc == nil {
 		return nil
 	}
@@ -228,17 +228,12 @@ func (h *Handler) localPresets(action string, q *filterQuery, now time.Time) []v
 		{"Last 30 days", day(-29), day(1)},
 		{"This month", time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, q.loc), day(1)},
 	}
-	var out []views.Link
+	out := map[string]string{}
 	for _, r := range ranges {
-		if !q.src.cov.Covers(r.from, r.to, now, h.IndexMaxLag) {
-			continue
+		if q.src.cov.Covers(r.from, r.to, now, h.IndexMaxLag) {
+			out[r.label] = h.urlWith(action, q.with(paramFrom, formatLocalParam(r.from, q.loc),
+				paramTo, formatLocalParam(r.to, q.loc), vobiz.ParamStartDate, "", vobiz.ParamEndDate, ""))
 		}
-		out = append(out, views.Link{Label: r.label, URL: h.urlWith(action, q.with(
-			paramFrom, formatLocalParam(r.from, q.loc), paramTo, formatLocalParam(r.to, q.loc),
-			vobiz.ParamStartDate, "", vobiz.ParamEndDate, ""))})
-	}
-	if len(out) == 0 {
-		return nil
 	}
 	return out
 }
