@@ -664,3 +664,18 @@ func TestBrokenIndexFallsBack(t *testing.T) {
 		t.Errorf("index-only filter: status %d, %q", res.StatusCode, parsePage(t, body).text("form-errors"))
 	}
 }
+
+// BenchmarkIndexedCallsPage100 is the list page with 100 rows answered by
+// a small SQLite index (3,000 calls, a 3-day IST window, sorted by cost):
+// the page's own work plus the index's queries at this size. The
+// index's cost at a million calls is callindex's BenchmarkQuery.
+func BenchmarkIndexedCallsPage100(b *testing.B) {
+	db := storetest.SQLite(b)
+	ix := callindex.New(db)
+	a := newTestApp(b, withCalls(indexCalls), withDB(db), withDeps(func(d *handlers.Deps) { d.Index = ix }))
+	if _, err := ix.Upsert(context.Background(), exportAll(b, a.client)); err != nil {
+		b.Fatal(err)
+	}
+	markCovered(b, ix, 91)
+	benchPage(b, a, "/calls?per_page=100&from=2026-11-01T00:00&to=2026-11-24T00:00&sort=-cost")
+}
