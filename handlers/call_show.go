@@ -73,11 +73,32 @@ func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next 
 	if err != nil {
 		return "", ""
 	}
-	f, err := vobiz.ParseFilter(vals)
-	if err != nil {
+	q := h.parseValues(vals, len(listQuery), h.zone(r))
+	if q.invalid() {
 		return "", ""
 	}
-	cur, err := h.listPageFor(r.Context(), f)
+	// The list's source is decided again: a list the index answered is
+	// paged through the index (the API could not express it), an API list
+	// through the API, exactly as the list page did.
+	src := h.decideSource(r.Context(), q, h.Now(), "")
+	if q.invalid() {
+		return "", ""
+	}
+	fetch := func(page int, adjacent bool) (listPage, error) {
+		f := q.filter
+		if adjacent {
+			f.Page = page
+		}
+		return h.listPageFor(r.Context(), f)
+	}
+	if src.index {
+		f, err := h.indexFilter(q, src.w, q.loc)
+		if err != nil {
+			return "", ""
+		}
+		fetch = func(page int, _ bool) (listPage, error) { return h.indexListPageFor(r.Context(), q, f, page) }
+	}
+	cur, err := fetch(q.filter.Page, false)
 	if err != nil {
 		return "", ""
 	}
@@ -105,9 +126,7 @@ func (h *Handler) neighbours(r *http.Request, id, listQuery string) (prev, next 
 	}
 	page := cur.page
 	adjacent := func(p int, first bool) string {
-		g := f
-		g.Page = p
-		adj, err := h.listPageFor(r.Context(), g)
+		adj, err := fetch(p, true)
 		if err != nil || len(adj.uuids) == 0 {
 			return ""
 		}

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/phone"
 	"github.com/cdrdash/cdrdash/views"
@@ -25,19 +28,43 @@ var perPageChoices = []int{20, 50, 100}
 // sent to Vobiz.
 func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 	q := h.parseFilters(r)
-	loc := h.zone(r)
+	loc := q.loc
 	now := h.Now()
 	p := h.page(r, "Calls", "calls")
+	var src *source
+	if !q.invalid() {
+		src = h.decideSource(r.Context(), q, now, r.URL.RequestURI())
+	}
+	var f callindex.Filter
+	if !q.invalid() && src.index {
+		var err error
+		if f, err = h.indexFilter(q, src.w, loc); err != nil {
+			q.errs[paramIndex] = messageOf(err)
+		}
+	}
 	if q.invalid() {
 		v := views.CallsView{Invalid: true,
 			Form: h.filterForm("/calls", q, nil, causeNames(), now, loc)}
 		return h.render(w, r, http.StatusBadRequest, views.CallsPage(p, v))
 	}
+	if src.index {
+		res, err := h.queryIndexPage(r.Context(), q, f)
+		if err == nil {
+			return h.showIndexedCalls(w, r, q, src, res, p)
+		}
+		if len(q.local.used) > 0 || r.Context().Err() != nil {
+			return fmt.Errorf("query call index: %w", err)
+		}
+		// The API can answer this one: a broken index costs speed, not the page.
+		h.Log.Warn("query call index", "err", err, "request_id", requestID(r.Context()))
+		src.status = views.IndexStatus{Banner: "Live from Vobiz: the call index cannot be read right now."}
+	}
+	noteSource(r.Context(), sourceAPI)
 	res, err := h.CDRs.Search(r.Context(), q.filter)
 	if err != nil {
 		return fmt.Errorf("search calls: %w", err)
 	}
-	h.lists.put(q.filter, newListPage(res)) // for the detail pages' neighbour links
+	h.lists.put(apiListKey(q.filter), newListPage(res)) // for the detail pages' neighbour links
 	v := views.CallsView{
 		Form:       h.filterForm("/calls", q, res.Filters, causeNames(), now, loc),
 		Chips:      h.chips("/calls", q),
@@ -45,21 +72,10 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		Tiles:      summaryTiles(res.Summary, currencyOf(res.Data), loc),
 		Pager:      h.pager("/calls", q, res.Pagination),
 		ReportsURL: h.urlWith("/reports", q.subject()),
+		Index:      src.status,
 	}
-	if total := int64(res.Summary.TotalCalls); total > 0 {
-		v.ExportURL = h.urlWith("/calls/export", q.subject())
-		v.ExportLabel = "Download " + views.FormatInt(total) + " calls"
-		if total == 1 {
-			v.ExportLabel = "Download 1 call"
-		}
-		v.ExportOptions = h.exportForm(r, q, v.ExportLabel)
-	}
-	// The list's own query rides along to the detail pages (for their
-	// previous/next links); escaped once, not once per row.
-	listSuffix := ""
-	if listQuery := q.clean.Encode(); listQuery != "" {
-		listSuffix = "?list=" + url.QueryEscape(listQuery)
-	}
+	h.exportButton(r, q, &v, int64(res.Summary.TotalCalls))
+	listSuffix := listSuffixOf(q)
 	v.Rows = make([]views.CallRow, 0, len(res.Data))
 	for i := range res.Data {
 		v.Rows = append(v.Rows, h.callRow(&res.Data[i], listSuffix))
@@ -68,6 +84,108 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		v.EmptyText, v.Widen = h.emptyState(q, res.Pagination)
 	}
 	return h.render(w, r, http.StatusOK, views.CallsPage(p, v))
+}
+
+// showIndexedCalls is the calls page answered by the call index: the same
+// page, plus sortable headers and the index's freshness.
+func (h *Handler) showIndexedCalls(w http.ResponseWriter, r *http.Request, q *filterQuery, src *source, res callindex.Page, p views.Page) error {
+	noteSource(r.Context(), sourceIndex)
+	loc, now := q.loc, h.Now()
+	per := perPageOf(q.filter)
+	page := max(q.filter.Page, 1)
+	h.lists.put(indexListKey(q, q.filter.Page), indexListPage(res.Calls, page, per, res.Total))
+	pages := (res.Total + int64(per) - 1) / int64(per)
+	pg := vobiz.Pagination{Page: vobiz.Int(page), PerPage: vobiz.Int(per), Total: vobiz.Int(res.Total),
+		Pages: vobiz.Int(pages), HasPrev: page > 1, HasNext: int64(page) < pages}
+	cdrs := make([]vobiz.CDR, len(res.Calls))
+	for i := range res.Calls {
+		cdrs[i] = res.Calls[i].CDR
+	}
+	v := views.CallsView{
+		Form:       h.filterForm("/calls", q, nil, causeNames(), now, loc),
+		Chips:      h.chips("/calls", q),
+		Tiles:      summaryTiles(res.Summary, currencyOf(cdrs), loc),
+		Pager:      h.pager("/calls", q, pg),
+		ReportsURL: h.urlWith("/reports", q.subject()),
+		Index:      src.status,
+		Sort:       h.sortHeads("/calls", q),
+	}
+	h.exportButton(r, q, &v, res.Total)
+	listSuffix := listSuffixOf(q)
+	v.Rows = make([]views.CallRow, 0, len(cdrs))
+	for i := range cdrs {
+		v.Rows = append(v.Rows, h.callRow(&cdrs[i], listSuffix))
+	}
+	if len(v.Rows) == 0 {
+		v.EmptyText, v.Widen = h.emptyState(q, pg)
+	}
+	return h.render(w, r, http.StatusOK, views.CallsPage(p, v))
+}
+
+// queryIndexPage reads the list page q asks for from the index.
+func (h *Handler) queryIndexPage(ctx context.Context, q *filterQuery, f callindex.Filter) (callindex.Page, error) {
+	per := perPageOf(q.filter)
+	f.Limit, f.Offset = per, (max(q.filter.Page, 1)-1)*per
+	return h.Index.Query(ctx, f)
+}
+
+// exportButton offers the download of the list's total calls.
+func (h *Handler) exportButton(r *http.Request, q *filterQuery, v *views.CallsView, total int64) {
+	if total <= 0 {
+		return
+	}
+	v.ExportURL = h.urlWith("/calls/export", q.subject())
+	v.ExportLabel = "Download " + views.FormatInt(total) + " calls"
+	if total == 1 {
+		v.ExportLabel = "Download 1 call"
+	}
+	v.ExportOptions = h.exportForm(r, q, v.ExportLabel)
+}
+
+// listSuffixOf is the list's own query as it rides along to the detail
+// pages (for their previous/next links); escaped once, not once per row.
+func listSuffixOf(q *filterQuery) string {
+	if listQuery := q.clean.Encode(); listQuery != "" {
+		return "?list=" + url.QueryEscape(listQuery)
+	}
+	return ""
+}
+
+// sortHeads are the table's sort links: a click on the current column
+// turns its direction, on another column sorts by it largest (or newest)
+// first. The default order (newest first) is written as no sort at all.
+func (h *Handler) sortHeads(action string, q *filterQuery) views.SortHeads {
+	cur := q.local.sort
+	curKey := cur.Key
+	if curKey == "" {
+		curKey = callindex.SortStart
+	}
+	head := func(k callindex.SortKey) views.SortHead {
+		next := "-" + string(k)
+		var dir string
+		if k == curKey {
+			dir = "descending"
+			next = string(k)
+			if cur.Ascending {
+				dir, next = "ascending", "-"+string(k)
+			}
+		}
+		if next == "-"+string(callindex.SortStart) {
+			next = ""
+		}
+		return views.SortHead{URL: h.urlWith(action, q.with(paramSort, next)), Dir: dir}
+	}
+	return views.SortHeads{Start: head(callindex.SortStart), Duration: head(callindex.SortDuration),
+		Talk: head(callindex.SortTalk), Quality: head(callindex.SortMOS), Cost: head(callindex.SortCost)}
+}
+
+// messageOf is the text an httpError shows, or err's own.
+func messageOf(err error) string {
+	var he *httpError
+	if errors.As(err, &he) {
+		return he.message
+	}
+	return err.Error()
 }
 
 // callRow formats one record for the table. listSuffix is "" or

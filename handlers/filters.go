@@ -60,6 +60,13 @@ type filterQuery struct {
 	clean  url.Values // normalised values, as sent upstream (and as links carry them)
 	filter vobiz.Filter
 	errs   map[string]string
+	// local is the index-only part (index_filters.go), read in loc, the
+	// viewer's zone.
+	local localFilter
+	loc   *time.Location
+	// src is the source decision once made (source.go); nil before, and
+	// on pages that do not read the index.
+	src *source
 }
 
 func (q *filterQuery) invalid() bool { return len(q.errs) > 0 }
@@ -75,7 +82,12 @@ func (q *filterQuery) err() error {
 			v.Fields = append(v.Fields, vobiz.FieldError{Field: f.name, Message: m})
 		}
 	}
-	for _, name := range []string{vobiz.ParamPage, vobiz.ParamPerPage, "q"} {
+	for _, f := range indexFields {
+		if m, ok := q.errs[f.name]; ok {
+			v.Fields = append(v.Fields, vobiz.FieldError{Field: f.name, Message: m})
+		}
+	}
+	for _, name := range []string{paramSort, vobiz.ParamPage, vobiz.ParamPerPage, "q", paramIndex} {
 		if m, ok := q.errs[name]; ok {
 			v.Fields = append(v.Fields, vobiz.FieldError{Field: name, Message: m})
 		}
@@ -88,15 +100,21 @@ func (q *filterQuery) err() error {
 // matches them however a record stores them, then the API's own rules
 // apply. Nothing is sent upstream when this reports problems.
 func (h *Handler) parseFilters(r *http.Request) *filterQuery {
-	q := &filterQuery{raw: r.URL.Query(), clean: url.Values{}, errs: map[string]string{}}
-	if len(r.URL.RawQuery) > maxQueryLen {
+	return h.parseValues(r.URL.Query(), len(r.URL.RawQuery), h.zone(r))
+}
+
+// parseValues is parseFilters for a query already split into values (a
+// list's query carried to a call page), read in the viewer's zone loc.
+func (h *Handler) parseValues(raw url.Values, rawLen int, loc *time.Location) *filterQuery {
+	q := &filterQuery{raw: raw, clean: url.Values{}, errs: map[string]string{}, loc: loc}
+	if rawLen > maxQueryLen {
 		q.errs["q"] = "The address is too long. Use fewer or shorter filters."
 		return q
 	}
 	norm := phone.Normalizer{Region: h.PhoneRegion}
 	for name, vals := range q.raw {
-		if !isFilterParam(name) {
-			continue // unknown parameters are dropped, never forwarded
+		if !isFilterParam(name) || isIndexParam(name) {
+			continue // unknown parameters are dropped, never forwarded; parseLocal reads the index's
 		}
 		v := vals
 		if len(vals) == 1 {
@@ -139,11 +157,12 @@ func (h *Handler) parseFilters(r *http.Request) *filterQuery {
 		}
 	}
 	q.filter = f
+	parseLocal(q, loc)
 	return q
 }
 
 func isFilterParam(name string) bool {
-	if name == vobiz.ParamPage || name == vobiz.ParamPerPage {
+	if name == vobiz.ParamPage || name == vobiz.ParamPerPage || isIndexParam(name) {
 		return true
 	}
 	_, ok := filterLabels[name]
@@ -229,7 +248,22 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 			form.Errors = append(form.Errors, f.label+": "+fv.Error)
 		}
 	}
-	for _, name := range []string{vobiz.ParamPage, vobiz.ParamPerPage, "q"} {
+	if h.Index != nil {
+		primary, more := h.indexControls(q)
+		form.Primary = append(form.Primary, primary...)
+		form.More = append(form.More, more...)
+		for _, fv := range more {
+			if fv.Value != "" || fv.Error != "" {
+				form.MoreOpen = true
+			}
+		}
+	}
+	for _, f := range indexFields {
+		if m, ok := q.errs[f.name]; ok {
+			form.Errors = append(form.Errors, f.label+": "+m)
+		}
+	}
+	for _, name := range []string{paramSort, vobiz.ParamPage, vobiz.ParamPerPage, "q", paramIndex} {
 		if m, ok := q.errs[name]; ok {
 			form.Errors = append(form.Errors, m)
 		}
@@ -237,9 +271,16 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 	if pp := q.clean.Get(vobiz.ParamPerPage); pp != "" && q.errs[vobiz.ParamPerPage] == "" {
 		form.Hidden = append(form.Hidden, views.Option{Value: vobiz.ParamPerPage, Label: pp})
 	}
+	if s := q.clean.Get(paramSort); s != "" && q.errs[paramSort] == "" {
+		form.Hidden = append(form.Hidden, views.Option{Value: paramSort, Label: s})
+	}
 	form.Presets = h.datePresets(action, q, now)
 	form.DateNote = "Dates are whole days as Vobiz files calls: midnight to midnight UTC (its docs name no zone; " +
 		"its timestamps are UTC). Times on this page are shown in " + views.ZoneLabel(loc, now) + "."
+	if h.Index != nil {
+		form.DateNote = "From and To are date-times in your zone, " + views.ZoneLabel(loc, now) +
+			", answered by the call index; From date and To date are whole UTC days, as Vobiz files calls."
+	}
 	return form
 }
 
@@ -302,8 +343,11 @@ func labelledOptions(anyLabel string, values []string, current string) []views.O
 	return out
 }
 
-// datePresets are one-click ranges of API days (see apiDayZone).
+// datePresets are one-click ranges: each one local days in the viewer's
+// zone (from/to) when the call index covers it, else days as the API
+// files them (see apiDayZone).
 func (h *Handler) datePresets(action string, q *filterQuery, now time.Time) []views.Link {
+	local := h.localPresets(action, q, now)
 	today := now.In(apiDayZone)
 	day := func(t time.Time) string { return t.Format(vobiz.DateLayout) }
 	first := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, apiDayZone)
@@ -319,18 +363,27 @@ func (h *Handler) datePresets(action string, q *filterQuery, now time.Time) []vi
 	}
 	out := make([]views.Link, len(ranges))
 	for i, r := range ranges {
+		if u, ok := local[r.label]; ok {
+			out[i] = views.Link{Label: r.label, URL: u}
+			continue
+		}
 		out[i] = views.Link{Label: r.label, URL: h.urlWith(action,
-			q.with(vobiz.ParamStartDate, day(r.start), vobiz.ParamEndDate, day(r.end)))}
+			q.with(vobiz.ParamStartDate, day(r.start), vobiz.ParamEndDate, day(r.end), paramFrom, "", paramTo, ""))}
 	}
 	return out
 }
 
 // chips lists the active filters, each with a link that removes it.
 func (h *Handler) chips(action string, q *filterQuery) []views.Chip {
-	var out []views.Chip
 	if q.invalid() {
 		return nil
 	}
+	return append(h.apiChips(action, q), h.indexChips(action, q, q.loc)...)
+}
+
+// apiChips are the chips of the API's own filters.
+func (h *Handler) apiChips(action string, q *filterQuery) []views.Chip {
+	var out []views.Chip
 	start, end := q.clean.Get(vobiz.ParamStartDate), q.clean.Get(vobiz.ParamEndDate)
 	for _, f := range filterFields {
 		v := q.clean.Get(f.name)

@@ -18,6 +18,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/metrics"
 	"github.com/cdrdash/cdrdash/report"
@@ -74,6 +75,18 @@ type Deps struct {
 	// Reports builds the Reports page's data and caches finished days.
 	// New makes one over CDRs (default row cap) when nil.
 	Reports *report.Service
+	// Index is the local call index (docs/call-index.md); nil when it is
+	// off (CDRDASH_INDEX=off): every page then asks the Vobiz API, as
+	// before the index existed.
+	Index *callindex.Index
+	// IndexMaxLag is how far the index's last poll may trail now while it
+	// still answers for windows that reach the present (source.go); zero
+	// means DefaultIndexMaxLag.
+	IndexMaxLag time.Duration
+	// IndexRefreshWait bounds how long the refresh button waits for the
+	// sync to poll before going back to the page; zero means
+	// defaultRefreshWait, negative does not wait.
+	IndexRefreshWait time.Duration
 }
 
 // Handler serves every page. Each page is a method in its own file.
@@ -100,6 +113,12 @@ func New(d Deps) *Handler {
 	}
 	if d.PhoneRegion == "" {
 		d.PhoneRegion = "IN"
+	}
+	if d.IndexMaxLag <= 0 {
+		d.IndexMaxLag = DefaultIndexMaxLag
+	}
+	if d.IndexRefreshWait == 0 {
+		d.IndexRefreshWait = defaultRefreshWait
 	}
 	if d.Version == "" {
 		d.Version = "dev"

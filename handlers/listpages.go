@@ -2,9 +2,11 @@ package handlers
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
@@ -48,8 +50,21 @@ func newListPage(res *vobiz.SearchResponse) listPage {
 	return p
 }
 
-func (l *listPages) put(f vobiz.Filter, p listPage) {
-	key := f.Values().Encode()
+// apiListKey keys a page of a list the API answered.
+func apiListKey(f vobiz.Filter) string { return f.Values().Encode() }
+
+// indexListKey keys a page of a list the index answered: its whole clean
+// query (index parameters included) and the page as the list's URL gives
+// it (0 when absent, like the API's key).
+func indexListKey(q *filterQuery, page int) string {
+	v := q.with()
+	if page > 0 {
+		v.Set(vobiz.ParamPage, strconv.Itoa(page))
+	}
+	return "index?" + v.Encode()
+}
+
+func (l *listPages) put(key string, p listPage) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil || len(l.m) >= maxListPages {
@@ -58,8 +73,7 @@ func (l *listPages) put(f vobiz.Filter, p listPage) {
 	l.m[key] = p
 }
 
-func (l *listPages) get(f vobiz.Filter) (listPage, bool) {
-	key := f.Values().Encode()
+func (l *listPages) get(key string) (listPage, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	p, ok := l.m[key]
@@ -73,7 +87,7 @@ func (l *listPages) get(f vobiz.Filter) (listPage, bool) {
 // listPageFor returns the calls of one page of a list: remembered if it
 // was shown lately, else searched (and remembered).
 func (h *Handler) listPageFor(ctx context.Context, f vobiz.Filter) (listPage, error) {
-	if p, ok := h.lists.get(f); ok {
+	if p, ok := h.lists.get(apiListKey(f)); ok {
 		return p, nil
 	}
 	res, err := h.CDRs.Search(ctx, f)
@@ -81,6 +95,44 @@ func (h *Handler) listPageFor(ctx context.Context, f vobiz.Filter) (listPage, er
 		return listPage{}, err
 	}
 	p := newListPage(res)
-	h.lists.put(f, p)
+	h.lists.put(apiListKey(f), p)
 	return p, nil
+}
+
+// indexListPage is what the neighbour links need from a page the index
+// answered.
+func indexListPage(calls []callindex.Call, page, perPage int, total int64) listPage {
+	page = max(page, 1)
+	p := listPage{uuids: make([]string, len(calls)), page: page, hasPrev: page > 1,
+		hasNext: int64(page)*int64(perPage) < total, at: time.Now()}
+	for i := range calls {
+		p.uuids[i] = string(calls[i].CDR.UUID)
+	}
+	return p
+}
+
+// indexListPageFor is listPageFor for a list the index answers: f is the
+// list's index query without paging.
+func (h *Handler) indexListPageFor(ctx context.Context, q *filterQuery, f callindex.Filter, page int) (listPage, error) {
+	key := indexListKey(q, page)
+	if p, ok := h.lists.get(key); ok {
+		return p, nil
+	}
+	per := perPageOf(q.filter)
+	f.Limit, f.Offset = per, (max(page, 1)-1)*per
+	res, err := h.Index.Query(ctx, f)
+	if err != nil {
+		return listPage{}, err
+	}
+	p := indexListPage(res.Calls, page, per, res.Total)
+	h.lists.put(key, p)
+	return p, nil
+}
+
+// perPageOf is the page size of a list.
+func perPageOf(f vobiz.Filter) int {
+	if f.PerPage > 0 {
+		return f.PerPage
+	}
+	return vobiz.DefaultPerPage
 }

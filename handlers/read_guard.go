@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,6 +61,7 @@ func (h *Handler) refuseCrossSite(next http.Handler) http.Handler {
 func (h *Handler) auditRead(action string, details func(r *http.Request) any) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.WithContext(context.WithValue(r.Context(), readNoteKey{}, &readNote{}))
 			sw := &statusWriter{ResponseWriter: w}
 			next.ServeHTTP(sw, r)
 			if sw.status >= http.StatusBadRequest {
@@ -84,7 +86,30 @@ func (h *Handler) searchDetails(r *http.Request) any {
 	if perPage != "" {
 		d["per_page"] = atoiOr(perPage, 0)
 	}
+	if n, ok := r.Context().Value(readNoteKey{}).(*readNote); ok && n.source != "" {
+		d["source"] = n.source
+	}
 	return d
+}
+
+// Which source answered a read, for its audit event.
+const (
+	sourceAPI   = "api"
+	sourceIndex = "index"
+)
+
+// readNote is what a page handler tells auditRead about the read it
+// served: which source answered.
+type readNote struct{ source string }
+
+type readNoteKey struct{}
+
+// noteSource records which source answered the request, when auditRead
+// is listening.
+func noteSource(ctx context.Context, source string) {
+	if n, ok := ctx.Value(readNoteKey{}).(*readNote); ok {
+		n.source = source
+	}
 }
 
 // reportDetails are a Reports page's filters, with the date range the

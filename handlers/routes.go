@@ -67,6 +67,7 @@ func (h *Handler) Routes() http.Handler {
 				r.Get("/calls/{uuid}", h.wrap(h.showCall))
 				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports", h.wrap(h.showReports))
 			})
+			r.Post("/index/refresh", h.wrap(h.refreshIndex))
 			r.Get("/diagnose", h.wrap(h.showDiagnose))
 			r.Post("/diagnose", h.wrap(h.diagnose))
 			r.Get("/settings", h.wrap(h.showSettings))

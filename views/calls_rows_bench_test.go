@@ -23,7 +23,7 @@ func BenchmarkCallsTable100(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
-		if err := CallsTable(p, rows).Render(ctx, &buf); err != nil {
+		if err := CallsTable(p, rows, SortHeads{}).Render(ctx, &buf); err != nil {
 			b.Fatal(err)
 		}
 	}

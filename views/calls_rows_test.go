@@ -35,7 +35,7 @@ func TestCallRows(t *testing.T) {
 	p := Page{Zone: loc, Now: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	var b strings.Builder
 	fixture := callRowsFixture()
-	if err := CallsTable(p, fixture).Render(context.Background(), &b); err != nil {
+	if err := CallsTable(p, fixture, SortHeads{}).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
 	doc, err := html.Parse(strings.NewReader(b.String()))

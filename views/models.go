@@ -12,7 +12,38 @@ type FieldView struct {
 	Hint        string
 	Placeholder string
 	Max         string
-	Options     []Option // for Select
+	Options     []Option // for Select, and the boxes of "checkboxes"
+	// Values are the checked options of a "checkboxes" group.
+	Values []string
+}
+
+// IndexStatus is what a page says about the call index: where its calls
+// came from and how fresh they are.
+type IndexStatus struct {
+	// Banner is set when the index is on but the API answered: "Live from
+	// Vobiz: the call index covers 8 Sep – 7 Dec."
+	Banner string
+	// Fresh ("Synced 8 s ago") and FreshTitle (the exact time) are set
+	// when the index answered; RefreshAction and ReturnTo are the refresh
+	// button's form.
+	Fresh, FreshTitle       string
+	RefreshAction, ReturnTo string
+	// Scope says which period an undated index answer spans.
+	Scope string
+}
+
+// SortHead is a sortable column header: URL is the link that sorts by it
+// (toggling the direction when it is the current sort), Dir is
+// "ascending" or "descending" on the current column. A zero SortHead is a
+// plain header (the API cannot sort).
+type SortHead struct {
+	URL string
+	Dir string
+}
+
+// SortHeads are the calls table's sortable headers.
+type SortHeads struct {
+	Start, Duration, Talk, Quality, Cost SortHead
 }
 
 // Option is one choice of a Select.
@@ -55,4 +86,13 @@ func relFor(key string) string {
 // widthClass maps a percentage to one of the w0…w100 utility classes.
 func widthClass(pct int) string {
 	return "w" + strconv.Itoa(min(max(pct, 0), 100))
+}
+
+func hasValue(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
 }
