@@ -18,6 +18,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/metrics"
 	"github.com/cdrdash/cdrdash/report"
@@ -72,8 +73,10 @@ type Deps struct {
 	// always ready.
 	Ready func(ctx context.Context) []Check
 	// Reports builds the Reports page's data and caches finished days.
-	// New makes one over CDRs (default row cap) when nil.
+	// New makes one over CDRs (default row cap) and Index when nil.
 	Reports *report.Service
+	// Index is the local call index; nil when CDRDASH_INDEX=off.
+	Index *callindex.Index
 }
 
 // Handler serves every page. Each page is a method in its own file.
@@ -105,7 +108,7 @@ func New(d Deps) *Handler {
 		d.Version = "dev"
 	}
 	if d.Reports == nil && d.CDRs != nil {
-		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now})
+		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now, Index: d.Index, Log: d.Log})
 	}
 	return &Handler{Deps: d}
 }
