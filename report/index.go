@@ -2,10 +2,15 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cdrdash/cdrdash/callindex"
+	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
@@ -40,13 +45,15 @@ type indexView struct {
 	maxLag time.Duration
 	settle time.Duration
 	days   map[string]callindex.DayState // by UTC day, YYYY-MM-DD
+	// base selects the report's calls: the API filters and Narrow's.
+	base callindex.Filter
 }
 
 // indexView reads the index's coverage and the states of the UTC days
 // from first to last (midnights in DayZone). It returns a nil view when
 // the index cannot be read: the report then comes from the API, and the
 // failure is logged and shown as the state's Err.
-func (s *Service) indexView(ctx context.Context, first, last time.Time) (*IndexState, *indexView) {
+func (s *Service) indexView(ctx context.Context, first, last time.Time, base callindex.Filter) (*IndexState, *indexView) {
 	now := s.now()
 	cov, err := s.ix.Coverage(ctx, now)
 	if err != nil {
@@ -54,7 +61,7 @@ func (s *Service) indexView(ctx context.Context, first, last time.Time) (*IndexS
 		return &IndexState{Err: err}, nil
 	}
 	v := &indexView{ix: s.ix, cov: cov, now: now, maxLag: s.maxLag, settle: s.settle,
-		days: map[string]callindex.DayState{}}
+		days: map[string]callindex.DayState{}, base: base}
 	// One day either side: DayZone's days need not be UTC days.
 	states, err := s.ix.Days(ctx, first.AddDate(0, 0, -1), last.AddDate(0, 0, 1))
 	if err != nil {
@@ -66,6 +73,36 @@ func (s *Service) indexView(ctx context.Context, first, last time.Time) (*IndexS
 		v.days[st.Day.UTC().Format(vobiz.DateLayout)] = st
 	}
 	return &IndexState{Coverage: cov}, v
+}
+
+// Plan says, without building, which source would answer req now and
+// what the index covers. The handler asks before it starts streaming the
+// page, so that filters only the index can apply are refused with a 400
+// (ErrNeedsIndex) rather than inside a page already sent as a 200.
+func (s *Service) Plan(ctx context.Context, req Request) (Origin, *IndexState, error) {
+	f := req.Filter.WithoutPaging()
+	start, end, err := parseRange(f.StartDate, f.EndDate, s.zone)
+	if err != nil {
+		return "", nil, err
+	}
+	subject := f
+	subject.StartDate, subject.EndDate = "", ""
+	base, narrowed, err := narrowFilter(subject, req)
+	if err != nil {
+		return "", nil, err
+	}
+	var st *IndexState
+	if s.ix != nil {
+		var v *indexView
+		st, v = s.indexView(ctx, start, end, base)
+		if v != nil && v.covers(start, end) {
+			return OriginIndex, st, nil
+		}
+	}
+	if narrowed {
+		return OriginAPI, st, ErrNeedsIndex
+	}
+	return OriginAPI, st, nil
 }
 
 // covers reports whether the index answers for the days start..end
@@ -90,11 +127,13 @@ func (v *indexView) settled(from, to time.Time) bool {
 	return true
 }
 
-// totals is the summary of the calls matching subject that started in
-// [from, to), with the API's summary semantics (callindex.Query), and the
+// totals is the summary of the report's calls that started in [from,
+// to), with the API's summary semantics (callindex.Query), and the
 // currency of the newest of them.
-func (v *indexView) totals(ctx context.Context, subject vobiz.Filter, from, to time.Time) (Totals, error) {
-	p, err := v.ix.Query(ctx, callindex.Filter{From: from, To: to, API: subject, Limit: 1})
+func (v *indexView) totals(ctx context.Context, from, to time.Time) (Totals, error) {
+	f := v.base
+	f.From, f.To, f.Limit = from, to, 1
+	p, err := v.ix.Query(ctx, f)
 	if err != nil {
 		return Totals{}, fmt.Errorf("report: index totals: %w", err)
 	}
@@ -105,12 +144,14 @@ func (v *indexView) totals(ctx context.Context, subject vobiz.Filter, from, to t
 	return t, nil
 }
 
-// aggregate feeds every call matching subject that started in [from, to)
-// to the same accumulator as the export path. There is no row cap: Each
-// reads one row at a time, so memory does not grow with the range.
-func (v *indexView) aggregate(ctx context.Context, subject vobiz.Filter, from, to time.Time, o AggregateOptions) (*Breakdown, error) {
+// aggregate feeds every report call that started in [from, to) to the
+// same accumulator as the export path. There is no row cap: Each reads
+// one row at a time, so memory does not grow with the range.
+func (v *indexView) aggregate(ctx context.Context, from, to time.Time, o AggregateOptions) (*Breakdown, error) {
 	b := &Breakdown{Causes: map[string]int64{}}
-	err := v.ix.Each(ctx, callindex.Filter{From: from, To: to, API: subject}, func(c *callindex.Call) error {
+	f := v.base
+	f.From, f.To = from, to
+	err := v.ix.Each(ctx, f, func(c *callindex.Call) error {
 		b.add(&c.CDR, &o)
 		return nil
 	})
@@ -118,4 +159,66 @@ func (v *indexView) aggregate(ctx context.Context, subject vobiz.Filter, from, t
 		return nil, fmt.Errorf("report: index breakdown: %w", err)
 	}
 	return b, nil
+}
+
+// ErrNeedsIndex: the request has filters only the index can apply
+// (Request.Narrow) and the index is off or does not cover the period.
+var ErrNeedsIndex = errors.New("report: these filters need the call index, and it does not cover this period")
+
+// narrowFilter is the index filter selecting the report's calls: the API
+// filters (subject) and the request's index-only ones, with the
+// thresholds the breakdown uses. narrowed reports that any index-only
+// filter is set.
+func narrowFilter(subject vobiz.Filter, req Request) (base callindex.Filter, narrowed bool, err error) {
+	n := req.Narrow
+	if len(n.Windows) > 0 {
+		return callindex.Filter{}, false, errors.New("report: reports do not filter by hour or weekday")
+	}
+	base = callindex.Filter{API: subject, Outcomes: n.Outcomes, Qualities: n.Qualities, Thresholds: req.Thresholds,
+		MinMOS: n.MinMOS, MaxMOS: n.MaxMOS, MinCost: n.MinCost, MaxCost: n.MaxCost, MaxDuration: n.MaxDuration,
+		HangupCauseCode: n.HangupCauseCode, HangupSource: n.HangupSource, Region: n.Region, TrunkID: n.TrunkID,
+		Codec: n.Codec}
+	if base.Thresholds == (diagnosis.Thresholds{}) {
+		base.Thresholds = diagnosis.DefaultThresholds()
+	}
+	narrowed = len(n.Outcomes) > 0 || len(n.Qualities) > 0 || n.MinMOS != nil || n.MaxMOS != nil ||
+		n.MinCost != nil || n.MaxCost != nil || n.MaxDuration != nil || n.HangupCauseCode != nil ||
+		n.HangupSource != "" || n.Region != "" || n.TrunkID != "" || n.Codec != ""
+	return base, narrowed, nil
+}
+
+// narrowKey extends the cache key with the index-only filters; "" when
+// there are none, so such reports share their entries with the API path.
+func narrowKey(f callindex.Filter, narrowed bool) string {
+	if !narrowed {
+		return ""
+	}
+	v := url.Values{}
+	for _, o := range f.Outcomes {
+		v.Add("outcome", string(o))
+	}
+	for _, q := range f.Qualities {
+		v.Add("quality", string(q))
+	}
+	if len(f.Qualities) > 0 {
+		v.Set("thresholds", fmt.Sprint(f.Thresholds))
+	}
+	for name, p := range map[string]*float64{"min_mos": f.MinMOS, "max_mos": f.MaxMOS, "min_cost": f.MinCost, "max_cost": f.MaxCost} {
+		if p != nil {
+			v.Set(name, strconv.FormatFloat(*p, 'g', -1, 64))
+		}
+	}
+	if f.MaxDuration != nil {
+		v.Set("max_duration", strconv.Itoa(*f.MaxDuration))
+	}
+	if f.HangupCauseCode != nil {
+		v.Set("hangup_cause_code", strconv.FormatInt(*f.HangupCauseCode, 10))
+	}
+	// Exact but case-insensitive filters: one key per meaning.
+	for name, s := range map[string]string{"hangup_source": f.HangupSource, "region": f.Region, "trunk_id": f.TrunkID, "codec": f.Codec} {
+		if s != "" {
+			v.Set(name, strings.ToLower(s))
+		}
+	}
+	return "\x00narrow\x00" + v.Encode() // Encode sorts by key
 }

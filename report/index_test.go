@@ -2,11 +2,13 @@ package report_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/cdrdash/cdrdash/callindex"
+	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/report/reporttest"
 	"github.com/cdrdash/cdrdash/store/storetest"
@@ -236,6 +238,101 @@ func TestIndexCache(t *testing.T) {
 		// it is not cached either: all three late calls are counted.
 		if d := second.Breakdown.Rows - first.Breakdown.Rows; d != 3 {
 			t.Errorf("breakdown rows changed by %d, want 3", d)
+		}
+	})
+}
+
+// Filters only the index can apply (Request.Narrow) narrow every part of
+// the report, counted independently here from the sandbox's records; they
+// are refused when the index cannot answer, and they never share a cache
+// entry with the same report without them.
+func TestIndexNarrow(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := loaded(t, tg)
+		th := diagnosis.DefaultThresholds()
+		minMOS := 3.5
+		narrow := callindex.Filter{Outcomes: []diagnosis.Outcome{diagnosis.Answered, diagnosis.Failed},
+			Qualities: []diagnosis.Band{diagnosis.BandGood, diagnosis.BandFair, diagnosis.BandNoMedia}, MinMOS: &minMOS}
+		match := func(c *vobiz.CDR) bool {
+			o, q := diagnosis.OutcomeOf(c), diagnosis.OverallBand(c, th)
+			return (o == diagnosis.Answered || o == diagnosis.Failed) && q != diagnosis.BandPoor &&
+				q != diagnosis.BandUnknown && c.MOS.Valid && c.MOS.Float64 >= minMOS
+		}
+		count := func(from, to time.Time) int64 {
+			var n int64
+			for i := range e.Records {
+				if st := e.Records[i].StartTime.Time; !st.Before(from) && st.Before(to) && match(&e.Records[i]) {
+					n++
+				}
+			}
+			return n
+		}
+		svc := newSvc(e.Client, e.Index)
+		req := report.Request{Filter: vobiz.Filter{StartDate: day(-20), EndDate: day(0)}, Thresholds: th}
+		plain, err := svc.Build(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Narrow = narrow
+		if o, _, err := svc.Plan(context.Background(), req); o != report.OriginIndex || err != nil {
+			t.Errorf("plan: %s %v", o, err)
+		}
+		rep, err := svc.Build(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.Narrowed || rep.Origin != report.OriginIndex || rep.Previous.Origin != report.OriginIndex {
+			t.Fatalf("narrowed %v, origin %s, previous %s", rep.Narrowed, rep.Origin, rep.Previous.Origin)
+		}
+		var sum int64
+		for i, d := range rep.Days {
+			want := count(utcMidnight(-20+i), utcMidnight(-19+i))
+			if d.Err != nil || int64(d.Summary.TotalCalls) != want {
+				t.Errorf("day %s: %d calls (%v), want %d", d.Date, d.Summary.TotalCalls, d.Err, want)
+			}
+			sum += want
+		}
+		if got := int64(rep.Range.Summary.TotalCalls); got != sum || sum == 0 || got == int64(plain.Range.Summary.TotalCalls) {
+			t.Errorf("range %d, want %d (unnarrowed %d)", got, sum, plain.Range.Summary.TotalCalls)
+		}
+		if got, want := int64(rep.Previous.Summary.TotalCalls), count(utcMidnight(-41), utcMidnight(-20)); got != want {
+			t.Errorf("previous %d, want %d", got, want)
+		}
+		b := rep.Breakdown
+		if b.Rows != sum || b.Outcomes[1]+b.Outcomes[2]+b.Outcomes[3] != 0 || b.Quality[2] != 0 || b.MOS[9] != 0 || b.MOS[10] == 0 {
+			t.Errorf("breakdown: %d rows, outcomes %v, quality %v, MOS %v", b.Rows, b.Outcomes, b.Quality, b.MOS)
+		}
+
+		// Refused where only the API could answer.
+		bad := []struct {
+			name string
+			svc  *report.Service
+			req  report.Request
+		}{
+			{"no index", newSvc(e.Client, nil), req},
+			{"before the coverage", svc, report.Request{Filter: vobiz.Filter{StartDate: day(-100), EndDate: day(-90)}, Narrow: narrow}},
+		}
+		for _, tc := range bad {
+			if _, _, err := tc.svc.Plan(context.Background(), tc.req); !errors.Is(err, report.ErrNeedsIndex) {
+				t.Errorf("%s: plan %v", tc.name, err)
+			}
+			if _, err := tc.svc.Build(context.Background(), tc.req); !errors.Is(err, report.ErrNeedsIndex) {
+				t.Errorf("%s: build %v", tc.name, err)
+			}
+		}
+		// The previous period before the coverage: no comparison, not the
+		// API's unnarrowed numbers.
+		rep, err = svc.Build(context.Background(), report.Request{Filter: vobiz.Filter{StartDate: day(-70), EndDate: day(-41)}, Narrow: narrow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Origin != report.OriginIndex || !errors.Is(rep.Previous.Err, report.ErrNeedsIndex) {
+			t.Errorf("uncovered previous period: origin %s, %v", rep.Origin, rep.Previous.Err)
+		}
+		hw := req
+		hw.Narrow.Windows = []callindex.Window{{From: ixNow.Add(-time.Hour), To: ixNow}}
+		if _, err := svc.Build(context.Background(), hw); err == nil || errors.Is(err, report.ErrNeedsIndex) {
+			t.Errorf("hour windows: %v", err)
 		}
 	})
 }

@@ -202,6 +202,13 @@ type Request struct {
 	Zone *time.Location
 	// Thresholds decide the quality bands.
 	Thresholds diagnosis.Thresholds
+	// Narrow holds the filters only the call index can apply (outcome,
+	// quality, MOS, cost and duration bounds, hangup source, cause code,
+	// region, trunk, codec), added to Filter's. Its From, To, API, Sort,
+	// Limit and Offset are ignored; Windows (hour, weekday) are refused.
+	// When any is set, only the index can answer: Build returns
+	// ErrNeedsIndex unless it covers the range (Plan says beforehand).
+	Narrow callindex.Filter
 }
 
 // Totals is the summary block of one period, as the search endpoint
@@ -250,6 +257,11 @@ type Report struct {
 	// Index describes the call index when the service has one, whichever
 	// source answered: the page says what it covers when it did not.
 	Index *IndexState
+	// Narrowed: Request.Narrow had filters, so every number counts only
+	// the calls they select; Narrow holds them (with the thresholds), for
+	// drill-downs that must keep within them.
+	Narrowed bool
+	Narrow   callindex.Filter
 }
 
 // Missing returns the days that could not be loaded.
@@ -337,7 +349,11 @@ func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 	}
 	subject := f
 	subject.StartDate, subject.EndDate = "", ""
-	skey := subjectKey(subject)
+	base, narrowed, err := narrowFilter(subject, req)
+	if err != nil {
+		return nil, err
+	}
+	skey := subjectKey(subject) + narrowKey(base, narrowed)
 	n := dayCount(start, end)
 	prevStart, prevEnd := start.AddDate(0, 0, -n), start.AddDate(0, 0, -1)
 
@@ -349,7 +365,7 @@ func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 	var rangeIx, prevIx *indexView
 	if s.ix != nil {
 		var v *indexView
-		rep.Index, v = s.indexView(ctx, prevStart, end)
+		rep.Index, v = s.indexView(ctx, prevStart, end, base)
 		if v != nil && v.covers(start, end) {
 			rangeIx, rep.Origin, rep.Range.Origin = v, OriginIndex, OriginIndex
 		}
@@ -357,10 +373,20 @@ func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 			prevIx, rep.Previous.Origin = v, OriginIndex
 		}
 	}
+	if narrowed && rangeIx == nil {
+		return nil, ErrNeedsIndex
+	}
+	rep.Narrowed, rep.Narrow = narrowed, base
+	previous := func(ctx context.Context) { s.period(ctx, &rep.Previous, subject, skey, prevStart, prevEnd, prevIx) }
+	if narrowed && prevIx == nil {
+		// The API cannot apply these filters: no comparison rather than a
+		// wrong one.
+		previous = func(context.Context) { rep.Previous.Err = ErrNeedsIndex }
+	}
 	jobs := make([]func(context.Context), 0, n+2)
 	jobs = append(jobs,
 		func(ctx context.Context) { s.period(ctx, &rep.Range, subject, skey, start, end, rangeIx) },
-		func(ctx context.Context) { s.period(ctx, &rep.Previous, subject, skey, prevStart, prevEnd, prevIx) })
+		previous)
 	for i := range n {
 		d := start.AddDate(0, 0, i)
 		rep.Days[i] = Day{Date: day(d), Err: errNotRun, Live: !s.finished(d)}
@@ -422,7 +448,7 @@ func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey 
 	store := s.finished(d) && (ix == nil || ix.settled(d, next))
 	v, hit, err := s.cached(ctx, s.key("day", skey, d, d), store, func(ctx context.Context) (any, error) {
 		if ix != nil {
-			t, err := ix.totals(ctx, subject, d, next)
+			t, err := ix.totals(ctx, d, next)
 			return t.Summary, err
 		}
 		f := subject
@@ -444,7 +470,7 @@ func (s *Service) period(ctx context.Context, out *Period, subject vobiz.Filter,
 	store := s.finished(end) && (ix == nil || ix.settled(start, next))
 	v, hit, err := s.cached(ctx, s.key("period", skey, start, end), store, func(ctx context.Context) (any, error) {
 		if ix != nil {
-			return ix.totals(ctx, subject, start, next)
+			return ix.totals(ctx, start, next)
 		}
 		f := subject
 		f.StartDate, f.EndDate, f.PerPage = day(start), day(end), 1
@@ -525,7 +551,7 @@ func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey stri
 
 func (s *Service) aggregate(ctx context.Context, subject vobiz.Filter, start, end time.Time, o AggregateOptions, ix *indexView) (*Breakdown, error) {
 	if ix != nil {
-		return ix.aggregate(ctx, subject, start, end.AddDate(0, 0, 1), o)
+		return ix.aggregate(ctx, start, end.AddDate(0, 0, 1), o)
 	}
 	f := subject
 	f.StartDate, f.EndDate = day(start), day(end)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/report/chart"
@@ -169,7 +170,11 @@ func Build(rep *report.Report, in Input) views.ReportView {
 			v.BreakdownNote = "Counted from the call index, every call of the range: " +
 				views.Count(bd.Rows, "call", "calls") + "."
 		}
-		v.BreakdownCharts = b.breakdownCharts(bd, rangeURL, zone, rep.Origin == report.OriginIndex)
+		var narrow *callindex.Filter
+		if rep.Narrowed {
+			narrow = &rep.Narrow
+		}
+		v.BreakdownCharts = b.breakdownCharts(bd, rangeURL, zone, rep.Origin == report.OriginIndex, narrow)
 	}
 	return v
 }
@@ -232,7 +237,13 @@ func (b builder) dayCharts(rep *report.Report, currency string) []views.ChartVie
 // list for the whole range. A mark no parameter can express (no cause,
 // the folded causes, an unknown quality band) has no link on the index
 // path rather than one that lists other calls.
-func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, exact bool) []views.ChartView {
+//
+// A report narrowed by index-only filters (narrow) keeps them in every
+// link (CallsURL keeps the page's parameters); a mark's own value of the
+// same parameter replaces the report's, so it must lie within them: an
+// outcome or band the report excludes (its value is 0) gets no link, and
+// a MOS bucket's bounds are clipped to the report's.
+func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, exact bool, narrow *callindex.Filter) []views.ChartView {
 	empty := ""
 	if b.Rows == 0 {
 		empty = "No calls in this range."
@@ -248,7 +259,10 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, ex
 		Table: views.DataTable{Head: []string{"Outcome", "Calls", "Share"}}}
 	for i, o := range diagnosis.Outcomes() {
 		link := rangeURL
-		if exact {
+		switch {
+		case exact && narrow != nil && len(narrow.Outcomes) > 0 && !slices.Contains(narrow.Outcomes, o):
+			link = ""
+		case exact:
 			link = bu.in.CallsURL(ParamOutcome, string(o))
 		}
 		outcomes.Links = append(outcomes.Links, link)
@@ -289,7 +303,8 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, ex
 		link := rangeURL
 		if exact {
 			link = ""
-			if v := QualityParam(band); v != "" {
+			excluded := narrow != nil && len(narrow.Qualities) > 0 && !slices.Contains(narrow.Qualities, band)
+			if v := QualityParam(band); v != "" && !excluded {
 				link = bu.in.CallsURL(ParamQuality, v)
 			}
 		}
@@ -317,7 +332,10 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, ex
 		lo, _ := report.MOSBucketRange(i)
 		link, cellURL := rangeURL, ""
 		if exact {
-			link = bu.in.CallsURL(ParamMinMOS, report.MOSBucketMin(i), ParamMaxMOS, report.MOSBucketMax(b, i))
+			link = ""
+			if lo, hi, ok := mosBounds(b, i, narrow); ok {
+				link = bu.in.CallsURL(ParamMinMOS, lo, ParamMaxMOS, hi)
+			}
 			cellURL = link
 		}
 		mos.Links = append(mos.Links, link)
@@ -353,6 +371,25 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, ex
 	bu.setOptions(&hw, chart.HourWeekday(b, hwDesc))
 
 	return []views.ChartView{outcomes, causes, quality, mos, hw}
+}
+
+// mosBounds are bucket i's drill-down bounds (report.MOSBucketMin and
+// MOSBucketMax), clipped to the report's own MOS filters; ok is false when
+// nothing is left (the bucket's value is then 0).
+func mosBounds(b *report.Breakdown, i int, narrow *callindex.Filter) (lo, hi string, ok bool) {
+	lo, hi = report.MOSBucketMin(i), report.MOSBucketMax(b, i)
+	if narrow == nil {
+		return lo, hi, true
+	}
+	l, _ := strconv.ParseFloat(lo, 64)
+	h, _ := strconv.ParseFloat(hi, 64)
+	if narrow.MinMOS != nil && *narrow.MinMOS > l {
+		l, lo = *narrow.MinMOS, strconv.FormatFloat(*narrow.MinMOS, 'g', -1, 64)
+	}
+	if narrow.MaxMOS != nil && *narrow.MaxMOS < h {
+		h, hi = *narrow.MaxMOS, strconv.FormatFloat(*narrow.MaxMOS, 'g', -1, 64)
+	}
+	return lo, hi, l <= h
 }
 
 // setOptions marshals a chart into the view. A chart that cannot be
