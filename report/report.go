@@ -339,8 +339,10 @@ func day(t time.Time) string { return t.Format(vobiz.DateLayout) }
 var errNotRun = errors.New("report: not started")
 
 // Build fetches everything a report needs. It returns an error only for
-// an invalid request or when ctx ends (the person left); upstream failures
-// are carried by the part they affect. All work stops when ctx ends.
+// an invalid request, for index-only filters the index cannot answer
+// (ErrNeedsIndex), or when ctx ends (the person left); upstream and index
+// failures are carried by the part they affect. All work stops when ctx
+// ends.
 func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 	f := req.Filter.WithoutPaging()
 	start, end, err := parseRange(f.StartDate, f.EndDate, s.zone)
