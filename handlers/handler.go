@@ -73,7 +73,7 @@ type Deps struct {
 	// always ready.
 	Ready func(ctx context.Context) []Check
 	// Reports builds the Reports page's data and caches finished days.
-	// New makes one over CDRs (default row cap) when nil.
+	// New makes one over CDRs (default row cap) and Index when nil.
 	Reports *report.Service
 	// Index is the local call index (docs/call-index.md); nil when it is
 	// off (CDRDASH_INDEX=off): every page then asks the Vobiz API, as
@@ -124,7 +124,7 @@ func New(d Deps) *Handler {
 		d.Version = "dev"
 	}
 	if d.Reports == nil && d.CDRs != nil {
-		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now})
+		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now, Index: d.Index, MaxLag: d.IndexMaxLag, Log: d.Log})
 	}
 	return &Handler{Deps: d}
 }

@@ -48,6 +48,10 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 		Progress: "Building the report: fetching " + views.Count(int64(days), "day", "days") +
 			" and reading the export…",
 	}
+	if h.Index != nil {
+		// Whether the index or the API answers is decided while building.
+		head.Progress = "Building the report over " + views.Count(int64(days), "day", "days") + "…"
+	}
 	body := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
 		rep, err := h.Reports.Build(ctx, report.Request{Filter: q.filter, Zone: loc, Thresholds: h.Thresholds})
 		if err != nil {

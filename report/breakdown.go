@@ -11,6 +11,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -71,6 +72,9 @@ type Breakdown struct {
 	// [1 + i·MOSStep, 1 + (i+1)·MOSStep), the last one including 5.0.
 	// Calls without media (MOS 0 or null) are not in it.
 	MOS [MOSBuckets]int64
+	// MOSMax is the largest MOS counted in each bucket (0 when empty): a
+	// drill-down's inclusive max_mos must reach it (MOSBucketMax).
+	MOSMax [MOSBuckets]float64
 	// HourWeekday counts calls by the start's weekday (Monday first) and
 	// hour in the viewer's time zone.
 	HourWeekday [7][24]int64
@@ -217,7 +221,9 @@ func (b *Breakdown) add(c *vobiz.CDR, o *AggregateOptions) {
 	// The histogram takes every MOS on the 1–5 scale (Quality's rule for
 	// a usable MOS): 0 or null is no media, and NaN fails both tests.
 	if m := c.MOS; m.Valid && m.Float64 >= mosMin && m.Float64 <= mosMax {
-		b.MOS[mosBucket(m.Float64)]++
+		i := mosBucket(m.Float64)
+		b.MOS[i]++
+		b.MOSMax[i] = max(b.MOSMax[i], m.Float64)
 	}
 }
 
@@ -258,6 +264,32 @@ func MOSBucketRange(i int) (lo, hi float64) {
 	return mosMin + float64(i)*MOSStep, mosMin + float64(i+1)*MOSStep
 }
 
+// MOSBucketMax is the inclusive upper bound that selects exactly bucket i
+// of b, for a filter whose bounds are inclusive (the calls list's
+// max_mos): the edge itself for the last bucket (which holds 5.0); else
+// the edge less 0.01, as written in the link, when every MOS counted in
+// the bucket is at or below it (Vobiz and the sandbox give MOS in
+// hundredths: 3.74 is the largest value below 3.75); else, for finer
+// data, the largest float64 below the edge. A MOS exactly on an edge
+// (3.50, 4.00) is in the bucket above it, as mosBucket counts it.
+func MOSBucketMax(b *Breakdown, i int) string {
+	_, hi := MOSBucketRange(i)
+	if i == MOSBuckets-1 {
+		return strconv.FormatFloat(hi, 'f', 2, 64)
+	}
+	s := strconv.FormatFloat(hi-0.01, 'f', 2, 64)
+	if v, err := strconv.ParseFloat(s, 64); err == nil && b.MOSMax[i] <= v {
+		return s
+	}
+	return strconv.FormatFloat(math.Nextafter(hi, math.Inf(-1)), 'g', -1, 64)
+}
+
+// MOSBucketMin is the inclusive lower bound of bucket i, as links write it.
+func MOSBucketMin(i int) string {
+	lo, _ := MOSBucketRange(i)
+	return strconv.FormatFloat(lo, 'f', 2, 64)
+}
+
 // merge returns a new breakdown holding a and b (either may be nil).
 func merge(a, b *Breakdown) *Breakdown {
 	out := &Breakdown{Causes: map[string]int64{}}
@@ -281,6 +313,7 @@ func merge(a, b *Breakdown) *Breakdown {
 		}
 		for i := range out.MOS {
 			out.MOS[i] += x.MOS[i]
+			out.MOSMax[i] = max(out.MOSMax[i], x.MOSMax[i])
 		}
 		for d := range out.HourWeekday {
 			for h := range out.HourWeekday[d] {

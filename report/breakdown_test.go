@@ -228,7 +228,9 @@ func TestAggregateMatchesFullDecode(t *testing.T) {
 		q := diagnosis.Quality(c, th)
 		want.Quality[slices.Index(Bands(), q.Overall)]++
 		if q.MOS.Valid && q.MOS.Band != diagnosis.BandNoMedia && q.MOS.Band != diagnosis.BandUnknown {
-			want.MOS[mosBucket(q.MOS.Value)]++
+			i := mosBucket(q.MOS.Value)
+			want.MOS[i]++
+			want.MOSMax[i] = max(want.MOSMax[i], q.MOS.Value)
 		}
 	}
 	if want.Rows < 15_000 {
@@ -236,5 +238,52 @@ func TestAggregateMatchesFullDecode(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("breakdown differs from a full decode:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// A MOS bucket's drill-down bounds (inclusive, as the calls list reads
+// them) select exactly the calls the bucket counts, edges included: 3.50
+// and 4.00 start a bucket, 3.74 ends one, 5.00 is in the last; finer data
+// (3.7499) pushes the bound to the float below the edge.
+func TestMOSBucketBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		mos   []float64
+		edges map[int]string // bucket → its max_mos
+	}{
+		{"hundredths", []float64{1, 1.24, 1.25, 2.5, 3.49, 3.5, 3.74, 3.75, 3.99, 4, 4.24, 4.99, 5, 0, 5.01, 0.5},
+			map[int]string{0: "1.24", 10: "3.74", 11: "3.99", 12: "4.24", 15: "5.00"}},
+		{"finer", []float64{3.5, 3.7499, 3.75, 4.00001, 4.2499999},
+			map[int]string{10: "3.7499999999999996", 11: "3.99", 12: "4.249999999999999"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Breakdown{Causes: map[string]int64{}}
+			o := AggregateOptions{Zone: time.UTC, Thresholds: diagnosis.DefaultThresholds()}
+			for _, v := range tc.mos {
+				b.add(&vobiz.CDR{MOS: vobiz.NullFloat{Float64: v, Valid: true}}, &o)
+			}
+			for i := range MOSBuckets {
+				lo, err1 := strconv.ParseFloat(MOSBucketMin(i), 64)
+				hi, err2 := strconv.ParseFloat(MOSBucketMax(b, i), 64)
+				if err1 != nil || err2 != nil {
+					t.Fatal(err1, err2)
+				}
+				var n int64
+				for _, v := range tc.mos {
+					if v >= lo && v <= hi {
+						n++
+					}
+				}
+				if n != b.MOS[i] {
+					t.Errorf("bucket %d [%s, %s] selects %d values, counts %d", i, MOSBucketMin(i), MOSBucketMax(b, i), n, b.MOS[i])
+				}
+				if want, ok := tc.edges[i]; ok && MOSBucketMax(b, i) != want {
+					t.Errorf("bucket %d: max_mos %s, want %s", i, MOSBucketMax(b, i), want)
+				}
+			}
+			if b.MOS[mosBucket(3.5)] == 0 || mosBucket(3.5) != 10 || mosBucket(4) != 12 || mosBucket(5) != 15 {
+				t.Errorf("edges: 3.50 in %d, 4.00 in %d, 5.00 in %d", mosBucket(3.5), mosBucket(4), mosBucket(5))
+			}
+		})
 	}
 }

@@ -16,6 +16,11 @@
 //     memory up to a row cap. The finished days and the unfinished ones
 //     are read as two exports, so the finished part can be cached and a
 //     report that ends today re-reads only today.
+//   - From the call index instead (Options.Index, index.go), when its
+//     coverage holds the whole range: the same parts, computed by
+//     callindex.Query (the API's summary semantics) and callindex.Each
+//     (the same accumulator, no row cap). Report.Origin says which
+//     answered; the previous period is decided on its own.
 //
 // Days are whole days as the API cuts them (DayZone; the sandbox, and we
 // assume Vobiz, cut in UTC, since the docs name no zone), not the
@@ -27,10 +32,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -70,6 +77,10 @@ const (
 	MaxDays = 366
 	// DefaultDays is the range shown when none is given.
 	DefaultDays = 30
+	// DefaultMaxLag is how far the index's coverage may trail now while a
+	// report reaching today still answers from it (the page then says how
+	// fresh it is).
+	DefaultMaxLag = 2 * time.Minute
 )
 
 // Options configure a Service. Zero values select the defaults.
@@ -87,6 +98,14 @@ type Options struct {
 	Now     func() time.Time
 	// OnCacheLookup, when set, is told of every cache lookup (for metrics).
 	OnCacheLookup func(hit bool)
+	// Index, when set, answers every report whose range it covers
+	// (index.go); other reports come from the API as without it.
+	Index *callindex.Index
+	// MaxLag is Coverage.Covers' maxLag; DefaultMaxLag when zero.
+	MaxLag time.Duration
+	// Log records index failures (the report then falls back to the API);
+	// nil discards them.
+	Log *slog.Logger
 }
 
 // Service builds reports and caches what cannot change. It is safe for
@@ -101,6 +120,9 @@ type Service struct {
 	now     func() time.Time
 	cache   *cache
 	lookups func(hit bool)
+	ix      *callindex.Index
+	maxLag  time.Duration
+	log     *slog.Logger
 }
 
 // New returns a Service reading from src.
@@ -131,9 +153,16 @@ func New(src Source, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxLag <= 0 {
+		o.MaxLag = DefaultMaxLag
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
 	return &Service{src: src, account: o.Account, workers: o.Workers, rowCap: o.RowCap,
 		settle: o.Settle, zone: o.DayZone, now: o.Now,
-		cache: newCache(o.CacheEntries, o.MaxAge, o.Now), lookups: o.OnCacheLookup}
+		cache: newCache(o.CacheEntries, o.MaxAge, o.Now), lookups: o.OnCacheLookup,
+		ix: o.Index, maxLag: o.MaxLag, log: o.Log}
 }
 
 // cached runs a lookup through the cache and reports it to OnCacheLookup.
@@ -173,6 +202,13 @@ type Request struct {
 	Zone *time.Location
 	// Thresholds decide the quality bands.
 	Thresholds diagnosis.Thresholds
+	// Narrow holds the filters only the call index can apply (outcome,
+	// quality, MOS, cost and duration bounds, hangup source, cause code,
+	// region, trunk, codec), added to Filter's. Its From, To, API, Sort,
+	// Limit and Offset are ignored; Windows (hour, weekday) are refused.
+	// When any is set, only the index can answer: Build returns
+	// ErrNeedsIndex unless it covers the range (Plan says beforehand).
+	Narrow callindex.Filter
 }
 
 // Totals is the summary block of one period, as the search endpoint
@@ -189,6 +225,10 @@ type Period struct {
 	Totals
 	Err    error
 	Cached bool
+	// Origin answered this period: the previous period may come from the
+	// API while the range comes from the index, when the index covers
+	// only the range.
+	Origin Origin
 }
 
 // Day is one day's summary or the reason it is missing. A missing day is
@@ -212,6 +252,16 @@ type Report struct {
 	Breakdown    *Breakdown
 	BreakdownErr error
 	RowCap       int64
+	// Origin answered the days, the range totals and the breakdowns.
+	Origin Origin
+	// Index describes the call index when the service has one, whichever
+	// source answered: the page says what it covers when it did not.
+	Index *IndexState
+	// Narrowed: Request.Narrow had filters, so every number counts only
+	// the calls they select; Narrow holds them (with the thresholds), for
+	// drill-downs that must keep within them.
+	Narrowed bool
+	Narrow   callindex.Filter
 }
 
 // Missing returns the days that could not be loaded.
@@ -289,8 +339,10 @@ func day(t time.Time) string { return t.Format(vobiz.DateLayout) }
 var errNotRun = errors.New("report: not started")
 
 // Build fetches everything a report needs. It returns an error only for
-// an invalid request or when ctx ends (the person left); upstream failures
-// are carried by the part they affect. All work stops when ctx ends.
+// an invalid request, for index-only filters the index cannot answer
+// (ErrNeedsIndex), or when ctx ends (the person left); upstream and index
+// failures are carried by the part they affect. All work stops when ctx
+// ends.
 func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 	f := req.Filter.WithoutPaging()
 	start, end, err := parseRange(f.StartDate, f.EndDate, s.zone)
@@ -299,26 +351,53 @@ func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 	}
 	subject := f
 	subject.StartDate, subject.EndDate = "", ""
-	skey := subjectKey(subject)
+	base, narrowed, err := narrowFilter(subject, req)
+	if err != nil {
+		return nil, err
+	}
+	skey := subjectKey(subject) + narrowKey(base, narrowed)
 	n := dayCount(start, end)
 	prevStart, prevEnd := start.AddDate(0, 0, -n), start.AddDate(0, 0, -1)
 
-	rep := &Report{Start: day(start), End: day(end), Days: make([]Day, n), RowCap: s.rowCap,
-		Range:    Period{Start: day(start), End: day(end), Err: errNotRun},
-		Previous: Period{Start: day(prevStart), End: day(prevEnd), Err: errNotRun}}
+	rep := &Report{Start: day(start), End: day(end), Days: make([]Day, n), RowCap: s.rowCap, Origin: OriginAPI,
+		Range:    Period{Start: day(start), End: day(end), Err: errNotRun, Origin: OriginAPI},
+		Previous: Period{Start: day(prevStart), End: day(prevEnd), Err: errNotRun, Origin: OriginAPI}}
+	// The index answers each period it covers; the range decides for the
+	// days and the breakdowns too, so one chart never mixes sources.
+	var rangeIx, prevIx *indexView
+	if s.ix != nil {
+		var v *indexView
+		rep.Index, v = s.indexView(ctx, prevStart, end, base)
+		if v != nil && v.covers(start, end) {
+			rangeIx, rep.Origin, rep.Range.Origin = v, OriginIndex, OriginIndex
+		}
+		if v != nil && v.covers(prevStart, prevEnd) {
+			prevIx, rep.Previous.Origin = v, OriginIndex
+		}
+	}
+	if narrowed && rangeIx == nil {
+		return nil, ErrNeedsIndex
+	}
+	rep.Narrowed, rep.Narrow = narrowed, base
+	previous := func(ctx context.Context) { s.period(ctx, &rep.Previous, subject, skey, prevStart, prevEnd, prevIx) }
+	if narrowed && prevIx == nil {
+		// The API cannot apply these filters: no comparison rather than a
+		// wrong one.
+		previous = func(context.Context) { rep.Previous.Err = ErrNeedsIndex }
+	}
 	jobs := make([]func(context.Context), 0, n+2)
 	jobs = append(jobs,
-		func(ctx context.Context) { s.period(ctx, &rep.Range, subject, skey, start, end) },
-		func(ctx context.Context) { s.period(ctx, &rep.Previous, subject, skey, prevStart, prevEnd) })
+		func(ctx context.Context) { s.period(ctx, &rep.Range, subject, skey, start, end, rangeIx) },
+		previous)
 	for i := range n {
 		d := start.AddDate(0, 0, i)
 		rep.Days[i] = Day{Date: day(d), Err: errNotRun, Live: !s.finished(d)}
-		jobs = append(jobs, func(ctx context.Context) { s.day(ctx, &rep.Days[i], subject, skey, d) })
+		jobs = append(jobs, func(ctx context.Context) { s.day(ctx, &rep.Days[i], subject, skey, d, rangeIx) })
 	}
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		rep.Breakdown, rep.BreakdownErr = s.breakdown(ctx, subject, skey, start, end, req)
+		rep.Breakdown, rep.BreakdownErr = s.breakdown(ctx, subject, skey, start, end, req, rangeIx)
 	})
 	s.run(ctx, jobs)
 	wg.Wait()
@@ -362,8 +441,18 @@ func (s *Service) key(kind, skey string, start, end time.Time, extra ...string) 
 	return strings.Join(append([]string{s.account, kind, skey, day(start), day(end)}, extra...), "\x00")
 }
 
-func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey string, d time.Time) {
-	v, hit, err := s.cached(ctx, s.key("day", skey, d, d), s.finished(d), func(ctx context.Context) (any, error) {
+// day fetches one day's summary, from the index when ix is set. Index
+// and API answers share the cache key: for a finished day both equal
+// the API's count by design (the index verified it), and an index answer
+// is stored only for a day the index verified after it settled.
+func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey string, d time.Time, ix *indexView) {
+	next := d.AddDate(0, 0, 1)
+	store := s.finished(d) && (ix == nil || ix.settled(d, next))
+	v, hit, err := s.cached(ctx, s.key("day", skey, d, d), store, func(ctx context.Context) (any, error) {
+		if ix != nil {
+			t, err := ix.totals(ctx, d, next)
+			return t.Summary, err
+		}
 		f := subject
 		f.StartDate, f.EndDate, f.PerPage = day(d), day(d), 1
 		res, err := s.src.List(ctx, f)
@@ -378,8 +467,13 @@ func (s *Service) day(ctx context.Context, out *Day, subject vobiz.Filter, skey 
 	}
 }
 
-func (s *Service) period(ctx context.Context, out *Period, subject vobiz.Filter, skey string, start, end time.Time) {
-	v, hit, err := s.cached(ctx, s.key("period", skey, start, end), s.finished(end), func(ctx context.Context) (any, error) {
+func (s *Service) period(ctx context.Context, out *Period, subject vobiz.Filter, skey string, start, end time.Time, ix *indexView) {
+	next := end.AddDate(0, 0, 1)
+	store := s.finished(end) && (ix == nil || ix.settled(start, next))
+	v, hit, err := s.cached(ctx, s.key("period", skey, start, end), store, func(ctx context.Context) (any, error) {
+		if ix != nil {
+			return ix.totals(ctx, start, next)
+		}
 		f := subject
 		f.StartDate, f.EndDate, f.PerPage = day(start), day(end), 1
 		res, err := s.src.Search(ctx, f)
@@ -404,8 +498,11 @@ func (s *Service) period(ctx context.Context, out *Period, subject vobiz.Filter,
 // breakdown counts the export of the range in two parts: the finished
 // days (cached, keyed also by the viewer's zone, the thresholds and the
 // cap, which all change the result) and the unfinished ones (read every
-// time). Each part reads at most the row cap.
-func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey string, start, end time.Time, req Request) (*Breakdown, error) {
+// time). Each part reads at most the row cap. From the index (ix set)
+// there is no cap: Each streams every matching call in constant memory
+// without a download, and the finished part is cached only when the
+// index verified all its days after they settled.
+func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey string, start, end time.Time, req Request, ix *indexView) (*Breakdown, error) {
 	o := AggregateOptions{Zone: req.Zone, Thresholds: req.Thresholds, RowCap: s.rowCap}
 	if o.Zone == nil {
 		o.Zone = time.UTC
@@ -425,8 +522,14 @@ func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey stri
 			pastEnd = lastDone
 		}
 		key := s.key("breakdown", skey, start, pastEnd, o.Zone.String(), fmt.Sprint(o.Thresholds), fmt.Sprint(o.RowCap))
-		v, _, err := s.cached(ctx, key, true, func(ctx context.Context) (any, error) {
-			return s.aggregate(ctx, subject, start, pastEnd, o)
+		store := true
+		if ix != nil {
+			// Uncapped, so not the API path's entry.
+			key = s.key("breakdown-index", skey, start, pastEnd, o.Zone.String(), fmt.Sprint(o.Thresholds))
+			store = ix.settled(start, pastEnd.AddDate(0, 0, 1))
+		}
+		v, _, err := s.cached(ctx, key, store, func(ctx context.Context) (any, error) {
+			return s.aggregate(ctx, subject, start, pastEnd, o, ix)
 		})
 		if err != nil {
 			return nil, err
@@ -439,7 +542,7 @@ func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey stri
 			liveStart = start
 		}
 		var err error
-		live, err = s.aggregate(ctx, subject, liveStart, end, o)
+		live, err = s.aggregate(ctx, subject, liveStart, end, o, ix)
 		if err != nil {
 			return nil, err
 		}
@@ -448,7 +551,10 @@ func (s *Service) breakdown(ctx context.Context, subject vobiz.Filter, skey stri
 	return merge(past, live), nil
 }
 
-func (s *Service) aggregate(ctx context.Context, subject vobiz.Filter, start, end time.Time, o AggregateOptions) (*Breakdown, error) {
+func (s *Service) aggregate(ctx context.Context, subject vobiz.Filter, start, end time.Time, o AggregateOptions, ix *indexView) (*Breakdown, error) {
+	if ix != nil {
+		return ix.aggregate(ctx, start, end.AddDate(0, 0, 1), o)
+	}
 	f := subject
 	f.StartDate, f.EndDate = day(start), day(end)
 	body, err := s.src.Export(ctx, f)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/report/chart"
@@ -142,6 +143,11 @@ func Build(rep *report.Report, in Input) views.ReportView {
 			in.DayZone + ")."})
 	}
 	v.DayCharts = b.dayCharts(rep, currency)
+	if rep.Origin == report.OriginIndex {
+		v.Freshness = Freshness(rep.Index, in.Now)
+	} else {
+		v.SourceBanner = SourceBanner(rep.Index)
+	}
 
 	// Breakdowns from the export: their own error box, the rest still shows.
 	if bd := rep.Breakdown; rep.BreakdownErr != nil {
@@ -160,7 +166,15 @@ func Build(rep *report.Report, in Input) views.ReportView {
 				"Narrow the dates or the filters to count them all."
 		}
 		v.BreakdownNote = "Counted from the CSV export, row by row: " + views.Count(bd.Rows, "call", "calls") + "."
-		v.BreakdownCharts = b.breakdownCharts(bd, rangeURL, zone)
+		if rep.Origin == report.OriginIndex {
+			v.BreakdownNote = "Counted from the call index, every call of the range: " +
+				views.Count(bd.Rows, "call", "calls") + "."
+		}
+		var narrow *callindex.Filter
+		if rep.Narrowed {
+			narrow = &rep.Narrow
+		}
+		v.BreakdownCharts = b.breakdownCharts(bd, rangeURL, zone, rep.Origin == report.OriginIndex, narrow)
 	}
 	return v
 }
@@ -215,33 +229,58 @@ func (b builder) dayCharts(rep *report.Report, currency string) []views.ChartVie
 }
 
 // breakdownCharts builds the export-based charts. Causes drill down to
-// /calls filtered on the cause (the API has a hangup_cause filter); the
-// outcome, quality and MOS buckets have no API filter, so they open the
-// list for the whole range.
-func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string) []views.ChartView {
+// /calls filtered on the cause (the API has a hangup_cause filter). When
+// the report came from the index (exact), every other mark drills down to
+// exactly its calls too, through the list's index-only parameters
+// (outcome, quality, min_mos/max_mos, hour and weekday); from the API,
+// the list could not answer those (it would say 400), so they open the
+// list for the whole range. A mark no parameter can express (no cause,
+// the folded causes, an unknown quality band) has no link on the index
+// path rather than one that lists other calls.
+//
+// A report narrowed by index-only filters (narrow) keeps them in every
+// link (CallsURL keeps the page's parameters); a mark's own value of the
+// same parameter replaces the report's, so it must lie within them: an
+// outcome or band the report excludes (its value is 0) gets no link, and
+// a MOS bucket's bounds are clipped to the report's.
+func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, exact bool, narrow *callindex.Filter) []views.ChartView {
 	empty := ""
 	if b.Rows == 0 {
 		empty = "No calls in this range."
 	}
 	share := func(n int64) views.TableCell { return views.TableCell{Text: shareOf(n, b.Rows), Num: true} }
+	click, clickCause := "Click a slice to list the calls of the range.", "Click a bar to list the calls that ended with that cause."
+	if exact {
+		click, clickCause = "Click a slice to list its calls.", "Click a bar to list its calls."
+	}
 
-	outDesc := "How the calls ended. Click a slice to list the calls of the range."
+	outDesc := "How the calls ended. " + click
 	outcomes := views.ChartView{ID: chart.IDOutcomes, Title: "Outcomes", Description: outDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"Outcome", "Calls", "Share"}}}
 	for i, o := range diagnosis.Outcomes() {
-		outcomes.Links = append(outcomes.Links, rangeURL)
+		link := rangeURL
+		switch {
+		case exact && narrow != nil && len(narrow.Outcomes) > 0 && !slices.Contains(narrow.Outcomes, o):
+			link = ""
+		case exact:
+			link = bu.in.CallsURL(ParamOutcome, string(o))
+		}
+		outcomes.Links = append(outcomes.Links, link)
 		outcomes.Table.Rows = append(outcomes.Table.Rows, views.TableRow{Cells: []views.TableCell{
-			{Text: o.Label(), URL: rangeURL}, numCell(b.Outcomes[i]), share(b.Outcomes[i])}})
+			{Text: o.Label(), URL: link}, numCell(b.Outcomes[i]), share(b.Outcomes[i])}})
 	}
 	bu.setOptions(&outcomes, chart.Outcomes(b, outDesc))
 
-	causeDesc := "The most frequent hangup causes. Click a bar to list the calls that ended with that cause."
+	causeDesc := "The most frequent hangup causes. " + clickCause
 	causes := views.ChartView{ID: chart.IDCauses, Title: "Hangup causes", Description: causeDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"Hangup cause", "Calls", "Share"}}}
 	for _, c := range report.TopCauses(b.CauseCounts()) {
 		link := rangeURL
-		if c.Name != report.NoCause && c.Name != report.OtherCause {
+		switch {
+		case c.Name != report.NoCause && c.Name != report.OtherCause:
 			link = bu.in.CallsURL(vobiz.ParamHangupCause, c.Name)
+		case exact:
+			link = ""
 		}
 		causes.Links = append(causes.Links, link)
 		causes.Table.Rows = append(causes.Table.Rows, views.TableRow{Cells: []views.TableCell{
@@ -252,15 +291,26 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string) []
 	t := bu.in.Thresholds
 	qualDesc := "Audio quality of each call: the worst of MOS (good ≥ " + fmtFloat(t.MOSGood) + ", acceptable ≥ " +
 		fmtFloat(t.MOSFair) + "), jitter and packet loss. No media means no audio flowed (unanswered calls), not poor audio."
+	if exact {
+		qualDesc += " Click a bar to list its calls."
+	}
 	quality := views.ChartView{ID: chart.IDQuality, Title: "Audio quality", Description: qualDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"Quality", "Calls", "Share"}}}
 	for i, band := range report.Bands() {
 		if band == diagnosis.BandUnknown && b.Quality[i] == 0 {
 			continue // as in the chart
 		}
-		quality.Links = append(quality.Links, rangeURL)
+		link := rangeURL
+		if exact {
+			link = ""
+			excluded := narrow != nil && len(narrow.Qualities) > 0 && !slices.Contains(narrow.Qualities, band)
+			if v := QualityParam(band); v != "" && !excluded {
+				link = bu.in.CallsURL(ParamQuality, v)
+			}
+		}
+		quality.Links = append(quality.Links, link)
 		quality.Table.Rows = append(quality.Table.Rows, views.TableRow{Cells: []views.TableCell{
-			{Text: band.Label(), URL: rangeURL}, numCell(b.Quality[i]), share(b.Quality[i])}})
+			{Text: band.Label(), URL: link}, numCell(b.Quality[i]), share(b.Quality[i])}})
 	}
 	bu.setOptions(&quality, chart.Quality(b, qualDesc))
 
@@ -270,6 +320,9 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string) []
 	}
 	mosDesc := "Calls by MOS, in steps of " + fmtFloat(report.MOSStep) + "; bars are coloured by quality band " +
 		"(green good, orange acceptable, red poor). Calls without media are left out."
+	if exact {
+		mosDesc += " A MOS on an edge (3.50) counts in the bar it starts. Click a bar to list its calls."
+	}
 	mos := views.ChartView{ID: chart.IDMOS, Title: "MOS distribution", Description: mosDesc, Empty: empty,
 		Table: views.DataTable{Head: []string{"MOS", "Calls", "Share of calls with a MOS"}}}
 	if withMOS == 0 && empty == "" {
@@ -277,14 +330,25 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string) []
 	}
 	for i := range report.MOSBuckets {
 		lo, _ := report.MOSBucketRange(i)
-		mos.Links = append(mos.Links, rangeURL)
+		link, cellURL := rangeURL, ""
+		if exact {
+			link = ""
+			if lo, hi, ok := mosBounds(b, i, narrow); ok {
+				link = bu.in.CallsURL(ParamMinMOS, lo, ParamMaxMOS, hi)
+			}
+			cellURL = link
+		}
+		mos.Links = append(mos.Links, link)
 		mos.Table.Rows = append(mos.Table.Rows, views.TableRow{Cells: []views.TableCell{
-			{Text: report.MOSBucketLabel(i) + " (" + t.MOSBand(lo).Label() + ")"}, numCell(b.MOS[i]),
+			{Text: report.MOSBucketLabel(i) + " (" + t.MOSBand(lo).Label() + ")", URL: cellURL}, numCell(b.MOS[i]),
 			{Text: shareOf(b.MOS[i], withMOS), Num: true}}})
 	}
 	bu.setOptions(&mos, chart.MOSHistogram(b, t, mosDesc))
 
 	hwDesc := "Calls by hour of day and weekday, in " + zone + ". Darker cells had more calls."
+	if exact {
+		hwDesc += " Click a cell to list its calls."
+	}
 	hw := views.ChartView{ID: chart.IDHourWeekday, Title: "Calls by hour and weekday", Description: hwDesc,
 		Wide: true, Empty: empty, Table: views.DataTable{Head: []string{"Weekday"}}}
 	for hr := range 24 {
@@ -293,13 +357,39 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string) []
 	for d, name := range report.Weekdays {
 		row := views.TableRow{Cells: []views.TableCell{{Text: name}}}
 		for hr := range 24 {
-			row.Cells = append(row.Cells, numCell(b.HourWeekday[d][hr]))
+			cell := numCell(b.HourWeekday[d][hr])
+			if exact {
+				// The heat map's data runs weekday by weekday, hour by
+				// hour (chart.HourWeekday): its dataIndex is d·24 + hr.
+				cell.URL = bu.in.CallsURL(ParamHour, strconv.Itoa(hr), ParamWeekday, WeekdayParams[d])
+				hw.Links = append(hw.Links, cell.URL)
+			}
+			row.Cells = append(row.Cells, cell)
 		}
 		hw.Table.Rows = append(hw.Table.Rows, row)
 	}
 	bu.setOptions(&hw, chart.HourWeekday(b, hwDesc))
 
 	return []views.ChartView{outcomes, causes, quality, mos, hw}
+}
+
+// mosBounds are bucket i's drill-down bounds (report.MOSBucketMin and
+// MOSBucketMax), clipped to the report's own MOS filters; ok is false when
+// nothing is left (the bucket's value is then 0).
+func mosBounds(b *report.Breakdown, i int, narrow *callindex.Filter) (lo, hi string, ok bool) {
+	lo, hi = report.MOSBucketMin(i), report.MOSBucketMax(b, i)
+	if narrow == nil {
+		return lo, hi, true
+	}
+	l, _ := strconv.ParseFloat(lo, 64)
+	h, _ := strconv.ParseFloat(hi, 64)
+	if narrow.MinMOS != nil && *narrow.MinMOS > l {
+		l, lo = *narrow.MinMOS, strconv.FormatFloat(*narrow.MinMOS, 'g', -1, 64)
+	}
+	if narrow.MaxMOS != nil && *narrow.MaxMOS < h {
+		h, hi = *narrow.MaxMOS, strconv.FormatFloat(*narrow.MaxMOS, 'g', -1, 64)
+	}
+	return lo, hi, l <= h
 }
 
 // setOptions marshals a chart into the view. A chart that cannot be
