@@ -377,16 +377,34 @@ func (s *Server) scan(q *query, offset int64, limit int, page []int) scanResult 
 		return res
 	}
 	sm := &res.sum
-	for i := lo; i < hi; i++ {
-		j := v.idx(i)
-		c, ok := v.get(j)
-		if !ok || !q.matches(s, j, c) {
-			continue
-		}
+	take := func(j int, c *call) {
 		if sm.total >= offset && len(res.page) < limit {
 			res.page = append(res.page, j)
 		}
 		sm.add(s, c)
+	}
+	// The few live calls visible beyond the prefix come first (positions
+	// below len(v.extra)); the prefix is then walked by array index, newest
+	// first, without mapping each position.
+	e := len(v.extra)
+	for i := lo; i < min(hi, e); i++ {
+		j := v.idx(i)
+		if c, ok := v.get(j); ok && q.matches(s, j, c) {
+			take(j, c)
+		}
+	}
+	calls, marks := v.calls, v.marks
+	for j := v.idx(max(lo, e)); j > v.n-1-(hi-e); j-- {
+		c := &calls[j]
+		if marks != nil && marks.special(j) {
+			var ok bool
+			if c, ok = marks.get(j, c); !ok {
+				continue
+			}
+		}
+		if q.matches(s, j, c) {
+			take(j, c)
+		}
 	}
 	return res
 }
