@@ -392,3 +392,32 @@ func TestUpdateAfterExport(t *testing.T) {
 		t.Fatal("a later export changed records again")
 	}
 }
+
+// TestSyncFaultsTogether is what a sync job meets with the flags
+// `-error-status 429 -retry-after 2s -fail-first 2 -fault-endpoints export
+// -late-cdrs 1`: refused exports release nothing; the first complete one
+// does.
+func TestSyncFaultsTogether(t *testing.T) {
+	s := New(Options{Calls: 2000, Days: 5, Now: testNow, Seed: 4, LateCDRs: 1})
+	s.SetFaults(Faults{ErrorStatus: http.StatusTooManyRequests, RetryAfter: 2 * time.Second, FailFirst: 2,
+		Endpoints: []string{EndpointExport}})
+	before := listTotal(t, s, nil).Summary.TotalCalls
+	for range 2 {
+		w := do(t, s, basePath(s)+"/export", nil)
+		e := decodeError(t, w, http.StatusTooManyRequests, "RATE_LIMIT_EXCEEDED")
+		if w.Header().Get("Retry-After") != "2" || e.Error.Details.RetryAfter == nil || *e.Error.Details.RetryAfter != 2 {
+			t.Fatalf("Retry-After %q, details %+v", w.Header().Get("Retry-After"), e.Error.Details)
+		}
+		if got := listTotal(t, s, nil).Summary.TotalCalls; got != before {
+			t.Fatalf("a refused export released calls: %d -> %d", before, got)
+		}
+	}
+	rows := exportAll(t, s, nil)
+	days := 6 // the data set spans parts of six UTC days
+	if len(rows) != int(before) || int(before) != 2000-days {
+		t.Fatalf("export %d rows, total before %d, want %d", len(rows), before, 2000-days)
+	}
+	if got := listTotal(t, s, nil).Summary.TotalCalls; got != 2000 {
+		t.Fatalf("after the export: total %d, want 2000", got)
+	}
+}
