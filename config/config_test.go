@@ -16,8 +16,12 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TimeZone != "Asia/Kolkata" || !c.DemoMode() {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TimeZone != "Asia/Kolkata" || !c.DemoMode() ||
+		c.SandboxLiveRate != 3 {
 		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c, err := Load("serve", nil, env(map[string]string{"CDRDASH_SANDBOX_LIVE_RATE": "0.5"})); err != nil || c.SandboxLiveRate != 0.5 {
+		t.Fatalf("live rate 0.5: %v, %v", c, err)
 	}
 }
 
