@@ -123,7 +123,7 @@ func (h *Handler) showIndex(w http.ResponseWriter, r *http.Request) error {
 		counts[ds.Status]++
 		day := h.indexDay(ds, loc)
 		if n := len(v.Months); n == 0 || v.Months[n-1].Label != d.Format("Jan 2006") {
-			v.Months = append(v.Months, views.IndexMonth{Label: d.Format("Jan 2006")})
+			v.Months = append(v.Months, views.IndexMonth{Label: d.Format("Jan 2006"), Pad: make([]struct{}, d.Day()-1)})
 		}
 		m := &v.Months[len(v.Months)-1]
 		m.Days = append(m.Days, day)

@@ -61,7 +61,7 @@ func indexApp(t *testing.T, tg storetest.Target) (*testApp, *callindex.Index) {
 
 func TestAdminIndexPage(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
-		a, _ := indexApp(t, tg)
+		a, ix := indexApp(t, tg)
 		admin := a.demo(t)
 		res, body := a.get(t, admin, "/admin/index")
 		if res.StatusCode != http.StatusOK {
@@ -120,6 +120,23 @@ func TestAdminIndexPage(t *testing.T) {
 		}
 		if p.has("day-detail") || p.has("index-off") || p.has("index-paused") {
 			t.Fatal("detail, off or paused shown unasked")
+		}
+
+		// Paused, backfill over, lease given up.
+		err := ix.UpdateSyncState(context.Background(), func(s *callindex.SyncState) {
+			s.Paused, s.BackfillDays, s.BackfillDone = "the disk is full", 0, 0
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.ReleaseLease(context.Background(), "host-a/4242"); err != nil {
+			t.Fatal(err)
+		}
+		_, body = a.get(t, admin, "/admin/index")
+		p = parsePage(t, body)
+		if !strings.Contains(p.text("index-paused"), "the disk is full") || p.has("backfill-progress") ||
+			!strings.Contains(p.text("index-holder"), "nobody syncs now") {
+			t.Fatalf("paused %q, holder %q, backfill shown %v", p.text("index-paused"), p.text("index-holder"), p.has("backfill-progress"))
 		}
 
 		// Selecting a day shows its details and its button.
