@@ -160,7 +160,6 @@ func (h *Handler) indexDay(ds callindex.DayState, loc *time.Location) views.Inde
 	}
 	d := views.IndexDay{
 		Date:     date,
-		DayOfMon: strconv.Itoa(ds.Day.Day()),
 		Status:   string(ds.Status),
 		Label:    st.label,
 		Symbol:   st.symbol,

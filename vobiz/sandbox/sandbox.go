@@ -9,9 +9,12 @@
 // docs/vobiz-api.md, which also lists every choice it makes where the Vobiz
 // docs leave behaviour open; the code that makes a choice says so next to it.
 //
-// Fault injection (Faults, SetFaults) lets tests and the demo exercise the
+// Live traffic (Options.LiveRate) adds calls as time passes, each served
+// once it has ended, so the demo and a sync job see new calls arrive. Fault
+// injection (Faults, SetFaults) lets tests and the demo exercise the
 // client's handling of latency, error statuses, broken bodies, connection
-// resets and hangs. Faults are configured through Go or command-line flags
+// resets and hangs; Options.LateCDRs and UpdateAfterExport make days whose
+// totals grow and records that change after their first export. Faults are configured through Go or command-line flags
 // (ParseFaultFlags), never through magic query parameters, so a request the
 // dashboard sends is always a request the real API could receive.
 package sandbox
