@@ -142,7 +142,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	a := &app{demo: cfg.DemoMode()}
 	baseURL, authID, token := cfg.VobizBaseURL, cfg.VobizAuthID, cfg.VobizAuthToken
 	if a.demo {
-		sb := sandbox.New(sandbox.Options{Seed: cfg.SandboxSeed, Calls: cfg.SandboxCalls})
+		sb := sandbox.New(sandbox.Options{Seed: cfg.SandboxSeed, Calls: cfg.SandboxCalls, LiveRate: cfg.SandboxLiveRate})
 		if cfg.SandboxLatency > 0 {
 			sb.SetFaults(sandbox.Faults{Latency: cfg.SandboxLatency})
 		}

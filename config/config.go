@@ -63,6 +63,9 @@ type Config struct {
 	SandboxSeed    int64
 	SandboxCalls   int
 	SandboxLatency time.Duration
+	// SandboxLiveRate is the demo sandbox's live traffic, new calls per
+	// minute (0: none).
+	SandboxLiveRate float64
 
 	ReportRowCap int // rows of the export read for report breakdowns
 
@@ -197,6 +200,16 @@ var options = []option{
 	{"sandbox-latency", "CDRDASH_SANDBOX_LATENCY", "latency added to every demo sandbox response", false, "0s",
 		durationSetter(func(c *Config) *time.Duration { return &c.SandboxLatency }),
 		func(c *Config) string { return c.SandboxLatency.String() }},
+	{"sandbox-live-rate", "CDRDASH_SANDBOX_LIVE_RATE", "new calls per minute the demo sandbox adds as time passes (0: none)", false, "3",
+		func(c *Config, v string) error {
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || math.IsNaN(n) || n < 0 || n > sandboxMaxLiveRate {
+				return fmt.Errorf("%q is not a number from 0 to %d", v, sandboxMaxLiveRate)
+			}
+			c.SandboxLiveRate = n
+			return nil
+		},
+		func(c *Config) string { return strconv.FormatFloat(c.SandboxLiveRate, 'f', -1, 64) }},
 	{"report-row-cap", "CDRDASH_REPORT_ROW_CAP", "most export rows read to build one report's breakdowns", false, "2000000",
 		func(c *Config, v string) error {
 			n, err := strconv.Atoi(v)
@@ -220,6 +233,10 @@ var options = []option{
 	floatOption("quality-loss-max", "CDRDASH_QUALITY_LOSS_MAX", "packet loss in % above which audio is poor", "1",
 		func(c *Config) *float64 { return &c.LossMaxPct }),
 }
+
+// sandboxMaxLiveRate is the sandbox's own bound (sandbox.MaxLiveRate),
+// repeated so that config depends on nothing else in the project.
+const sandboxMaxLiveRate = 60_000
 
 // floatOption is a setting holding a number.
 func floatOption(flag, env, usage, def string, f func(*Config) *float64) option {

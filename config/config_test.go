@@ -16,8 +16,12 @@ func TestDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TimeZone != "Asia/Kolkata" || !c.DemoMode() {
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TimeZone != "Asia/Kolkata" || !c.DemoMode() ||
+		c.SandboxLiveRate != 3 {
 		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c, err := Load("serve", nil, env(map[string]string{"CDRDASH_SANDBOX_LIVE_RATE": "0.5"})); err != nil || c.SandboxLiveRate != 0.5 {
+		t.Fatalf("live rate 0.5: %v, %v", c, err)
 	}
 }
 
@@ -118,6 +122,9 @@ func TestProblemsNameTheBadValue(t *testing.T) {
 		{"CDRDASH_SANDBOX_SEED", "x"},
 		{"CDRDASH_SANDBOX_CALLS", "lots"},
 		{"CDRDASH_SANDBOX_CALLS", "0"},
+		{"CDRDASH_SANDBOX_LIVE_RATE", "-1"},
+		{"CDRDASH_SANDBOX_LIVE_RATE", "fast"},
+		{"CDRDASH_SANDBOX_LIVE_RATE", "1e9"},
 		{"CDRDASH_REPORT_ROW_CAP", "1e9x"},
 		{"CDRDASH_REPORT_ROW_CAP", "-5"},
 		{"CDRDASH_QUALITY_MOS_GOOD", "x"},

@@ -151,8 +151,11 @@ func startServer(dataDir string) (func(), error) {
 	env := map[string]string{
 		"CDRDASH_DATA_DIR":      dataDir,
 		"CDRDASH_SANDBOX_CALLS": "20000",
-		"CDRDASH_LOG_LEVEL":     "warn",
-		"CDRDASH_LOG_FORMAT":    "text",
+		// No live traffic: journeys compare a page's totals with a later
+		// download, and a call arriving in between would fail them.
+		"CDRDASH_SANDBOX_LIVE_RATE": "0",
+		"CDRDASH_LOG_LEVEL":         "warn",
+		"CDRDASH_LOG_FORMAT":        "text",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()

@@ -83,6 +83,8 @@ func (h *Handler) Routes() http.Handler {
 				}
 				r.With(h.refuseCrossSite, h.auditRead(auth.ActionAuditRead, auditReadDetails)).
 					Get("/admin/audit", h.wrap(h.showAudit))
+				r.Get("/admin/index", h.wrap(h.showIndex))
+				r.Post("/admin/index/days/{day}/resync", h.wrap(h.resyncDay))
 			})
 		})
 	})

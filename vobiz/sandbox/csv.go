@@ -65,6 +65,7 @@ func (e *rowEncoder) record(c *vobiz.CDR) []string {
 // rows written and the first write error (a client that went away, or an
 // injected abort).
 func (s *Server) writeExport(bw *bodyWriter, q *query, dropAfter int) (int, error) {
+	v := q.v
 	// Rows leave in pieces of exportWriteSize rather than encoding/csv's
 	// 4 KB, so the client reads an export of hundreds of megabytes in a few
 	// thousand system calls, not a hundred thousand. csv.NewWriter uses a
@@ -89,7 +90,7 @@ func (s *Server) writeExport(bw *bodyWriter, q *query, dropAfter int) (int, erro
 		return nil
 	}
 	emit := func(i int) error {
-		s.resolve(&r, i)
+		s.resolve(v, &r, i)
 		if err := cw.Write(enc.record(&r)); err != nil {
 			return err
 		}
@@ -106,15 +107,13 @@ func (s *Server) writeExport(bw *bodyWriter, q *query, dropAfter int) (int, erro
 		}
 		return nil
 	}
-	lo, hi := q.lo, q.hi
-	if q.only >= 0 {
-		lo, hi = max(lo, q.only), min(hi, q.only+1)
-	}
-	for i := lo; i < hi && !q.empty; i++ {
-		if !q.matches(s, i, &s.calls[i]) {
+	for i := q.lo; i < q.hi && !q.empty; i++ {
+		j := v.idx(i)
+		c, ok := v.get(j)
+		if !ok || !q.matches(s, j, c) {
 			continue
 		}
-		if err := emit(i); err != nil {
+		if err := emit(j); err != nil {
 			return rows, err
 		}
 	}

@@ -92,23 +92,22 @@ const (
 	slotLen = 15 * time.Minute
 )
 
-// generate fills s.parties and s.calls. It is deterministic in
-// (Seed, Now, Calls, Days, Location).
-func (s *Server) generate() {
+// generate fills s.parties and returns the data set's calls, oldest first.
+// It is deterministic in (Seed, Now, Calls, Days, Location).
+func (s *Server) generate() []call {
 	s.parties = makeParties(s.opts.Seed)
 	n := s.opts.Calls
 	if n == 0 {
-		s.calls = nil
-		return
+		return nil
 	}
 	starts := s.startTimes(n)
-	s.calls = make([]call, n)
+	calls := make([]call, n)
 	r := newRNG(s.opts.Seed, 2)
+	endLimit := s.now.Add(-endGap).Unix() - s.epoch
 	for i, st := range starts {
-		// starts are ascending; calls are stored newest first.
-		c := &s.calls[n-1-i]
-		s.fillCall(c, r, st)
+		s.fillCall(&calls[i], r, st, endLimit)
 	}
+	return calls
 }
 
 // startTimes draws n start times (as seconds since s.epoch), ascending. The
@@ -169,8 +168,9 @@ func trafficWeight(t time.Time) float64 {
 	return w
 }
 
-// fillCall draws every attribute of one call that starts at st.
-func (s *Server) fillCall(c *call, r *rng, st uint32) {
+// fillCall draws every attribute of one call that starts at st. The call
+// ends by endLimit (seconds since the epoch) when endLimit >= 0.
+func (s *Server) fillCall(c *call, r *rng, st uint32, endLimit int64) {
 	c.start = st
 	outbound := r.chance(0.55)
 	if outbound {
@@ -212,7 +212,7 @@ func (s *Server) fillCall(c *call, r *rng, st uint32) {
 		c.billsec = uint16(talkTime(r, o))
 	}
 	// Keep the end of the newest calls before Now.
-	if limit := s.now.Add(-endGap).Unix() - s.epoch - int64(st); int64(c.duration()) > limit {
+	if limit := endLimit - int64(st); endLimit >= 0 && int64(c.duration()) > limit {
 		if o.answered {
 			c.billsec = uint16(max(1, limit-int64(c.ring)))
 		} else {

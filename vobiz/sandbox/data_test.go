@@ -15,7 +15,7 @@ import (
 func TestDeterminism(t *testing.T) {
 	a := New(Options{Calls: 5000, Now: testNow, Seed: 42})
 	b := New(Options{Calls: 5000, Now: testNow, Seed: 42})
-	if !reflect.DeepEqual(a.calls, b.calls) || !reflect.DeepEqual(a.parties, b.parties) {
+	if !reflect.DeepEqual(a.view.Load().calls, b.view.Load().calls) || !reflect.DeepEqual(a.parties, b.parties) {
 		t.Fatal("same options gave different data")
 	}
 	for _, i := range []int{0, 1, 2500, 4999} {
@@ -24,7 +24,7 @@ func TestDeterminism(t *testing.T) {
 		}
 	}
 	c := New(Options{Calls: 5000, Now: testNow, Seed: 43})
-	if reflect.DeepEqual(a.calls, c.calls) || a.Call(0).UUID == c.Call(0).UUID {
+	if reflect.DeepEqual(a.view.Load().calls, c.view.Load().calls) || a.Call(0).UUID == c.Call(0).UUID {
 		t.Fatal("different seeds gave the same data")
 	}
 }
@@ -206,8 +206,9 @@ func TestInvariants(t *testing.T) {
 func TestBusinessHours(t *testing.T) {
 	s := sharedServer()
 	var office, night, weekday, sunday int
-	for i := range s.calls {
-		lt := time.Unix(s.startUnix(i), 0).In(s.loc)
+	v := s.current()
+	for i := range v.len() {
+		lt := time.Unix(s.startUnix(v, i), 0).In(s.loc)
 		h := lt.Hour()
 		switch {
 		case h >= 10 && h < 19:

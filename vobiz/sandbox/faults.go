@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -304,21 +306,44 @@ func (bw *bodyWriter) abort() {
 	panic(http.ErrAbortHandler) // net/http's documented way to abort a response
 }
 
-// ParseFaultFlags registers the common fault flags on fs (-latency,
-// -error-rate, -error-status, -retry-after) and returns a function that
-// builds the Faults after fs.Parse, e.g. for
-// `cdrdash sandbox -latency 30ms -error-rate 0.05 -error-status 503`.
+// ParseFaultFlags registers the fault flags on fs and returns a function
+// that builds the Faults after fs.Parse, e.g. for
+// `cdrdash sandbox -latency 30ms -error-rate 0.05 -error-status 503`, or, to
+// exercise a sync job, `-error-status 429 -retry-after 2s -fail-first 3
+// -fault-endpoints export` and `-export-drop-after-rows 5000`.
 func ParseFaultFlags(fs *flag.FlagSet) func() Faults {
 	latency := fs.Duration("latency", 0, "sandbox: delay added before every response")
 	rate := fs.Float64("error-rate", 0, "sandbox: probability (0..1) of answering with -error-status")
-	status := fs.Int("error-status", 500, "sandbox: HTTP status of injected errors")
+	status := fs.Int("error-status", 500, "sandbox: HTTP status of injected errors (429 for rate limiting)")
 	retry := fs.Duration("retry-after", 0, "sandbox: Retry-After sent with injected 429/503 answers")
+	failFirst := fs.Int("fail-first", 0, "sandbox: answer the first N requests with -error-status, then succeed")
+	dropRows := fs.Int("export-drop-after-rows", 0, "sandbox: cut every export after N rows (connection closed mid-stream)")
+	resetBytes := fs.Int64("reset-after-bytes", 0, "sandbox: reset the connection after N body bytes")
+	var endpoints []string
+	fs.Func("fault-endpoints", "sandbox: comma-separated endpoints the faults apply to (list, search, get, recent, export; default all)",
+		func(v string) error {
+			endpoints = nil
+			for e := range strings.SplitSeq(v, ",") {
+				e = strings.TrimSpace(e)
+				if !slices.Contains(allEndpoints, e) {
+					return fmt.Errorf("unknown endpoint %q (want %s)", e, strings.Join(allEndpoints, ", "))
+				}
+				endpoints = append(endpoints, e)
+			}
+			return nil
+		})
 	return func() Faults {
 		return Faults{
-			Latency:     *latency,
-			ErrorRate:   min(max(*rate, 0), 1),
-			ErrorStatus: *status,
-			RetryAfter:  *retry,
+			Latency:             *latency,
+			ErrorRate:           min(max(*rate, 0), 1),
+			ErrorStatus:         *status,
+			RetryAfter:          *retry,
+			FailFirst:           max(*failFirst, 0),
+			ExportDropAfterRows: max(*dropRows, 0),
+			ResetAfterBytes:     max(*resetBytes, 0),
+			Endpoints:           slices.Clone(endpoints),
 		}
 	}
 }
+
+var allEndpoints = []string{EndpointList, EndpointSearch, EndpointGet, EndpointRecent, EndpointExport}

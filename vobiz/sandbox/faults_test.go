@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -367,8 +368,44 @@ func TestParseFaultFlags(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 	fs2 := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	if got := ParseFaultFlags(fs2)(); got.ErrorRate != 0 || got.Latency != 0 {
+	if got := ParseFaultFlags(fs2)(); !isZeroFaults(got) {
 		t.Fatalf("defaults inject faults: %+v", got)
+	}
+}
+
+// TestParseSyncFaultFlags: the faults a sync job meets are reachable from
+// the command line.
+func TestParseSyncFaultFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want Faults
+		err  string
+	}{
+		{args: []string{"-error-status", "429", "-retry-after", "2s", "-fail-first", "3", "-fault-endpoints", "export, list"},
+			want: Faults{ErrorStatus: 429, RetryAfter: 2 * time.Second, FailFirst: 3, Endpoints: []string{"export", "list"}}},
+		{args: []string{"-export-drop-after-rows", "5000"}, want: Faults{ErrorStatus: 500, ExportDropAfterRows: 5000}},
+		{args: []string{"-reset-after-bytes", "1024", "-fail-first", "-2"}, want: Faults{ErrorStatus: 500, ResetAfterBytes: 1024}},
+		{args: []string{"-fault-endpoints", "export,everything"}, err: `unknown endpoint "everything"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			get := ParseFaultFlags(fs)
+			err := fs.Parse(tt.args)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := get(); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }
 

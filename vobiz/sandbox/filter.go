@@ -37,9 +37,10 @@ import (
 
 // query is a compiled filter.
 type query struct {
+	v        *view
 	empty    bool // provably matches nothing
 	lo, hi   int  // positions to scan, [lo, hi)
-	only     int  // >= 0: the only position that can match (sip_call_id / bridge_uuid)
+	only     int  // >= 0: the array index of the only call that can match (sip_call_id / bridge_uuid)
 	dir      int8 // -1 any, 0 inbound, 1 outbound
 	from, to []bool
 	minDur   int // < 0: unset
@@ -51,9 +52,9 @@ type query struct {
 	trivial  bool // no filter besides the position range
 }
 
-// compile turns a parsed filter into a query.
-func (s *Server) compile(f vobiz.Filter) *query {
-	q := &query{lo: 0, hi: len(s.calls), only: -1, dir: -1, minDur: -1, context: -1, campaign: -1}
+// compile turns a parsed filter into a query over the view v.
+func (s *Server) compile(v *view, f vobiz.Filter) *query {
+	q := &query{v: v, lo: 0, hi: v.len(), only: -1, dir: -1, minDur: -1, context: -1, campaign: -1}
 	switch f.CallDirection {
 	case vobiz.DirectionInbound:
 		q.dir = 0
@@ -109,16 +110,21 @@ func (s *Server) compile(f vobiz.Filter) *query {
 		q.answered = true
 	}
 	if f.Search != "" {
-		q.search = s.newTextSearch(f.Search)
+		q.search = s.newTextSearch(v, f.Search)
 	}
 	q.trivial = q.dir < 0 && q.from == nil && q.to == nil && q.minDur < 0 && q.outcome == nil &&
 		q.context < 0 && q.campaign < 0 && !q.answered && q.search == nil
+	if q.only >= 0 && !q.empty {
+		// Narrow the positions to the one call.
+		p, _ := v.pos(q.only)
+		q.lo, q.hi = max(q.lo, p), min(q.hi, p+1)
+	}
 	return q
 }
 
 // restrictTo narrows q to the one call whose identifier of kind k is id.
 func (s *Server) restrictTo(q *query, k idKeys, id string) {
-	i, ok := s.indexOf(k, id)
+	i, ok := s.indexOf(q.v, k, id)
 	switch {
 	case !ok, q.only >= 0 && q.only != i:
 		q.empty = true
@@ -165,13 +171,14 @@ func (s *Server) dateRange(q *query, start, end string) {
 		return
 	}
 	lo, hi := from.Unix(), to.AddDate(0, 0, 1).Unix() // [lo, hi)
-	n := len(s.calls)
+	v := q.v
 	// Positions run newest to oldest, so start times decrease.
-	q.lo = sort.Search(n, func(i int) bool { return s.startUnix(i) < hi })
-	q.hi = sort.Search(n, func(i int) bool { return s.startUnix(i) < lo })
+	q.lo = sort.Search(v.len(), func(i int) bool { return s.startUnix(v, i) < hi })
+	q.hi = sort.Search(v.len(), func(i int) bool { return s.startUnix(v, i) < lo })
 }
 
-func (s *Server) startUnix(i int) int64 { return s.epoch + int64(s.calls[i].start) }
+// startUnix is the start of the call at position i of v.
+func (s *Server) startUnix(v *view, i int) int64 { return s.epoch + int64(v.calls[v.idx(i)].start) }
 
 // textSearch is a compiled free-text search.
 type textSearch struct {
@@ -181,10 +188,10 @@ type textSearch struct {
 	trunks    []bool
 	term      []byte // lower-case, for identifier matching
 	ids       bool   // the term can occur in a derived identifier: derive and compare per call
-	exact     []int  // the term is a whole identifier: positions of the calls it names
+	exact     []int  // the term is a whole identifier: array indexes of the calls it names
 }
 
-func (s *Server) newTextSearch(v string) *textSearch {
+func (s *Server) newTextSearch(vw *view, v string) *textSearch {
 	term := strings.ToLower(v)
 	numTerm := term
 	if isPhoneLike(term) {
@@ -203,7 +210,7 @@ func (s *Server) newTextSearch(v string) *textSearch {
 		// deriving three identifiers for every call.
 		t.ids = false
 		for _, k := range []idKeys{s.uuidKeys, s.sipKeys, s.bridgeKeys} {
-			if i, ok := s.indexOf(k, term); ok && (k != s.bridgeKeys || s.calls[i].answered()) {
+			if i, ok := s.indexOf(vw, k, term); ok && (k != s.bridgeKeys || vw.calls[i].answered()) {
 				t.exact = append(t.exact, i)
 			}
 		}
@@ -240,7 +247,7 @@ func isUUIDChars(v string) bool {
 	return true
 }
 
-// match reports whether the call at position i matches the search. Cheap
+// match reports whether the call at array index i matches the search. Cheap
 // table lookups go first; identifiers are only derived when the term could
 // occur in one.
 func (t *textSearch) match(s *Server, i int, c *call) bool {
@@ -278,7 +285,7 @@ func (t *textSearch) match(s *Server, i int, c *call) bool {
 	return false
 }
 
-// matches reports whether call c, at position i, passes every filter
+// matches reports whether call c, at array index i, passes every filter
 // except the position range.
 func (q *query) matches(s *Server, i int, c *call) bool {
 	if q.trivial {
@@ -306,9 +313,9 @@ type summary struct {
 	lastStart          int64 // unix seconds of the newest match
 }
 
-func (sm *summary) add(s *Server, i int, c *call) {
+func (sm *summary) add(s *Server, c *call) {
 	if sm.total == 0 {
-		sm.lastStart = s.startUnix(i) // positions are visited newest first
+		sm.lastStart = s.epoch + int64(c.start) // calls are visited newest first
 	}
 	sm.total++
 	if c.answered() {
@@ -347,41 +354,57 @@ func (sm *summary) costCents() int64 { return (sm.cost + 50) / 100 }
 // scanResult is the outcome of one filtered scan.
 type scanResult struct {
 	sum  summary
-	page []int // positions of the requested page
+	page []int // array indexes of the requested page's calls
 }
 
 // scan visits every matching call once, newest first, accumulating the
-// summary and collecting the positions [offset, offset+limit) of the
-// matches. page is reused as the result's backing array.
+// summary and collecting the calls [offset, offset+limit) of the matches.
+// page is reused as the result's backing array.
 func (s *Server) scan(q *query, offset int64, limit int, page []int) scanResult {
 	res := scanResult{page: page[:0]}
+	v := q.v
 	lo, hi := q.lo, q.hi
-	if q.only >= 0 {
-		lo, hi = max(lo, q.only), min(hi, q.only+1)
-	}
 	if q.empty || lo >= hi {
 		return res
 	}
-	if q.trivial && lo == 0 && hi == len(s.calls) {
+	if q.trivial && lo == 0 && hi == v.len() && v.marks == nil {
 		// No filter at all: the summary is precomputed and the page is a
-		// slice of positions.
-		res.sum = s.allSummary
+		// run of positions.
+		res.sum = v.sum
 		for i := offset; i < int64(hi) && len(res.page) < limit; i++ {
-			res.page = append(res.page, int(i))
+			res.page = append(res.page, v.idx(int(i)))
 		}
 		return res
 	}
 	sm := &res.sum
-	calls := s.calls
-	for i := lo; i < hi; i++ {
-		c := &calls[i]
-		if !q.matches(s, i, c) {
-			continue
-		}
+	take := func(j int, c *call) {
 		if sm.total >= offset && len(res.page) < limit {
-			res.page = append(res.page, i)
+			res.page = append(res.page, j)
 		}
-		sm.add(s, i, c)
+		sm.add(s, c)
+	}
+	// The few live calls visible beyond the prefix come first (positions
+	// below len(v.extra)); the prefix is then walked by array index, newest
+	// first, without mapping each position.
+	e := len(v.extra)
+	for i := lo; i < min(hi, e); i++ {
+		j := v.idx(i)
+		if c, ok := v.get(j); ok && q.matches(s, j, c) {
+			take(j, c)
+		}
+	}
+	calls, marks := v.calls, v.marks
+	for j := v.idx(max(lo, e)); j > v.n-1-(hi-e); j-- {
+		c := &calls[j]
+		if marks != nil && marks.special(j) {
+			var ok bool
+			if c, ok = marks.get(j, c); !ok {
+				continue
+			}
+		}
+		if q.matches(s, j, c) {
+			take(j, c)
+		}
 	}
 	return res
 }

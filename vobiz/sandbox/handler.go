@@ -323,7 +323,8 @@ func (s *Server) serveList(rq *request, search bool) {
 		perPage = int64(f.PerPage)
 	}
 	idx := make([]int, 0, perPage)
-	res := s.scan(s.compile(f), (page-1)*perPage, int(perPage), idx)
+	v := s.current()
+	res := s.scan(s.compile(v, f), (page-1)*perPage, int(perPage), idx)
 	p := pagination{page: page, perPage: perPage, total: res.sum.total, pages: (res.sum.total + perPage - 1) / perPage}
 	var echo *filtersEcho
 	if search {
@@ -331,7 +332,7 @@ func (s *Server) serveList(rq *request, search bool) {
 	}
 	buf := getBuf()
 	defer putBuf(buf)
-	*buf = s.appendListEnvelope((*buf)[:0], &res, p, echo, rq.encOpts())
+	*buf = s.appendListEnvelope(v, (*buf)[:0], &res, p, echo, rq.encOpts())
 	s.writeJSON(rq, *buf)
 }
 
@@ -352,14 +353,16 @@ func (s *Server) serveRecent(rq *request) {
 		}
 		limit = n
 	}
-	limit = min(limit, len(s.calls))
-	idx := make([]int, limit)
-	for i := range idx {
-		idx[i] = i
+	v := s.current()
+	idx := make([]int, 0, min(limit, v.len()))
+	for i := 0; i < v.len() && len(idx) < limit; i++ {
+		if j := v.idx(i); v.marks == nil || !v.marks.special(j) || !v.marks.isHeld(j) {
+			idx = append(idx, j)
+		}
 	}
 	buf := getBuf()
 	defer putBuf(buf)
-	*buf = s.appendRecentEnvelope((*buf)[:0], idx, rq.encOpts())
+	*buf = s.appendRecentEnvelope(v, (*buf)[:0], idx, rq.encOpts())
 	s.writeJSON(rq, *buf)
 }
 
@@ -368,7 +371,11 @@ func (s *Server) serveRecent(rq *request) {
 // found"}, or an empty body under the BodyEmpty404 fault (known calls are
 // still served under that fault).
 func (s *Server) serveGet(rq *request, callID string) {
-	i, ok := s.indexOf(s.uuidKeys, callID)
+	v := s.current()
+	i, ok := s.indexOf(v, s.uuidKeys, callID)
+	if ok {
+		_, ok = v.get(i) // a held-back late CDR is not there yet
+	}
 	if !ok {
 		if rq.bodyFault() == BodyEmpty404 {
 			rq.w.Header().Set("Content-Length", "0")
@@ -384,7 +391,7 @@ func (s *Server) serveGet(rq *request, callID string) {
 	}
 	buf := getBuf()
 	defer putBuf(buf)
-	*buf = s.appendGetEnvelope((*buf)[:0], i, rq.encOpts())
+	*buf = s.appendGetEnvelope(v, (*buf)[:0], i, rq.encOpts())
 	s.writeJSON(rq, *buf)
 }
 
@@ -404,6 +411,9 @@ func (s *Server) serveExport(rq *request) {
 		drop = rq.fs.f.ExportDropAfterRows
 	}
 	// A write error means the client went away or a fault cut the stream;
-	// either way there is nobody left to tell.
-	_, _ = s.writeExport(newBodyWriter(rq.w, rq.r, rq.fs), s.compile(f), drop)
+	// either way there is nobody left to tell. Only an export written to
+	// its end counts as the export of its days (LateCDRs, UpdateAfterExport).
+	if _, err := s.writeExport(newBodyWriter(rq.w, rq.r, rq.fs), s.compile(s.current(), f), drop); err == nil {
+		s.exported(f)
+	}
 }

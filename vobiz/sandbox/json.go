@@ -171,15 +171,15 @@ func appendWrongType(b []byte, name string, c *vobiz.CDR) (_ []byte, ok bool) {
 	return b, false
 }
 
-// appendRecords appends a JSON array of the calls at positions idx.
-func (s *Server) appendRecords(b []byte, idx []int, o encOpts) []byte {
+// appendRecords appends a JSON array of the calls at array indexes idx.
+func (s *Server) appendRecords(v *view, b []byte, idx []int, o encOpts) []byte {
 	b = append(b, '[')
 	var c vobiz.CDR
 	for k, i := range idx {
 		if k > 0 {
 			b = append(b, ',')
 		}
-		s.resolve(&c, i)
+		s.resolve(v, &c, i)
 		b = appendRecord(b, &c, o)
 	}
 	return append(b, ']')
@@ -252,13 +252,13 @@ func appendFilters(b []byte, f filtersEcho) []byte {
 
 // appendListEnvelope writes the list envelope, or the search envelope when
 // echo is non-nil.
-func (s *Server) appendListEnvelope(b []byte, res *scanResult, p pagination, echo *filtersEcho, o encOpts) []byte {
+func (s *Server) appendListEnvelope(v *view, b []byte, res *scanResult, p pagination, echo *filtersEcho, o encOpts) []byte {
 	b = append(b, `{"account_id":`...)
 	b = appendString(b, s.opts.AuthID)
 	b = append(b, `,"count":`...)
 	b = appendInt(b, int64(len(res.page)))
 	b = append(b, `,"data":`...)
-	b = s.appendRecords(b, res.page, o)
+	b = s.appendRecords(v, b, res.page, o)
 	if echo != nil {
 		b = append(b, `,"filters":`...)
 		b = appendFilters(b, *echo)
@@ -271,21 +271,21 @@ func (s *Server) appendListEnvelope(b []byte, res *scanResult, p pagination, ech
 }
 
 // appendRecentEnvelope writes the recent envelope.
-func (s *Server) appendRecentEnvelope(b []byte, idx []int, o encOpts) []byte {
+func (s *Server) appendRecentEnvelope(v *view, b []byte, idx []int, o encOpts) []byte {
 	b = append(b, `{"account_id":`...)
 	b = appendString(b, s.opts.AuthID)
 	b = append(b, `,"count":`...)
 	b = appendInt(b, int64(len(idx)))
 	b = append(b, `,"data":`...)
-	b = s.appendRecords(b, idx, o)
+	b = s.appendRecords(v, b, idx, o)
 	return append(b, `,"success":true}`...)
 }
 
 // appendGetEnvelope writes the get-one envelope.
-func (s *Server) appendGetEnvelope(b []byte, i int, o encOpts) []byte {
+func (s *Server) appendGetEnvelope(v *view, b []byte, i int, o encOpts) []byte {
 	b = append(b, `{"data":`...)
 	var c vobiz.CDR
-	s.resolve(&c, i)
+	s.resolve(v, &c, i)
 	b = appendRecord(b, &c, o)
 	return append(b, `,"success":true}`...)
 }

@@ -7,12 +7,17 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// resolve fills r with the i-th newest call, every field as the API sends
-// it. The JSON encoder, the CSV writer and Call all start from here, so the
-// three views of a call cannot drift apart, and a new CDR field needs only
-// a line below to be served everywhere.
-func (s *Server) resolve(r *vobiz.CDR, i int) {
-	c := &s.calls[i]
+// resolve fills r with the call at index i of the view's array, every field
+// as the API sends it (an updated record as updated). The JSON encoder, the
+// CSV writer and Call all start from here, so the three views of a call
+// cannot drift apart, and a new CDR field needs only a line below to be
+// served everywhere.
+func (s *Server) resolve(v *view, r *vobiz.CDR, i int) {
+	c := &v.calls[i]
+	u := v.marks.update(i)
+	if u != nil {
+		c = &u.c
+	}
 	o := &outcomes[c.outcome]
 	id := s.idOf(i)
 	h := mix64(uint64(id) ^ s.uuidKeys.key2)
@@ -76,6 +81,9 @@ func (s *Server) resolve(r *vobiz.CDR, i int) {
 	created := end + int64(c.delays&0x0f)
 	r.StartTime, r.EndTime = at(start), at(end)
 	r.CreatedAt, r.UpdatedAt = at(created), at(created+int64(c.delays>>4))
+	if u != nil {
+		r.UpdatedAt = at(u.updatedAt)
+	}
 	if c.pdd != pddNull {
 		r.ProgressTime = at(start + int64(c.pdd))
 	}
