@@ -71,7 +71,7 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		Applied:    appliedNote(q, res.Filters),
 		Tiles:      summaryTiles(res.Summary, currencyOf(res.Data), loc),
 		Pager:      h.pager("/calls", q, res.Pagination),
-		ReportsURL: h.urlWith("/reports", q.subject()),
+		ReportsURL: h.reportsURL(q),
 		Index:      src.status,
 	}
 	h.exportButton(r, q, &v, int64(res.Summary.TotalCalls))
@@ -106,7 +106,7 @@ func (h *Handler) showIndexedCalls(w http.ResponseWriter, r *http.Request, q *fi
 		Chips:      h.chips("/calls", q),
 		Tiles:      summaryTiles(res.Summary, currencyOf(cdrs), loc),
 		Pager:      h.pager("/calls", q, pg),
-		ReportsURL: h.urlWith("/reports", q.subject()),
+		ReportsURL: h.reportsURL(q),
 		Index:      src.status,
 		Sort:       h.sortHeads("/calls", q),
 	}

@@ -112,11 +112,14 @@ func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.Home
 	}
 	todayQuery := url.Values{paramFrom: {formatLocalParam(start, loc)}, paramTo: {formatLocalParam(end, loc)}}
 	v = views.HomeView{
-		Today:        t.Format("Monday 2 January"),
-		TodayCalls:   h.urlWith("/calls", todayQuery),
-		TodayReports: h.urlWith("/reports", todayQuery),
-		AllCalls:     h.url("/calls"),
+		Today:      t.Format("Monday 2 January"),
+		TodayCalls: h.urlWith("/calls", todayQuery),
+		AllCalls:   h.url("/calls"),
 	}
+	// Reports still cut whole UTC days (docs/call-index.md): the charts of
+	// today are those of the UTC day it is now.
+	utcToday := now.In(apiDayZone).Format(vobiz.DateLayout)
+	v.TodayReports = h.urlWith("/reports", url.Values{vobiz.ParamStartDate: {utcToday}, vobiz.ParamEndDate: {utcToday}})
 	cdrs := make([]vobiz.CDR, len(recent.Calls))
 	for i := range recent.Calls {
 		cdrs[i] = recent.Calls[i].CDR

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,48 @@ func TestLocalReturn(t *testing.T) {
 		got, ok := h.localReturn(tt.in)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("base %q, %q = %q %v, want %q %v", tt.base, tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// The index's age and covered period, as every indexed page and banner
+// words them.
+func TestFreshnessAndCoverageLabel(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		age  time.Duration
+		want string
+	}{
+		{0, "Synced 0 s ago"}, {8 * time.Second, "Synced 8 s ago"}, {-time.Second, "Synced 0 s ago"},
+		{90 * time.Second, "Synced 1 min ago"}, {3 * time.Hour, "Synced 3 h ago"}, {72 * time.Hour, "Synced 3 days ago"},
+	} {
+		if got, title := freshness(now.Add(-tc.age), now, time.UTC); got != tc.want || title == "" {
+			t.Errorf("age %s: %q (title %q), want %q", tc.age, got, title, tc.want)
+		}
+	}
+	if got, _ := freshness(time.Time{}, now, time.UTC); got != "Not synced with Vobiz yet" {
+		t.Errorf("never polled: %q", got)
+	}
+
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	ist := time.FixedZone("IST", 5*3600+1800)
+	for _, tc := range []struct {
+		name string
+		cov  callindex.Coverage
+		err  error
+		loc  *time.Location
+		want string
+	}{
+		{"building", callindex.Coverage{}, nil, time.UTC, "Live from Vobiz: the call index is still being built."},
+		{"unreadable", callindex.Coverage{}, context.DeadlineExceeded, time.UTC, "Live from Vobiz: the call index cannot be read right now."},
+		{"to now", callindex.Coverage{From: day(9, 8), To: now}, nil, time.UTC, "Live from Vobiz: the call index covers 8 Sep – 7 Dec."},
+		{"to a midnight", callindex.Coverage{From: day(9, 8), To: day(12, 7)}, nil, time.UTC, "Live from Vobiz: the call index covers 8 Sep – 6 Dec."},
+		{"in IST", callindex.Coverage{From: day(9, 8), To: day(12, 7)}, nil, ist, "Live from Vobiz: the call index covers 8 Sep – 7 Dec."},
+		{"across years", callindex.Coverage{From: day(9, 8).AddDate(-1, 0, 0), To: now}, nil, time.UTC,
+			"Live from Vobiz: the call index covers 8 Sep 2025 – 7 Dec 2026."},
+	} {
+		if got := liveBanner(tc.cov, tc.err, tc.loc, now); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }

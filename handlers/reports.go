@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/a-h/templ"
 
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/reportpage"
 	"github.com/cdrdash/cdrdash/views"
@@ -36,6 +38,7 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 	now := h.Now()
 	p := h.page(r, "Reports", "reports")
 	days := h.reportRange(q)
+	req := h.reportRequest(r.Context(), q, loc, now)
 	if q.invalid() {
 		head := views.ReportsHead{Invalid: true, Form: h.filterForm("/reports", q, nil, causeNames(), now, loc)}
 		return h.render(w, r, http.StatusBadRequest, views.ReportsPage(p, head, nil))
@@ -53,7 +56,7 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 		head.Progress = "Building the report over " + views.Count(int64(days), "day", "days") + "…"
 	}
 	body := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		rep, err := h.Reports.Build(ctx, report.Request{Filter: q.filter, Zone: loc, Thresholds: h.Thresholds})
+		rep, err := h.Reports.Build(ctx, req)
 		if err != nil {
 			return err // the person left (or a bug); nobody is reading
 		}
@@ -66,6 +69,64 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 		h.Log.Error("render report", "err", err, "request_id", requestID(r.Context()))
 	}
 	return nil
+}
+
+// reportLocalOnly are the index-only parameters the Reports page cannot
+// take yet: it cuts whole UTC days (start_date, end_date), so local times
+// and hour or weekday windows belong to the calls list for now.
+var reportLocalOnly = []string{paramFrom, paramTo, paramHour, paramWeekday}
+
+// reportRequest is q as a report request. Index-only filters narrow it
+// (report.Request.Narrow); only the index can answer those, so when it
+// does not cover the range that is a problem of the form (400), decided
+// before the page starts streaming. A sort orders a list, not a chart:
+// it is dropped.
+func (h *Handler) reportRequest(ctx context.Context, q *filterQuery, loc *time.Location, now time.Time) report.Request {
+	req := report.Request{Filter: q.filter, Zone: loc, Thresholds: h.Thresholds}
+	q.clean.Del(paramSort)
+	for _, name := range reportLocalOnly {
+		if contains(q.local.used, name) {
+			q.errs[name] = "Reports cover whole days as Vobiz files them (UTC) for now: choose From date and To date. " +
+				indexLabels[name] + " applies to the calls list."
+		}
+	}
+	narrowing := slices.ContainsFunc(q.local.used, func(n string) bool { return n != paramSort })
+	if q.invalid() || !narrowing {
+		return req
+	}
+	narrow, err := h.indexFilter(q, window{}, loc)
+	if err != nil {
+		q.errs[paramIndex] = messageOf(err)
+		return req
+	}
+	req.Narrow = narrow
+	_, st, err := h.Reports.Plan(ctx, req)
+	switch {
+	case errors.Is(err, report.ErrNeedsIndex) && h.Index == nil:
+		q.errs[paramIndex] = h.indexOnlyNames(q) + " can only be answered by the call index, which is off on " +
+			"this server (CDRDASH_INDEX=off). The Vobiz API cannot filter this way."
+	case errors.Is(err, report.ErrNeedsIndex) && st != nil && st.Err != nil:
+		q.errs[paramIndex] = h.indexOnlyNames(q) + " can only be answered by the call index, which cannot be " +
+			"read right now. Try again in a minute, or remove these filters to ask Vobiz directly."
+	case errors.Is(err, report.ErrNeedsIndex):
+		var cov callindex.Coverage
+		if st != nil {
+			cov = st.Coverage
+		}
+		q.errs[paramIndex] = h.notCovered(q, cov, loc, now)
+	case err != nil:
+		q.errs[paramIndex] = messageOf(err)
+	}
+	return req
+}
+
+// reportsURL is the Reports page over a list's calls, or "" when the list
+// uses local times or windows the Reports page cannot cut yet.
+func (h *Handler) reportsURL(q *filterQuery) string {
+	if slices.ContainsFunc(reportLocalOnly, func(n string) bool { return contains(q.local.used, n) }) {
+		return ""
+	}
+	return h.urlWith("/reports", q.with(vobiz.ParamPerPage, "", paramSort, ""))
 }
 
 // flushWriter lets templ.Flush reach the connection through the
@@ -115,7 +176,7 @@ func (h *Handler) panelError(r *http.Request, part string, err error) string {
 
 // reportView is the page's view model for a built report.
 func (h *Handler) reportView(r *http.Request, q *filterQuery, rep *report.Report, loc *time.Location) views.ReportView {
-	return reportpage.Build(rep, reportpage.Input{
+	v := reportpage.Build(rep, reportpage.Input{
 		Zone: loc, Now: h.Now(), DayZone: h.Reports.DayZone().String(), Thresholds: h.Thresholds,
 		Tiles:     summaryTiles(rep.Range.Summary, reportpage.Currency(rep), loc),
 		Applied:   appliedNote(q, rep.Range.Echo),
@@ -124,4 +185,12 @@ func (h *Handler) reportView(r *http.Request, q *filterQuery, rep *report.Report
 		Explain:   func(part string, err error) string { return h.panelError(r, part, err) },
 		Log:       h.Log,
 	})
+	if st := rep.Index; st != nil {
+		if rep.Origin == report.OriginIndex {
+			v.Index = h.indexedStatus(st.Coverage.LastPoll, h.Now(), loc, r.URL.RequestURI())
+		} else {
+			v.Index.Banner = liveBanner(st.Coverage, st.Err, loc, h.Now())
+		}
+	}
+	return v
 }

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/handlers"
+	"github.com/cdrdash/cdrdash/report"
 	"github.com/cdrdash/cdrdash/report/chart"
 	"github.com/cdrdash/cdrdash/report/reporttest"
 	"github.com/cdrdash/cdrdash/store/storetest"
@@ -44,8 +46,8 @@ func TestReportsFromIndex(t *testing.T) {
 			t.Errorf("a covered range sent %d requests to Vobiz", n)
 		}
 		p := parsePage(t, body)
-		if got := p.text("freshness"); got != "Synced 8 s ago" || p.has("source-banner") {
-			t.Errorf("freshness %q, banner shown %v", got, p.has("source-banner"))
+		if got := p.text("index-fresh"); got != "Synced 8 s ago" || p.has("index-banner") {
+			t.Errorf("freshness %q, banner shown %v", got, p.has("index-banner"))
 		}
 		if got := p.text("breakdown-note"); !strings.Contains(got, "call index") {
 			t.Errorf("breakdown note %q", got)
@@ -95,12 +97,110 @@ func TestReportsFromIndex(t *testing.T) {
 			t.Error("an uncovered range made no request to Vobiz")
 		}
 		p = parsePage(t, body)
-		if got, want := p.text("source-banner"), "Live from Vobiz: the index covers 27 Sep – 26 Nov"; got != want || p.has("freshness") {
-			t.Errorf("banner %q, want %q (freshness shown %v)", got, want, p.has("freshness"))
+		if got, want := p.text("index-banner"), "Live from Vobiz: the call index covers 27 Sep – 26 Nov."; got != want || p.has("index-fresh") {
+			t.Errorf("banner %q, want %q (freshness shown %v)", got, want, p.has("index-fresh"))
 		}
 		for _, l := range reportCharts(t, body)[chart.IDOutcomes].links {
 			if l != "/calls?end_date=2026-09-10&start_date=2026-09-01" {
 				t.Errorf("API-path outcome link %s", l)
+			}
+		}
+	})
+}
+
+// Every mark of every chart on a Reports page answered by the index opens,
+// through the real /calls page, a list whose total is the mark's value:
+// each day, outcome, cause, quality band, MOS bucket and hour × weekday
+// cell (IST), with the report's own filters kept. The values come from a
+// report built independently over the same index.
+func TestReportDrillDownsThroughCalls(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		a := newIndexedApp(t, tg, 91)
+		c := a.demo(t)
+		const path = "/reports?call_direction=outbound&start_date=2026-11-10&end_date=2026-11-23"
+		res, body := a.get(t, c, path)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		svc := report.New(a.client, report.Options{Now: func() time.Time { return testNow }, Index: a.ix})
+		rep, err := svc.Build(context.Background(), report.Request{Zone: mustZone(t, "Asia/Kolkata"),
+			Thresholds: diagnosis.DefaultThresholds(),
+			Filter:     vobiz.Filter{CallDirection: vobiz.DirectionOutbound, StartDate: "2026-11-10", EndDate: "2026-11-23"}})
+		if err != nil || rep.Origin != report.OriginIndex {
+			t.Fatalf("report: origin %s, %v", rep.Origin, err)
+		}
+		checked := 0
+		for id, pc := range reportCharts(t, body) {
+			values := reporttest.MarkValues(rep, id)
+			if len(pc.links) == 0 || len(pc.links) != len(values) {
+				t.Errorf("%s: %d links for %d marks", id, len(pc.links), len(values))
+				continue
+			}
+			for i, link := range pc.links {
+				if link == "" {
+					continue // a mark no parameter selects ("(other)" causes)
+				}
+				res, body := a.get(t, c, link)
+				if res.StatusCode != http.StatusOK {
+					t.Errorf("%s mark %d: %s answered %d", id, i, link, res.StatusCode)
+					continue
+				}
+				pg := parsePage(t, body)
+				if pg.has("index-banner") || !pg.has("index-fresh") {
+					t.Errorf("%s mark %d: %s was not answered by the index", id, i, link)
+				}
+				var got int64 // the empty state ("No calls match …") has no pager
+				if pg.has("pager-range") || !pg.has("empty") {
+					got = pagerTotal(t, pg)
+				}
+				if got != values[i] {
+					t.Errorf("%s mark %d: %s lists %d calls, the mark says %d", id, i, link, got, values[i])
+				}
+				checked++
+			}
+		}
+		if checked < 200 {
+			t.Errorf("only %d marks checked", checked)
+		}
+	})
+}
+
+// Index-only filters narrow a report the index covers; they are refused
+// (400, saying why) when it cannot answer them, and the local times and
+// windows that the Reports page cannot cut yet are refused too.
+func TestReportsNarrowedByIndexFilters(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		a := newIndexedApp(t, tg, 30)
+		c := a.demo(t)
+		from, to := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
+		want := a.count(func(r *vobiz.CDR) bool {
+			return inWindow(r, from, to) && diagnosis.OutcomeOf(r) == diagnosis.Failed
+		})
+		res, body := a.get(t, c, "/reports?start_date=2026-11-10&end_date=2026-11-23&outcome=failed&sort=-cost")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", res.StatusCode)
+		}
+		p := parsePage(t, body)
+		if got := number(t, p.text("tile-total")); got != want || want == 0 {
+			t.Errorf("failed calls tile %d, the export counts %d", got, want)
+		}
+		if l := p.attr("to-calls", "href"); !strings.Contains(l, "outcome=failed") || strings.Contains(l, "sort=") {
+			t.Errorf("the calls link %q drops the outcome or keeps the sort", l)
+		}
+
+		for _, tc := range []struct{ name, path, says string }{
+			{"before the coverage", "/reports?start_date=2026-09-01&end_date=2026-09-10&outcome=failed",
+				"Outcome can only be answered by the call index, and it does not cover these dates"},
+			{"local times", "/reports?from=2026-11-10T00:00&to=2026-11-12T00:00", "Reports cover whole days"},
+			{"hour", "/reports?start_date=2026-11-10&end_date=2026-11-23&hour=14", "Hour of day applies to the calls list"},
+		} {
+			res, body := a.get(t, c, tc.path)
+			if res.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s: status %d, want 400", tc.name, res.StatusCode)
+				continue
+			}
+			if got := parsePage(t, body).text("form-errors"); !strings.Contains(got, tc.says) {
+				t.Errorf("%s: errors %q, want %q", tc.name, got, tc.says)
 			}
 		}
 	})

@@ -93,14 +93,11 @@ func (h *Handler) decideSource(ctx context.Context, q *filterQuery, now time.Tim
 				"read right now. Try again in a minute, or remove these filters to search Vobiz directly."
 			return src
 		}
-		src.status.Banner = "Live from Vobiz: the call index cannot be read right now."
+		src.status.Banner = liveBanner(cov, err, loc, now)
 		return src
 	}
 	src.cov = cov
-	banner := "Live from Vobiz: the call index is still being built."
-	if !cov.IsZero() {
-		banner = "Live from Vobiz: the call index covers " + coverageLabel(cov, loc, now) + "."
-	}
+	banner := liveBanner(cov, nil, loc, now)
 
 	w := q.requestWindow()
 	switch {
@@ -133,10 +130,31 @@ func (h *Handler) decideSource(ctx context.Context, q *filterQuery, now time.Tim
 	if src.w.to.IsZero() || src.w.to.After(now) {
 		src.w.to = now
 	}
-	src.status.Fresh, src.status.FreshTitle = freshness(cov.LastPoll, now, loc)
-	src.status.RefreshAction = h.url("/index/refresh")
-	src.status.ReturnTo = returnTo
+	scope := src.status.Scope
+	src.status = h.indexedStatus(cov.LastPoll, now, loc, returnTo)
+	src.status.Scope = scope
 	return src
+}
+
+// liveBanner says that the API answered although the index is on, and
+// why: it cannot be read (err), is still being built, or does not cover
+// the window.
+func liveBanner(cov callindex.Coverage, err error, loc *time.Location, now time.Time) string {
+	switch {
+	case err != nil:
+		return "Live from Vobiz: the call index cannot be read right now."
+	case cov.IsZero():
+		return "Live from Vobiz: the call index is still being built."
+	}
+	return "Live from Vobiz: the call index covers " + coverageLabel(cov, loc, now) + "."
+}
+
+// indexedStatus is what an indexed page says: how fresh the index is,
+// with the refresh button that comes back to returnTo.
+func (h *Handler) indexedStatus(lastPoll, now time.Time, loc *time.Location, returnTo string) views.IndexStatus {
+	st := views.IndexStatus{RefreshAction: h.url("/index/refresh"), ReturnTo: returnTo}
+	st.Fresh, st.FreshTitle = freshness(lastPoll, now, loc)
+	return st
 }
 
 // indexOnlyNames names the index-only parameters q uses, as the form

@@ -16,7 +16,6 @@ import (
 	"github.com/cdrdash/cdrdash/report/reporttest"
 	"github.com/cdrdash/cdrdash/reportpage"
 	"github.com/cdrdash/cdrdash/store/storetest"
-	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
 )
@@ -134,38 +133,6 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// markValues are the values of a chart's marks, by the index of their
-// links.
-func markValues(rep *report.Report, c views.ChartView) []int64 {
-	b := rep.Breakdown
-	var out []int64
-	switch c.ID {
-	case chart.IDCallsPerDay, chart.IDTalkCost:
-		for _, d := range rep.Days {
-			out = append(out, int64(d.Summary.TotalCalls))
-		}
-	case chart.IDOutcomes:
-		out = b.Outcomes[:]
-	case chart.IDCauses:
-		for _, n := range report.TopCauses(b.CauseCounts()) {
-			out = append(out, n.N)
-		}
-	case chart.IDQuality:
-		for i, band := range report.Bands() {
-			if band != diagnosis.BandUnknown || b.Quality[i] > 0 {
-				out = append(out, b.Quality[i])
-			}
-		}
-	case chart.IDMOS:
-		out = b.MOS[:]
-	case chart.IDHourWeekday:
-		for d := range 7 {
-			out = append(out, b.HourWeekday[d][:]...)
-		}
-	}
-	return out
-}
-
 // Every mark of every chart of a report from the index links to a list
 // whose total, counted by callindex.Query from the link's parameters, is
 // the mark's value: the days, each outcome, cause, quality band, MOS
@@ -214,12 +181,9 @@ func TestDrillDownTotalsEqualMarks(t *testing.T) {
 				}
 				v := reportpage.Build(rep, reportpage.Input{Zone: zone, Now: ixNow, DayZone: "UTC", Thresholds: th,
 					CallsURL: callsURL(f, tc.extra...)})
-				if v.Freshness != "Synced 8 s ago" || v.SourceBanner != "" {
-					t.Errorf("freshness %q, banner %q", v.Freshness, v.SourceBanner)
-				}
 				checked, edges := 0, 0
 				for _, c := range append(v.DayCharts, v.BreakdownCharts...) {
-					values := markValues(rep, c)
+					values := reporttest.MarkValues(rep, c.ID)
 					if len(c.Links) != len(values) || len(values) == 0 {
 						t.Fatalf("chart %s: %d links for %d marks", c.ID, len(c.Links), len(values))
 					}
@@ -279,8 +243,8 @@ func TestAPIPathLinksAndBanner(t *testing.T) {
 			t.Fatal(err)
 		}
 		v := reportpage.Build(rep, reportpage.Input{Now: ixNow, Thresholds: diagnosis.DefaultThresholds(), CallsURL: callsURL(f)})
-		if want := "Live from Vobiz: the index covers 2 Dec – 7 Dec"; v.SourceBanner != want || v.Freshness != "" {
-			t.Errorf("banner %q, freshness %q; want %q", v.SourceBanner, v.Freshness, want)
+		if rep.Origin != report.OriginAPI || rep.Index == nil || !rep.Index.Coverage.From.Equal(ixNow.AddDate(0, 0, -5).Truncate(24*time.Hour)) {
+			t.Errorf("origin %s, index state %+v; want the API and a coverage from 2 Dec", rep.Origin, rep.Index)
 		}
 		rangeURL := callsURL(f)()
 		for _, c := range v.BreakdownCharts {
@@ -301,43 +265,4 @@ func TestAPIPathLinksAndBanner(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestSourceBannerAndFreshness(t *testing.T) {
-	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
-	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name string
-		st   *report.IndexState
-		want string
-	}{
-		{"no index", nil, ""},
-		{"building", &report.IndexState{}, "Live from Vobiz: the index is still building"},
-		{"unreadable", &report.IndexState{Err: context.DeadlineExceeded}, "Live from Vobiz: the index could not be read"},
-		{"to today", &report.IndexState{Coverage: callindex.Coverage{From: day(9, 8), To: now}},
-			"Live from Vobiz: the index covers 8 Sep – 7 Dec"},
-		{"to a midnight", &report.IndexState{Coverage: callindex.Coverage{From: day(9, 8), To: day(12, 7)}},
-			"Live from Vobiz: the index covers 8 Sep – 6 Dec"},
-		{"across years", &report.IndexState{Coverage: callindex.Coverage{From: day(9, 8).AddDate(-1, 0, 0), To: now}},
-			"Live from Vobiz: the index covers 8 Sep 2025 – 7 Dec 2026"},
-	} {
-		if got := reportpage.SourceBanner(tc.st); got != tc.want {
-			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
-		}
-	}
-	for _, tc := range []struct {
-		age  time.Duration
-		want string
-	}{
-		{0, "Synced 0 s ago"}, {8 * time.Second, "Synced 8 s ago"}, {-time.Second, "Synced 0 s ago"},
-		{90 * time.Second, "Synced 1 min ago"}, {3 * time.Hour, "Synced 3 h ago"}, {72 * time.Hour, "Synced 3 days ago"},
-	} {
-		st := &report.IndexState{Coverage: callindex.Coverage{LastPoll: now.Add(-tc.age)}}
-		if got := reportpage.Freshness(st, now); got != tc.want {
-			t.Errorf("age %s: %q, want %q", tc.age, got, tc.want)
-		}
-	}
-	if got := reportpage.Freshness(&report.IndexState{}, now); got != "Synced: not polled yet" {
-		t.Errorf("never polled: %q", got)
-	}
 }

@@ -143,11 +143,6 @@ func Build(rep *report.Report, in Input) views.ReportView {
 			in.DayZone + ")."})
 	}
 	v.DayCharts = b.dayCharts(rep, currency)
-	if rep.Origin == report.OriginIndex {
-		v.Freshness = Freshness(rep.Index, in.Now)
-	} else {
-		v.SourceBanner = SourceBanner(rep.Index)
-	}
 
 	// Breakdowns from the export: their own error box, the rest still shows.
 	if bd := rep.Breakdown; rep.BreakdownErr != nil {

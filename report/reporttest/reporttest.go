@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/cdrdash/cdrdash/callindex"
+	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/report/chart"
 	"github.com/cdrdash/cdrdash/store"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -116,4 +119,36 @@ func (e *Env) MarkComplete(t testing.TB, first, last, verifiedAt, lastPoll time.
 	if err := e.Index.UpdateSyncState(ctx, func(st *callindex.SyncState) { st.LastPoll = lastPoll }); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// MarkValues are the values of a chart's marks, by the index of their
+// links.
+func MarkValues(rep *report.Report, chartID string) []int64 {
+	b := rep.Breakdown
+	var out []int64
+	switch chartID {
+	case chart.IDCallsPerDay, chart.IDTalkCost:
+		for _, d := range rep.Days {
+			out = append(out, int64(d.Summary.TotalCalls))
+		}
+	case chart.IDOutcomes:
+		out = b.Outcomes[:]
+	case chart.IDCauses:
+		for _, n := range report.TopCauses(b.CauseCounts()) {
+			out = append(out, n.N)
+		}
+	case chart.IDQuality:
+		for i, band := range report.Bands() {
+			if band != diagnosis.BandUnknown || b.Quality[i] > 0 {
+				out = append(out, b.Quality[i])
+			}
+		}
+	case chart.IDMOS:
+		out = b.MOS[:]
+	case chart.IDHourWeekday:
+		for d := range 7 {
+			out = append(out, b.HourWeekday[d][:]...)
+		}
+	}
+	return out
 }
