@@ -311,12 +311,14 @@ func (s *Syncer) lease(ctx context.Context, now time.Time) (bool, error) {
 // Release gives the lease up, so another process can take over at once.
 func (s *Syncer) Release(ctx context.Context) error {
 	s.mu.Lock()
-	holding := s.holding && !s.noLease
+	forced := s.noLease
 	s.holding = false
 	s.mu.Unlock()
-	if !holding {
+	if forced {
 		return nil
 	}
+	// Even when the last renewal failed (cancelled at shutdown, say) the
+	// lease may be ours: releasing only ever clears this holder's.
 	return s.ix.ReleaseLease(ctx, s.o.Holder)
 }
 

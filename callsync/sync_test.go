@@ -2,6 +2,9 @@ package callsync_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -408,6 +411,77 @@ func TestCallsGoneFromTheAPIArePruned(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.until(t, s, "the day complete again", e.settled(t))
+		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
+	})
+}
+
+// A full database pauses the sync with a reason the admin view shows, and
+// it resumes by itself once there is room (SQLite: max_page_count stands
+// in for the disk).
+func TestDiskFullPauses(t *testing.T) {
+	e := newEnv(t, storetest.SQLiteTarget(t))
+	ctx := context.Background()
+	sqlDB := e.db.SQL()
+	sqlDB.SetMaxOpenConns(1) // the pragma below holds for one connection
+	var pages int64
+	if err := sqlDB.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlDB.ExecContext(ctx, "PRAGMA max_page_count = "+strconv.FormatInt(pages, 10)); err != nil {
+		t.Fatal(err)
+	}
+	s := e.syncer(e.client, "a")
+	if _, err := s.Step(ctx); err == nil || !strings.Contains(err.Error(), "full") {
+		t.Fatalf("step on a full database: %v", err)
+	}
+	st := e.status(t)
+	if st.State.Paused == "" || st.State.LastError == "" {
+		t.Fatalf("not paused: %+v", st.State)
+	}
+	if st.Coverage.Covers(day(0), time.Time{}, e.clock.Now(), 2*time.Minute) {
+		t.Error("the index claims to cover today while nothing could be written")
+	}
+	if _, err := sqlDB.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	e.until(t, s, "every day complete", e.settled(t))
+	if st := e.status(t); st.State.Paused != "" || st.State.LastError != "" {
+		t.Errorf("still paused after recovering: %+v", st.State)
+	}
+}
+
+// Run syncs in the background until its context ends, then gives the lease
+// up so another process can take over at once.
+func TestRunStopsAndReleases(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := newEnv(t, tg)
+		ctx, cancel := context.WithCancel(context.Background())
+		ticks := make(chan time.Time)
+		settled := e.settled(t)
+		s := callsync.New(callindex.New(e.db), e.client, callsync.Options{Days: testDays, Holder: "a",
+			Now: e.clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			After: func(d time.Duration) <-chan time.Time {
+				e.clock.Advance(d)
+				return ticks
+			}})
+		done := make(chan struct{})
+		go func() {
+			s.Run(ctx)
+			close(done)
+		}()
+		for !settled() {
+			select {
+			case ticks <- e.clock.Now():
+			case <-done:
+				t.Fatal("Run returned early")
+			}
+		}
+		cancel()
+		<-done
+		st := e.status(t)
+		if st.State.Holder != "a" || st.LeaseLive() {
+			t.Errorf("after Run: holder %q until %s, live %v", st.State.Holder, st.State.LeaseUntil, st.LeaseLive())
+		}
 		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
 	})
 }
