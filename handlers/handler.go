@@ -18,6 +18,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
 	"github.com/cdrdash/cdrdash/metrics"
 	"github.com/cdrdash/cdrdash/report"
@@ -74,6 +75,8 @@ type Deps struct {
 	// Reports builds the Reports page's data and caches finished days.
 	// New makes one over CDRs (default row cap) when nil.
 	Reports *report.Service
+	// Index is the local call index, nil when CDRDASH_INDEX is off.
+	Index *callindex.Index
 }
 
 // Handler serves every page. Each page is a method in its own file.
