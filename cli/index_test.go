@@ -1,8 +1,11 @@
 package cli_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -102,4 +105,46 @@ func squeeze(s string) string {
 		s = strings.ReplaceAll(s, "  ", " ")
 	}
 	return s
+}
+
+// Demo mode indexes its sandbox at start: the background sync finishes
+// its first run while serving, and `index status` then shows every day
+// complete with the sandbox's calls; stopping serve gives the lease up.
+func TestDemoIndexesAtStart(t *testing.T) {
+	env := demoEnv(t)
+	env["CDRDASH_LOG_LEVEL"] = "info"
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	getenv := func(k string) string { return env[k] }
+	go func() {
+		code := cli.Run(ctx, []string{"serve", "-addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), io.Discard, pw)
+		pw.Close()
+		done <- code
+	}()
+	synced := false
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() { // the process log, one JSON object a line
+		var rec map[string]any
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "index days synced" {
+			synced = true
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	if code := <-done; code != 0 || !synced {
+		t.Fatalf("serve exited %d; first sync run finished: %v", code, synced)
+	}
+	var out, errOut bytes.Buffer
+	if code := cli.Run(context.Background(), []string{"index", "status"}, getenv, strings.NewReader(""), &out,
+		&errOut); code != 0 {
+		t.Fatalf("status: exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"400 complete, 0 syncing, 0 mismatch, 0 missing", "calls: 2000", "syncing: nobody"} {
+		if !strings.Contains(squeeze(out.String()), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
 }
