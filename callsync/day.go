@@ -356,6 +356,6 @@ func (s *Syncer) poll(ctx context.Context) error {
 	if err := s.ix.UpdateSyncState(ctx, func(st *callindex.SyncState) { st.LastPoll = asked }); err != nil {
 		return err
 	}
-	s.nextPoll, s.polledAt = asked.Add(s.o.Poll), asked
+	s.nextPoll = asked.Add(s.o.Poll)
 	return nil
 }

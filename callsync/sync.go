@@ -19,7 +19,6 @@ package callsync
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -112,12 +111,11 @@ type Syncer struct {
 	nextPoll, nextVerify, nextRetention time.Time
 	nextScan                            time.Time
 	notBefore                           time.Time // no Vobiz request before (backoff, Retry-After)
-	failures                            int
+	failures, pollFailures              int
 	retry                               map[time.Time]dayRetry
 	pending                             []job
 	run                                 progress
-	emptyRun                            int // days in a row found without calls, for probeOlder
-	polledAt                            time.Time
+	emptyRun                            int  // days in a row found without calls, for emptyBefore
 	errShown                            bool // the shared state shows an error to clear on success
 	waits                               []time.Duration
 }
@@ -387,13 +385,23 @@ func (s *Syncer) round(ctx context.Context, now time.Time) (more bool, err error
 	}
 	if st.PollRequested.After(st.LastPoll) || !now.Before(s.nextPoll) {
 		if err := s.poll(ctx); err != nil {
-			return false, err
+			if stopsRound(err) {
+				return false, err
+			}
+			// A poll the API answers wrongly must not hold the days up.
+			s.pollFailures++
+			s.nextPoll = now.Add(backoff(s.pollFailures))
+			s.note(ctx, err)
+		} else {
+			s.pollFailures, polled = 0, true
 		}
-		polled = true
 	}
 	if !now.Before(s.nextVerify) {
 		if err := s.verifyRecent(ctx, now, polled); err != nil {
-			return false, err
+			if stopsRound(err) {
+				return false, err
+			}
+			s.note(ctx, err)
 		}
 		s.nextVerify = now.Add(s.o.VerifyEvery)
 	}
@@ -403,10 +411,14 @@ func (s *Syncer) round(ctx context.Context, now time.Time) (more bool, err error
 		}
 	}
 	if j, ok := s.nextJob(now); ok {
-		if err := s.doJob(ctx, j); err != nil {
-			return false, err
-		}
 		s.nextScan = time.Time{} // see what is left at once
+		if err := s.doJob(ctx, j); err != nil {
+			if stopsRound(err) {
+				return false, err
+			}
+			s.note(ctx, err) // this day waits for its retry; the others go on
+			return true, nil
+		}
 		if err := s.cleared(ctx); err != nil {
 			return false, err
 		}
@@ -421,9 +433,10 @@ func (s *Syncer) round(ctx context.Context, now time.Time) (more bool, err error
 	return ready, nil
 }
 
-// cleared removes a recorded error once work succeeds again.
+// cleared removes a recorded error once work succeeds again, and the
+// polls too (a failing poll's error stays while days sync).
 func (s *Syncer) cleared(ctx context.Context) error {
-	if !s.errShown {
+	if !s.errShown || s.pollFailures > 0 {
 		return nil
 	}
 	s.errShown = false
@@ -435,27 +448,49 @@ func (s *Syncer) cleared(ctx context.Context) error {
 // fail records a failed round and backs off: exponentially with jitter,
 // and at least as long as a Retry-After the API sent.
 func (s *Syncer) fail(ctx context.Context, err error) {
-	now := s.now()
 	s.failures++
 	wait := backoff(s.failures)
 	if ra, ok := vobiz.RetryAfter(err); ok && ra > wait {
 		wait = ra
 	}
-	s.notBefore = now.Add(wait)
+	s.notBefore = s.now().Add(wait)
+	if len(s.waits) >= 100 {
+		s.waits = s.waits[1:]
+	}
 	s.waits = append(s.waits, wait)
+	s.log.Warn("index sync failed; waiting before the next request", "err", err, "wait", wait.String())
+	s.note(ctx, err)
+}
+
+// note records a failure in the shared state for the admin view, with
+// Paused set when the database is full.
+func (s *Syncer) note(ctx context.Context, err error) {
+	now := s.now()
 	paused := ""
 	if isDiskFull(err) {
 		paused = "the database is full: sync is paused and retried; pages read from Vobiz meanwhile"
 	}
-	s.log.Warn("index sync failed; retrying", "err", err, "wait", wait.String(), "paused", paused != "")
 	uerr := s.ix.UpdateSyncState(ctx, func(st *callindex.SyncState) {
 		st.LastError, st.LastErrorAt, st.Paused = err.Error(), now, paused
 	})
 	if uerr != nil {
-		s.log.Warn("could not record the sync failure", "err", uerr)
+		s.log.Warn("could not record the sync failure", "err", uerr, "failure", err)
 		return
 	}
 	s.errShown = true
+}
+
+// stopsRound tells failures that stop the whole round and back off (the
+// API refusing or unavailable, a rate limit, the database, the lease,
+// cancellation) from an answer the API got wrong for one request, after
+// which the other work goes on (that request is retried later).
+func stopsRound(err error) bool {
+	var ae *vobiz.APIError
+	if !errors.As(err, &ae) {
+		return true
+	}
+	return !errors.Is(err, vobiz.ErrBadResponse) && !errors.Is(err, vobiz.ErrBadRequest) &&
+		!errors.Is(err, vobiz.ErrNotFound)
 }
 
 // backoff is the wait after n failures in a row: 1 s doubling to 5 min,
@@ -660,5 +695,3 @@ var (
 )
 
 func dayString(d time.Time) string { return d.Format(time.DateOnly) }
-
-func errorf(format string, args ...any) error { return fmt.Errorf("callsync: "+format, args...) }

@@ -485,3 +485,30 @@ func TestRunStopsAndReleases(t *testing.T) {
 		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
 	})
 }
+
+// An answer the API gets wrong for the polls (malformed JSON) is recorded
+// and retried with backoff, and does not hold the backfill up; once the
+// polls work again the error is cleared.
+func TestBrokenPollDoesNotHoldTheBackfill(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := newEnv(t, tg)
+		e.sb.SetFaults(sandbox.Faults{Body: sandbox.BodyMalformedJSON, Endpoints: []string{sandbox.EndpointRecent}})
+		s := e.syncer(e.client, "a")
+		if err := e.step(t, s); err != nil {
+			t.Fatalf("a failed poll failed the round: %v", err)
+		}
+		if st := e.status(t); !strings.Contains(st.State.LastError, "poll") {
+			t.Errorf("the failed poll is not shown: %q", st.State.LastError)
+		}
+		e.until(t, s, "every day complete", e.settled(t))
+		if st := e.status(t); !st.State.LastPoll.IsZero() {
+			t.Fatalf("a poll succeeded through the fault: %s", st.State.LastPoll)
+		}
+		e.sb.SetFaults(sandbox.Faults{})
+		e.until(t, s, "a poll succeeds", func() bool { return !e.status(t).State.LastPoll.IsZero() })
+		if st := e.status(t); st.State.LastError != "" {
+			t.Errorf("error not cleared after the poll recovered: %q", st.State.LastError)
+		}
+		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
+	})
+}
