@@ -383,7 +383,10 @@ func (s *Syncer) round(ctx context.Context, now time.Time) (more bool, err error
 			return false, err
 		}
 	}
-	if st.PollRequested.After(st.LastPoll) || !now.Before(s.nextPoll) {
+	// A refresh asked on any replica polls now, unless polls are failing:
+	// then it waits for the poll's backoff like the schedule does.
+	asked := st.PollRequested.After(st.LastPoll) && s.pollFailures == 0
+	if asked || !now.Before(s.nextPoll) {
 		if err := s.poll(ctx); err != nil {
 			if stopsRound(err) {
 				return false, err
