@@ -117,6 +117,7 @@ type Syncer struct {
 	run                                 progress
 	emptyRun                            int  // days in a row found without calls, for emptyBefore
 	errShown                            bool // the shared state shows an error to clear on success
+	upToDate                            bool // "index up to date" was logged
 	waits                               []time.Duration
 }
 
@@ -368,7 +369,7 @@ func (s *Syncer) startLease(now time.Time) {
 	s.nextVerify = now.Add(s.o.VerifyEvery)
 	s.notBefore, s.failures = time.Time{}, 0
 	s.retry = map[time.Time]dayRetry{}
-	s.pending, s.run, s.emptyRun = nil, progress{}, 0
+	s.pending, s.run, s.emptyRun, s.upToDate = nil, progress{}, 0, false
 }
 
 func (s *Syncer) round(ctx context.Context, now time.Time) (more bool, err error) {
@@ -554,8 +555,12 @@ func (s *Syncer) scan(ctx context.Context, now time.Time) error {
 		if err := s.finishRun(ctx); err != nil {
 			return err
 		}
-		return nil
+		fallthrough
 	default:
+		if len(jobs) == 0 && !s.upToDate {
+			s.upToDate = true // said once per holding: the first time every day is complete
+			s.log.Info("index up to date", "days", s.o.Days)
+		}
 		return nil
 	}
 	total, done := s.run.total, s.run.done

@@ -72,7 +72,7 @@ func indexCommand(ctx context.Context, args []string, getenv Env, stdout, stderr
 		if err != nil {
 			return err
 		}
-		printIndexStatus(stdout, st)
+		printIndexStatus(stdout, st, databaseSize(ctx, db))
 		return nil
 	case "purge":
 		return purgeIndex(ctx, ix, *before, cfg.IndexDays, stdout)
@@ -145,7 +145,21 @@ func total(n int64) string {
 	return fmt.Sprint(n)
 }
 
-func printIndexStatus(w io.Writer, st callsync.Status) {
+// databaseSize is the size of the whole database (the index is most of
+// it), or "" when it cannot be read.
+func databaseSize(ctx context.Context, db *store.DB) string {
+	q := "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+	if db.Dialect() == store.DialectPostgres {
+		q = "SELECT pg_database_size(current_database())"
+	}
+	var n int64
+	if err := db.SQL().QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+func printIndexStatus(w io.Writer, st callsync.Status, size string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	utc := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 	if st.Coverage.IsZero() {
@@ -162,6 +176,9 @@ func printIndexStatus(w io.Writer, st callsync.Status) {
 	}
 	fmt.Fprintf(tw, "days:\t%s\n", strings.Join(counts, ", "))
 	fmt.Fprintf(tw, "calls:\t%d\n", st.Rows)
+	if size != "" {
+		fmt.Fprintf(tw, "database:\t%s\n", size)
+	}
 	if st.State.LastPoll.IsZero() {
 		fmt.Fprintln(tw, "last poll:\tnever")
 	} else {

@@ -13,7 +13,9 @@ import (
 
 	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/cli"
+	"github.com/cdrdash/cdrdash/store"
 	"github.com/cdrdash/cdrdash/store/storetest"
+	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
 )
 
@@ -48,7 +50,7 @@ func TestIndexCommands(t *testing.T) {
 			{name: "verify", args: []string{"index", "verify", "-days", "7"},
 				out: []string{"7 of 7 days complete"}},
 			{name: "status after the sync", args: []string{"index", "status", "-days", "7"},
-				out: []string{"7 complete, 0 syncing, 0 mismatch, 0 missing", "calls: 1500", "syncing: nobody (last "}},
+				out: []string{"7 complete, 0 syncing, 0 mismatch, 0 missing", "calls: 1500", "database: ", " MB", "syncing: nobody (last "}},
 			{name: "sync refused while another process holds the lease",
 				args: []string{"index", "sync", "-days", "7"},
 				before: func(t *testing.T) {
@@ -98,26 +100,63 @@ func TestIndexCommands(t *testing.T) {
 	})
 }
 
-// squeeze collapses runs of spaces, so expectations do not depend on
-// column widths.
-func squeeze(s string) string {
-	for strings.Contains(s, "  ") {
-		s = strings.ReplaceAll(s, "  ", " ")
-	}
-	return s
-}
-
 // Demo mode indexes its sandbox at start: the background sync finishes
 // its first run while serving, and `index status` then shows every day
-// complete with the sandbox's calls; stopping serve gives the lease up.
+// complete with the sandbox's calls; stopping serve gives the lease up. A
+// restart starts the index afresh, since the sandbox's calls are generated
+// anew.
 func TestDemoIndexesAtStart(t *testing.T) {
 	env := demoEnv(t)
 	env["CDRDASH_LOG_LEVEL"] = "info"
+	getenv := func(k string) string { return env[k] }
+	status := func() string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := cli.Run(context.Background(), []string{"index", "status"}, getenv, strings.NewReader(""), &out,
+			&errOut); code != 0 {
+			t.Fatalf("status: exit %d: %s", code, errOut.String())
+		}
+		return squeeze(out.String())
+	}
+	want := []string{"400 complete, 0 syncing, 0 mismatch, 0 missing", "calls: 2000", "syncing: nobody"}
+
+	serveUntilSynced(t, getenv)
+	for _, w := range want {
+		if got := status(); !strings.Contains(got, w) {
+			t.Errorf("status lacks %q:\n%s", w, got)
+		}
+	}
+
+	db, err := store.Open(context.Background(), "", env["CDRDASH_DATA_DIR"], store.WithCleanupInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := vobiz.CDR{UUID: "00000000-0000-4000-8000-000000000001",
+		StartTime: vobiz.Time{Time: time.Now().UTC().Truncate(24 * time.Hour).Add(-30 * time.Hour)}}
+	if _, err := callindex.New(db).Upsert(context.Background(), []vobiz.CDR{stale}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if got := status(); !strings.Contains(got, "calls: 2001") {
+		t.Fatalf("the stale call was not stored:\n%s", got)
+	}
+
+	serveUntilSynced(t, getenv)
+	for _, w := range want {
+		if got := status(); !strings.Contains(got, w) {
+			t.Errorf("after a restart, status lacks %q:\n%s", w, got)
+		}
+	}
+}
+
+// serveUntilSynced runs `cdrdash serve` until its sync logs that every day
+// is complete, then stops it.
+func serveUntilSynced(t *testing.T, getenv cli.Env) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
-	getenv := func(k string) string { return env[k] }
 	go func() {
 		code := cli.Run(ctx, []string{"serve", "-addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), io.Discard, pw)
 		pw.Close()
@@ -127,7 +166,7 @@ func TestDemoIndexesAtStart(t *testing.T) {
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() { // the process log, one JSON object a line
 		var rec map[string]any
-		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "index days synced" {
+		if json.Unmarshal(sc.Bytes(), &rec) == nil && rec["msg"] == "index up to date" {
 			synced = true
 			break
 		}
@@ -135,16 +174,15 @@ func TestDemoIndexesAtStart(t *testing.T) {
 	go io.Copy(io.Discard, pr)
 	cancel()
 	if code := <-done; code != 0 || !synced {
-		t.Fatalf("serve exited %d; first sync run finished: %v", code, synced)
+		t.Fatalf("serve exited %d; index up to date: %v", code, synced)
 	}
-	var out, errOut bytes.Buffer
-	if code := cli.Run(context.Background(), []string{"index", "status"}, getenv, strings.NewReader(""), &out,
-		&errOut); code != 0 {
-		t.Fatalf("status: exit %d: %s", code, errOut.String())
+}
+
+// squeeze collapses runs of spaces, so expectations do not depend on
+// column widths.
+func squeeze(s string) string {
+	for strings.Contains(s, "  ") {
+		s = strings.ReplaceAll(s, "  ", " ")
 	}
-	for _, want := range []string{"400 complete, 0 syncing, 0 mismatch, 0 missing", "calls: 2000", "syncing: nobody"} {
-		if !strings.Contains(squeeze(out.String()), want) {
-			t.Errorf("status lacks %q:\n%s", want, out.String())
-		}
-	}
+	return s
 }

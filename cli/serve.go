@@ -200,6 +200,15 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 	var ix *callindex.Index
 	if cfg.Index {
 		ix = callindex.New(db)
+		if a.demo {
+			// The sandbox generates its calls anew at every start (anchored
+			// at the start time), so what an earlier run indexed is not its
+			// data any more: start the index from scratch.
+			if _, err := ix.DeleteBefore(ctx, time.Now().AddDate(0, 0, 2)); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("reset the demo index: %w", err)
+			}
+		}
 		a.startSync(ctx, callsync.New(ix, client, callsync.Options{Poll: cfg.IndexPoll, Days: cfg.IndexDays, Log: log}))
 	}
 	h := handlers.New(handlers.Deps{
