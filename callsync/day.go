@@ -58,6 +58,10 @@ type exported struct {
 	rows      int64               // records read and offered to the index
 	invalid   int                 // records the index refused (no uuid or start time)
 	malformed int                 // rows that could not be decoded
+	// outside counts records starting outside the UTC day asked for: the
+	// API would then cut its days in another zone, and the day's count
+	// could never be compared with its total.
+	outside int
 	seen      map[string]struct{} // their uuids; nil when the day is too big to remember
 }
 
@@ -119,7 +123,7 @@ func (s *Syncer) syncDay(ctx context.Context, day time.Time) (bool, error) {
 	if err != nil {
 		return failed("reading the day's total after the export", err)
 	}
-	bad := ex.malformed + ex.invalid
+	bad := ex.malformed + ex.invalid + ex.outside
 	if count > total && bad == 0 && ex.seen != nil && ex.rows == total {
 		// The export listed exactly the API's total and the index holds
 		// more: calls the API no longer has. Drop them so the counts agree.
@@ -142,8 +146,12 @@ func (s *Syncer) syncDay(ctx context.Context, day time.Time) (bool, error) {
 		if ex.invalid > 0 {
 			st.LastError += fmt.Sprintf("; %d records had no uuid or start time", ex.invalid)
 		}
+		if ex.outside > 0 {
+			st.LastError += fmt.Sprintf("; %d exported calls started outside this UTC day "+
+				"(does Vobiz cut days in another time zone?)", ex.outside)
+		}
 		s.log.Warn("day not complete after its export", "day", dayString(day), "index", count, "vobiz", total,
-			"malformed", ex.malformed, "invalid", ex.invalid)
+			"malformed", ex.malformed, "invalid", ex.invalid, "outside", ex.outside)
 	} else {
 		s.log.Debug("day synced", "day", dayString(day), "calls", count)
 	}
@@ -202,6 +210,9 @@ func (s *Syncer) exportDay(ctx context.Context, day time.Time) (exported, error)
 			continue
 		}
 		malformedRun = 0
+		if !c.StartTime.IsZero() && (c.StartTime.Before(day) || !c.StartTime.Before(day.AddDate(0, 0, 1))) {
+			ex.outside++
+		}
 		batch = append(batch, *c)
 		ex.rows++
 		if ex.seen != nil {

@@ -171,12 +171,14 @@ type fakeSource struct {
 	hidden  map[string]vobiz.CDR
 	extra   []vobiz.CDR // newest first
 	corrupt map[string]bool
+	leak    map[string][]vobiz.CDR // extra rows in the export of a day (YYYY-MM-DD), whatever their start
 	exports int
 	onExp   func(n int) // called before the n-th export (from 1)
 }
 
 func newFake(inner callsync.Source) *fakeSource {
-	return &fakeSource{inner: inner, hidden: map[string]vobiz.CDR{}, corrupt: map[string]bool{}}
+	return &fakeSource{inner: inner, hidden: map[string]vobiz.CDR{}, corrupt: map[string]bool{},
+		leak: map[string][]vobiz.CDR{}}
 }
 
 func inDays(c vobiz.CDR, f vobiz.Filter) bool {
@@ -270,16 +272,20 @@ func (f *fakeSource) Export(ctx context.Context, fl vobiz.Filter) (io.ReadCloser
 	_ = out.Write(header)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	rows := slices.Clone(f.leak[fl.StartDate])
 	for _, c := range f.extra {
 		if inDays(c, fl) {
-			row := make([]string, len(header))
-			for i, h := range header {
-				if fd, ok := vobiz.FieldByName(h); ok {
-					row[i] = fd.Text(&c)
-				}
-			}
-			_ = out.Write(row)
+			rows = append(rows, c)
 		}
+	}
+	for _, c := range rows {
+		row := make([]string, len(header))
+		for i, h := range header {
+			if fd, ok := vobiz.FieldByName(h); ok {
+				row[i] = fd.Text(&c)
+			}
+		}
+		_ = out.Write(row)
 	}
 	uuidCol, durCol := slices.Index(header, "uuid"), slices.Index(header, "duration")
 	for {

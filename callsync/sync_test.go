@@ -512,3 +512,25 @@ func TestBrokenPollDoesNotHoldTheBackfill(t *testing.T) {
 		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
 	})
 }
+
+// An export holding calls of another UTC day means the API cuts its days
+// in another zone: the day stays mismatch, saying so, and nothing is
+// pruned on the strength of it.
+func TestExportOutsideItsDay(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := newEnv(t, tg)
+		fake := newFake(e.client)
+		fake.leak[day(-2).Format(time.DateOnly)] = callsOf(e.sb, day(-3))[:1]
+		s := e.syncer(fake, "a")
+		e.until(t, s, "the day attempted", func() bool { return e.day(t, day(-2)).LastError != "" })
+		st := e.day(t, day(-2))
+		if st.Status != callindex.DayMismatch || !strings.Contains(st.LastError, "1 exported calls started outside") {
+			t.Fatalf("day with a call of another day: %s, %q", st.Status, st.LastError)
+		}
+		fake.mu.Lock()
+		clear(fake.leak)
+		fake.mu.Unlock()
+		e.until(t, s, "every day complete", e.settled(t))
+		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
+	})
+}
