@@ -55,14 +55,14 @@ func (s *Syncer) verifyDay(ctx context.Context, day time.Time) (bool, error) {
 
 // exported is what one day's export brought.
 type exported struct {
-	rows      int64               // records read and offered to the index
-	invalid   int                 // records the index refused (no uuid or start time)
-	malformed int                 // rows that could not be decoded
+	rows      int64 // records read and offered to the index
+	invalid   int   // records the index refused (no uuid or start time)
+	malformed int   // rows that could not be decoded
 	// outside counts records starting outside the UTC day asked for: the
 	// API would then cut its days in another zone, and the day's count
 	// could never be compared with its total.
 	outside int
-	seen      map[string]struct{} // their uuids; nil when the day is too big to remember
+	seen    map[string]struct{} // their uuids; nil when the day is too big to remember
 }
 
 // syncDay downloads the day's export into the index and marks the day
