@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
+	"math"
 	"time"
 
 	"github.com/cdrdash/cdrdash/callindex"
@@ -15,42 +15,88 @@ import (
 // apiTotal asks the API how many calls the UTC days from..to hold (one
 // per_page=1 list request: only the pagination total is read).
 func (s *Syncer) apiTotal(ctx context.Context, from, to time.Time) (int64, error) {
+	f, err := s.apiDay(ctx, from, to)
+	return f.calls, err
+}
+
+// figures are what a day is compared on: its number of calls, and the
+// API's summary sums, which change when records are updated after the fact
+// (a call's duration, talk time or cost) although the count does not.
+type figures struct {
+	calls, answered, duration, billable int64
+	cost                                float64
+}
+
+func figuresOf(calls int64, sum vobiz.Summary) figures {
+	return figures{calls: calls, answered: int64(sum.AnsweredCalls), duration: int64(sum.TotalDurationSeconds),
+		billable: int64(sum.TotalBillableSeconds), cost: float64(sum.TotalCost)}
+}
+
+// sameSums reports whether the sums agree (costs to a hundredth of the
+// currency, the summary's precision).
+func (f figures) sameSums(g figures) bool {
+	return f.answered == g.answered && f.duration == g.duration && f.billable == g.billable &&
+		math.Abs(f.cost-g.cost) < 0.005
+}
+
+// apiDay asks the API for the figures of the UTC days from..to.
+func (s *Syncer) apiDay(ctx context.Context, from, to time.Time) (figures, error) {
 	resp, err := s.src.List(ctx, vobiz.Filter{StartDate: dayString(from), EndDate: dayString(to), PerPage: 1})
 	if err != nil {
-		return 0, fmt.Errorf("total of %s – %s: %w", dayString(from), dayString(to), err)
+		return figures{}, fmt.Errorf("total of %s – %s: %w", dayString(from), dayString(to), err)
 	}
-	return int64(resp.Pagination.Total), nil
+	return figuresOf(int64(resp.Pagination.Total), resp.Summary), nil
+}
+
+// indexDay computes the same figures from the index.
+func (s *Syncer) indexDay(ctx context.Context, day time.Time) (figures, error) {
+	page, err := s.ix.Query(ctx, callindex.Filter{From: day, To: day.AddDate(0, 0, 1), Limit: 1})
+	if err != nil {
+		return figures{}, err
+	}
+	return figuresOf(page.Total, page.Summary), nil
 }
 
 func (s *Syncer) count(ctx context.Context, day time.Time) (int64, error) {
 	return s.ix.Count(ctx, day, day.AddDate(0, 0, 1))
 }
 
-// verifyDay compares the day's count in the index with the API's total and
-// marks the day complete or mismatch. It reports whether it is complete.
+// verifyDay compares the day in the index with the API's figures and marks
+// it complete or mismatch. It reports whether it is complete. A day whose
+// count agrees but whose sums differ had records updated after it was
+// synced, unless the API's figures are the ones its last export ended
+// with (then the difference is one a fresh export cannot remove, and
+// syncing again every few minutes would only cost requests).
 func (s *Syncer) verifyDay(ctx context.Context, day time.Time) (bool, error) {
-	count, err := s.count(ctx, day)
+	idx, err := s.indexDay(ctx, day)
 	if err != nil {
 		return false, err
 	}
-	// The total is asked after counting: nothing else writes the day
+	// The API is asked after the index: nothing else writes the day
 	// meanwhile, so equal numbers mean the index held every call the API
 	// had when it answered.
 	asked := s.now()
-	total, err := s.apiTotal(ctx, day, day)
+	api, err := s.apiDay(ctx, day, day)
 	if err != nil {
 		return false, err
 	}
-	st := callindex.DayState{Day: day, Status: callindex.DayComplete, Rows: count, APITotal: total, VerifiedAt: asked}
-	if count != total {
+	st := callindex.DayState{Day: day, Status: callindex.DayComplete, Rows: idx.calls, APITotal: api.calls,
+		VerifiedAt: asked}
+	switch {
+	case idx.calls != api.calls:
 		st.Status = callindex.DayMismatch
-		st.LastError = fmt.Sprintf("verify: the index has %d calls, Vobiz %d", count, total)
-		s.log.Info("day differs from Vobiz; re-syncing it", "day", dayString(day), "index", count, "vobiz", total)
+		st.LastError = fmt.Sprintf("verify: the index has %d calls, Vobiz %d", idx.calls, api.calls)
+	case !idx.sameSums(api) && api != s.exported[day]:
+		st.Status = callindex.DayMismatch
+		st.LastError = "verify: the day's duration, talk time or cost differ from Vobiz's: records were updated"
+	}
+	if st.Status != callindex.DayComplete {
+		s.log.Info("day differs from Vobiz; re-syncing it", "day", dayString(day), "why", st.LastError)
 	}
 	if err := s.ix.SetDay(ctx, st); err != nil {
 		return false, err
 	}
-	return count == total, nil
+	return st.Status == callindex.DayComplete, nil
 }
 
 // exported is what one day's export brought.
@@ -119,10 +165,12 @@ func (s *Syncer) syncDay(ctx context.Context, day time.Time) (bool, error) {
 	// Asked again after the export: calls that arrived meanwhile (late
 	// CDRs) are then in the API's total, and the day waits for them.
 	asked = s.now()
-	total, err = s.apiTotal(ctx, day, day)
+	api, err := s.apiDay(ctx, day, day)
 	if err != nil {
 		return failed("reading the day's total after the export", err)
 	}
+	total = api.calls
+	s.exported[day] = api
 	bad := ex.malformed + ex.invalid + ex.outside
 	if count > total && bad == 0 && ex.seen != nil && ex.rows == total {
 		// The export listed exactly the API's total and the index holds

@@ -166,19 +166,21 @@ func checkIndexEquals(t *testing.T, e *env, want map[time.Time][]string) {
 // export rows, consistently across list totals, recent and export.
 type fakeSource struct {
 	inner callsync.Source
+	sb    *sandbox.Server
 
 	mu      sync.Mutex
 	hidden  map[string]vobiz.CDR
 	extra   []vobiz.CDR // newest first
 	corrupt map[string]bool
 	leak    map[string][]vobiz.CDR // extra rows in the export of a day (YYYY-MM-DD), whatever their start
+	updated map[string]vobiz.CDR   // records changed after the fact, by uuid
 	exports int
 	onExp   func(n int) // called before the n-th export (from 1)
 }
 
-func newFake(inner callsync.Source) *fakeSource {
-	return &fakeSource{inner: inner, hidden: map[string]vobiz.CDR{}, corrupt: map[string]bool{},
-		leak: map[string][]vobiz.CDR{}}
+func newFake(e *env) *fakeSource {
+	return &fakeSource{inner: e.client, sb: e.sb, hidden: map[string]vobiz.CDR{}, corrupt: map[string]bool{},
+		leak: map[string][]vobiz.CDR{}, updated: map[string]vobiz.CDR{}}
 }
 
 func inDays(c vobiz.CDR, f vobiz.Filter) bool {
@@ -205,6 +207,14 @@ func (f *fakeSource) List(ctx context.Context, fl vobiz.Filter) (*vobiz.ListResp
 		}
 	}
 	resp.Pagination.Total = vobiz.Int(n)
+	for u, c := range f.updated {
+		i, _ := f.sb.Index(u)
+		if old := f.sb.Call(i); inDays(c, fl) {
+			resp.Summary.TotalDurationSeconds += c.Duration - old.Duration
+			resp.Summary.TotalBillableSeconds += c.Billsec - old.Billsec
+			resp.Summary.TotalCost += c.TotalCost - old.TotalCost
+		}
+	}
 	return resp, nil
 }
 
@@ -220,6 +230,13 @@ func (f *fakeSource) unhide() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	clear(f.hidden)
+}
+
+// update changes a record after the fact, with a newer updated_at.
+func (f *fakeSource) update(c vobiz.CDR) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.updated[string(c.UUID)] = c
 }
 
 func (f *fakeSource) add(cs ...vobiz.CDR) {
@@ -301,6 +318,13 @@ func (f *fakeSource) Export(ctx context.Context, fl vobiz.Filter) (io.ReadCloser
 		}
 		if f.corrupt[rec[uuidCol]] {
 			rec[durCol] = "not a number"
+		}
+		if c, ok := f.updated[rec[uuidCol]]; ok {
+			for i, h := range header {
+				if fd, ok := vobiz.FieldByName(h); ok {
+					rec[i] = fd.Text(&c)
+				}
+			}
 		}
 		_ = out.Write(rec)
 	}

@@ -51,9 +51,13 @@ func TestLimitedInFlight(t *testing.T) {
 			_, _ = l.List(context.Background(), vobiz.Filter{})
 		}()
 	}
-	for range 5 {
-		<-src.entered
+	<-src.entered
+	<-src.entered // two inside at once; the others wait for a slot
+	for i := range 5 {
 		src.release <- struct{}{}
+		if i < 3 {
+			<-src.entered
+		}
 	}
 	wg.Wait()
 	if m := src.max.Load(); m != 2 {

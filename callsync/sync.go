@@ -113,6 +113,7 @@ type Syncer struct {
 	notBefore                           time.Time // no Vobiz request before (backoff, Retry-After)
 	failures, pollFailures              int
 	retry                               map[time.Time]dayRetry
+	exported                            map[time.Time]figures // the API's figures after each day's last export
 	pending                             []job
 	run                                 progress
 	emptyRun                            int  // days in a row found without calls, for emptyBefore
@@ -176,7 +177,7 @@ func New(ix *callindex.Index, src Source, o Options) *Syncer {
 		limitedSrc = newLimited(src, o.MaxInFlight)
 	}
 	return &Syncer{ix: ix, src: limitedSrc, o: o, log: o.Log.With("job", "index sync"),
-		retry: map[time.Time]dayRetry{}}
+		retry: map[time.Time]dayRetry{}, exported: map[time.Time]figures{}}
 }
 
 func defaultHolder() string {
@@ -528,6 +529,11 @@ func (s *Syncer) retention(ctx context.Context, now time.Time) error {
 		s.log.Info("deleted calls older than the index keeps", "calls", n, "before", oldest.Format(time.DateOnly))
 	}
 	s.nextRetention = now.Add(24 * time.Hour)
+	for d := range s.exported {
+		if d.Before(oldest) {
+			delete(s.exported, d)
+		}
+	}
 	return nil
 }
 

@@ -56,7 +56,7 @@ func TestResumeAfterRestart(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
 		ctx, cancel := context.WithCancel(context.Background())
-		fake := newFake(e.client)
+		fake := newFake(e)
 		fake.onExp = func(n int) {
 			if n == 4 {
 				cancel() // the process is stopped during the 4th day's export
@@ -209,7 +209,7 @@ func TestBrokenExports(t *testing.T) {
 func TestMalformedRows(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
-		fake := newFake(e.client)
+		fake := newFake(e)
 		bad := callsOf(e.sb, day(-2))[:2]
 		for _, c := range bad {
 			fake.corrupt[string(c.UUID)] = true
@@ -251,7 +251,7 @@ func callsOf(sb *sandbox.Server, d time.Time) []vobiz.CDR {
 func TestLateCDRs(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
-		fake := newFake(e.client)
+		fake := newFake(e)
 		late := callsOf(e.sb, day(-1))[10:15]
 		fake.hide(late...)
 		s := e.syncer(fake, "a")
@@ -278,7 +278,7 @@ func TestLateCDRs(t *testing.T) {
 func TestPollFindsNewCalls(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
-		fake := newFake(e.client)
+		fake := newFake(e)
 		s := e.syncer(fake, "a")
 		e.until(t, s, "every day complete", e.settled(t))
 
@@ -310,7 +310,7 @@ func TestPollFindsNewCalls(t *testing.T) {
 func TestPollAllNewResyncsToday(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
-		fake := newFake(e.client)
+		fake := newFake(e)
 		s := e.syncer(fake, "a")
 		e.until(t, s, "every day complete", e.settled(t))
 
@@ -345,7 +345,7 @@ func TestPollAllNewResyncsToday(t *testing.T) {
 func TestRequestPoll(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
-		fake := newFake(e.client)
+		fake := newFake(e)
 		s := e.syncer(fake, "a")
 		e.until(t, s, "every day complete", e.settled(t))
 		e.clock.Advance(2 * time.Second)
@@ -519,7 +519,7 @@ func TestBrokenPollDoesNotHoldTheBackfill(t *testing.T) {
 func TestExportOutsideItsDay(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		e := newEnv(t, tg)
-		fake := newFake(e.client)
+		fake := newFake(e)
 		fake.leak[day(-2).Format(time.DateOnly)] = callsOf(e.sb, day(-3))[:1]
 		s := e.syncer(fake, "a")
 		e.until(t, s, "the day attempted", func() bool { return e.day(t, day(-2)).LastError != "" })
@@ -532,5 +532,53 @@ func TestExportOutsideItsDay(t *testing.T) {
 		fake.mu.Unlock()
 		e.until(t, s, "every day complete", e.settled(t))
 		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
+	})
+}
+
+// A record updated after the fact (longer, costlier, with a newer
+// updated_at) leaves the count alone but changes the day's sums: the
+// verification catches it and the re-sync stores the new version.
+func TestUpdatedRecords(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := newEnv(t, tg)
+		fake := newFake(e)
+		s := e.syncer(fake, "a")
+		e.until(t, s, "every day complete", e.settled(t))
+
+		var c vobiz.CDR
+		for _, x := range callsOf(e.sb, day(-1)) {
+			if x.Billsec > 0 {
+				c = x
+				break
+			}
+		}
+		c.Duration, c.Billsec, c.TotalCost = c.Duration+100, c.Billsec+100, c.TotalCost+1.5
+		c.UpdatedAt = vobiz.Time{Time: e.clock.Now()}
+		fake.update(c)
+		stored := func() vobiz.CDR {
+			var got vobiz.CDR
+			err := e.ix.Each(context.Background(), callindex.Filter{From: c.StartTime.Time,
+				To: c.StartTime.Add(time.Second)}, func(x *callindex.Call) error {
+				if x.CDR.UUID == c.UUID {
+					got = x.CDR
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if got := stored(); got.Duration == c.Duration {
+			t.Fatal("the update is in the index before any sync")
+		}
+		e.until(t, s, "the update stored", func() bool { return stored().Duration == c.Duration })
+		if got := stored(); got.Billsec != c.Billsec || got.TotalCost != c.TotalCost {
+			t.Errorf("stored %d s talk, cost %v; want %d, %v", got.Billsec, got.TotalCost, c.Billsec, c.TotalCost)
+		}
+		e.until(t, s, "every day complete", e.settled(t))
+		if st := e.day(t, day(-1)); st.Status != callindex.DayComplete {
+			t.Errorf("yesterday after the update: %+v", st)
+		}
 	})
 }
