@@ -43,6 +43,13 @@ func (s *Syncer) Backfill(ctx context.Context, force bool, report func(callindex
 			if ok, err := s.lease(ctx, s.now()); err != nil || !ok {
 				return Status{}, errors.Join(errLeaseLost, err)
 			}
+			if st, err := s.ix.Day(ctx, j.day); err != nil {
+				return Status{}, err
+			} else if st.Status == callindex.DayComplete && !st.VerifiedAt.Before(j.day.AddDate(0, 0, 1)) {
+				// Done since the pass began: an empty history confirmed at once.
+				report(st)
+				continue
+			}
 			var complete bool
 			if j.verifyOnly {
 				complete, err = s.verifyDay(ctx, j.day)
@@ -74,6 +81,7 @@ func (s *Syncer) Backfill(ctx context.Context, force bool, report func(callindex
 	if err := s.finishRun(ctx); err != nil {
 		return Status{}, err
 	}
+	s.endForeground(ctx) // before the status, which then shows the lease free
 	return s.Status(ctx)
 }
 

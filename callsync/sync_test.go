@@ -582,3 +582,32 @@ func TestUpdatedRecords(t *testing.T) {
 		}
 	})
 }
+
+// The foreground backfill (`cdrdash index sync`) completes every day,
+// reports each once, and asks no more of the API than the loop does.
+func TestForegroundBackfill(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := newEnv(t, tg)
+		s := e.syncer(e.client, "a")
+		reported := map[time.Time]int{}
+		st, err := s.Backfill(context.Background(), false, func(d callindex.DayState) { reported[d.Day]++ })
+		if err != nil || st.ByStatus[callindex.DayComplete] != testDays {
+			t.Fatalf("backfill: %v, %v", st.ByStatus, err)
+		}
+		if len(reported) != testDays {
+			t.Errorf("%d days reported, want %d", len(reported), testDays)
+		}
+		for d, n := range reported {
+			if n != 1 {
+				t.Errorf("%s reported %d times", d.Format(time.DateOnly), n)
+			}
+		}
+		if n := e.sb.Requests(); n > 12*3+3+1 {
+			t.Errorf("%d requests to Vobiz for the backfill", n)
+		}
+		if st.State.BackfillDays != 0 || st.LeaseLive() {
+			t.Errorf("after the backfill: progress %d, lease live %v", st.State.BackfillDays, st.LeaseLive())
+		}
+		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
+	})
+}
