@@ -1,5 +1,5 @@
 // Package cli implements cdrdash's commands: serve (the default), sandbox,
-// user, config, healthcheck and version.
+// user, index, config, healthcheck and version.
 package cli
 
 import (
@@ -28,6 +28,8 @@ Usage:
   cdrdash sandbox [flags]        serve only the Vobiz-compatible sandbox API
   cdrdash user add NAME -role admin|agent   add a user (password read from stdin)
   cdrdash user list | disable NAME | enable NAME | passwd NAME
+  cdrdash index status | sync [-days N] [-force] | verify | purge -before YYYY-MM-DD
+                                 the local call index: its state, a foreground sync, a check against Vobiz
   cdrdash config [flags]         print the effective configuration, secrets redacted
   cdrdash healthcheck [-url URL] exit 0 when the dashboard answers its health check
   cdrdash version                print the version
@@ -51,6 +53,8 @@ func Run(ctx context.Context, args []string, getenv Env, stdin io.Reader, stdout
 		err = serveSandbox(ctx, args, stdout, stderr)
 	case "user":
 		err = userCommand(ctx, args, getenv, stdin, stdout)
+	case "index":
+		err = indexCommand(ctx, args, getenv, stdout, stderr)
 	case "config":
 		err = printConfig(args, getenv, stdout)
 	case "healthcheck":

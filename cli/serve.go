@@ -14,6 +14,8 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/cdrdash/cdrdash/auth"
+	"github.com/cdrdash/cdrdash/callindex"
+	"github.com/cdrdash/cdrdash/callsync"
 	"github.com/cdrdash/cdrdash/config"
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/metrics"
@@ -140,19 +142,11 @@ func (a *app) Close() {
 
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
 	a := &app{demo: cfg.DemoMode()}
-	baseURL, authID, token := cfg.VobizBaseURL, cfg.VobizAuthID, cfg.VobizAuthToken
-	if a.demo {
-		sb := sandbox.New(sandbox.Options{Seed: cfg.SandboxSeed, Calls: cfg.SandboxCalls, LiveRate: cfg.SandboxLiveRate})
-		if cfg.SandboxLatency > 0 {
-			sb.SetFaults(sandbox.Faults{Latency: cfg.SandboxLatency})
-		}
-		url, stop, err := startLoopback(sb, log)
-		if err != nil {
-			return nil, fmt.Errorf("start demo sandbox: %w", err)
-		}
-		a.closers = append(a.closers, stop)
-		baseURL, authID, token = url, sb.AuthID(), sb.AuthToken()
+	baseURL, authID, token, stop, err := vobizEndpoint(cfg, log)
+	if err != nil {
+		return nil, err
 	}
+	a.closers = append(a.closers, stop)
 	// The metrics' session gauge needs the database, opened below; it is
 	// only read at scrape time.
 	var db *store.DB
@@ -203,6 +197,20 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Secure:      cfg.CookieSecure || cfg.TLS(),
 		Path:        cfg.BasePath + "/",
 	})
+	var ix *callindex.Index
+	if cfg.Index {
+		ix = callindex.New(db)
+		if a.demo {
+			// The sandbox generates its calls anew at every start (anchored
+			// at the start time), so what an earlier run indexed is not its
+			// data any more: start the index from scratch.
+			if _, err := ix.DeleteBefore(ctx, time.Now().AddDate(0, 0, 2)); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("reset the demo index: %w", err)
+			}
+		}
+		a.startSync(ctx, callsync.New(ix, client, callsync.Options{Poll: cfg.IndexPoll, Days: cfg.IndexDays, Log: log}))
+	}
 	h := handlers.New(handlers.Deps{
 		CDRs:           client,
 		Assets:         assets,
@@ -221,12 +229,48 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		TrustedProxies: cfg.TrustedProxies,
 		TLS:            cfg.TLS(),
 		Ready:          readiness(db.Ping, recentCall(client)),
-		Reports: report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap),
+		Reports: report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap), Index: ix, Log: log,
 			OnCacheLookup: func(hit bool) { a.metrics.CacheLookup("report_days", hit) }}),
+		Index: ix,
 	})
 	sessions.ErrorFunc = h.SessionError
 	a.handler = h.Routes()
 	return a, nil
+}
+
+// vobizEndpoint is where cdrdash reads calls: the configured Vobiz API,
+// or, in demo mode, the built-in sandbox started on a loopback port (stop
+// shuts it down; a no-op otherwise).
+func vobizEndpoint(cfg *config.Config, log *slog.Logger) (baseURL, authID, token string, stop func(), err error) {
+	if !cfg.DemoMode() {
+		return cfg.VobizBaseURL, cfg.VobizAuthID, cfg.VobizAuthToken, func() {}, nil
+	}
+	sb := sandbox.New(sandbox.Options{Seed: cfg.SandboxSeed, Calls: cfg.SandboxCalls, LiveRate: cfg.SandboxLiveRate})
+	if cfg.SandboxLatency > 0 {
+		sb.SetFaults(sandbox.Faults{Latency: cfg.SandboxLatency})
+	}
+	url, stop, err := startLoopback(sb, log)
+	if err != nil {
+		return "", "", "", nil, fmt.Errorf("start demo sandbox: %w", err)
+	}
+	return url, sb.AuthID(), sb.AuthToken(), stop, nil
+}
+
+// startSync runs the index's sync in the background for the app's
+// lifetime (demo mode included: it indexes the sandbox at start). Close
+// stops it and waits, before the database and the sandbox close, and the
+// sync gives its lease up so another replica takes over at once.
+func (a *app) startSync(ctx context.Context, s *callsync.Syncer) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	a.closers = append(a.closers, func() {
+		cancel()
+		<-done
+	})
 }
 
 // disableDemoUser closes demo mode's account (auth.IsDemoAccount) left in a

@@ -69,6 +69,14 @@ type Config struct {
 
 	ReportRowCap int // rows of the export read for report breakdowns
 
+	// Index turns the local call index and its sync on (the default); off
+	// keeps the pure proxy to the Vobiz API.
+	Index bool
+	// IndexPoll is how often the sync fetches the newest calls.
+	IndexPoll time.Duration
+	// IndexDays is how many UTC days, today included, the index keeps.
+	IndexDays int
+
 	// Quality band edges, read as plain numbers: cli turns them into the
 	// diagnosis package's thresholds and checks their order (a Check), so
 	// that config depends on nothing else in the project.
@@ -220,6 +228,32 @@ var options = []option{
 			return nil
 		},
 		func(c *Config) string { return strconv.Itoa(c.ReportRowCap) }},
+	{"index", "CDRDASH_INDEX", "local call index synced from Vobiz: on, or off to query the API only", false, "on",
+		func(c *Config, v string) (err error) { c.Index, err = parseOnOff(v); return },
+		func(c *Config) string { return onOff(c.Index) }},
+	{"index-poll", "CDRDASH_INDEX_POLL", "how often the index fetches the newest calls (at least 1s)", false, "15s",
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a duration such as 15s or 1m", v)
+			}
+			if d < time.Second {
+				return fmt.Errorf("%q is shorter than the minimum of 1s", v)
+			}
+			c.IndexPoll = d
+			return nil
+		},
+		func(c *Config) string { return c.IndexPoll.String() }},
+	{"index-days", "CDRDASH_INDEX_DAYS", "UTC days of calls the index keeps, today included (1 to 3650); older ones are deleted", false, "400",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 3650 {
+				return fmt.Errorf("%q is not a whole number from 1 to 3650", v)
+			}
+			c.IndexDays = n
+			return nil
+		},
+		func(c *Config) string { return strconv.Itoa(c.IndexDays) }},
 	floatOption("quality-mos-good", "CDRDASH_QUALITY_MOS_GOOD", "MOS at or above which audio is good", "4.0",
 		func(c *Config) *float64 { return &c.MOSGood }),
 	floatOption("quality-mos-fair", "CDRDASH_QUALITY_MOS_FAIR", "MOS at or above which audio is acceptable (below: poor)", "3.5",
@@ -431,6 +465,24 @@ func durationSetter(f func(*Config) *time.Duration) func(*Config, string) error 
 		*f(c) = d
 		return nil
 	}
+}
+
+// parseOnOff reads on/off, and true/false like the other switches.
+func parseOnOff(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true", "1", "yes":
+		return true, nil
+	case "off", "false", "0", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not on or off", v)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // parseBool is strconv.ParseBool with an error that names the value

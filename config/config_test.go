@@ -240,3 +240,33 @@ func TestUnreadableValueReportedOnce(t *testing.T) {
 		t.Fatalf("problems = %v, want exactly one", err)
 	}
 }
+
+// The index settings: on by default, off turns it off, and out-of-range
+// values are refused by name.
+func TestIndexSettings(t *testing.T) {
+	c, err := Load("serve", nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Index || c.IndexPoll != 15*time.Second || c.IndexDays != 400 {
+		t.Fatalf("defaults: %v %s %d", c.Index, c.IndexPoll, c.IndexDays)
+	}
+	c, err = Load("serve", []string{"-index-poll", "2s"}, env(map[string]string{"CDRDASH_INDEX": "off",
+		"CDRDASH_INDEX_DAYS": "30"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Index || c.IndexPoll != 2*time.Second || c.IndexDays != 30 {
+		t.Fatalf("set: %v %s %d", c.Index, c.IndexPoll, c.IndexDays)
+	}
+	bad := []struct{ env, value string }{
+		{"CDRDASH_INDEX", "maybe"}, {"CDRDASH_INDEX_POLL", "500ms"}, {"CDRDASH_INDEX_POLL", "soon"},
+		{"CDRDASH_INDEX_DAYS", "0"}, {"CDRDASH_INDEX_DAYS", "3651"}, {"CDRDASH_INDEX_DAYS", "a year"},
+	}
+	for _, b := range bad {
+		_, err := Load("serve", nil, env(map[string]string{b.env: b.value}))
+		if err == nil || !strings.Contains(err.Error(), b.env) {
+			t.Errorf("%s=%q: %v", b.env, b.value, err)
+		}
+	}
+}
