@@ -35,6 +35,9 @@ type Index struct {
 	db      *sql.DB
 	dialect string
 	now     func() time.Time
+	// noRollup makes summaries ignore the hourly rollup (tests compare
+	// the two ways).
+	noRollup bool
 }
 
 // New returns the index kept in db (whose migrations created its tables).
@@ -116,12 +119,16 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
+	touched := hourSet{}
 	if ix.dialect == store.DialectSQLite {
-		err = ix.writeSQLite(ctx, tx, keep)
+		err = ix.writeSQLite(ctx, tx, keep, touched)
 	} else {
-		err = ix.writePostgres(ctx, tx, keep)
+		err = ix.writePostgres(ctx, tx, keep, touched)
 	}
 	if err != nil {
+		return invalid, err
+	}
+	if err := ix.refreshHours(ctx, tx, touched); err != nil {
 		return invalid, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -131,7 +138,31 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 }
 
 // writePostgres upserts keep with multi-row statements, saving round trips.
-func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR) error {
+// Every record's hour goes into touched, and the hour a stored version of
+// it started in (read first), in case the newer one moved.
+func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched hourSet) error {
+	ids := make([]string, len(keep))
+	for i, c := range keep {
+		ids[i] = string(c.UUID)
+		touched.add(c.StartTime.UnixMicro())
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT start_time / 3600000000 * 3600000000 FROM call_index WHERE uuid = ANY($1)", ids)
+	if err != nil {
+		return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+	}
+	for rows.Next() {
+		var h int64
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+		}
+		touched.add(h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+	}
+
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, s := range stmts {
@@ -167,7 +198,10 @@ func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CD
 // multi-row statement makes SQLite keep a statement journal for every
 // statement, which cost more than the rows themselves; a plain single-row
 // insert needs none, and in-process SQLite has no round trips to save.
-func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR) error {
+//
+// The hours of the rows inserted or changed go into touched, with the hour
+// a changed row started in before.
+func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched hourSet) error {
 	var maxSeq int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM call_index").Scan(&maxSeq); err != nil {
 		return fmt.Errorf("callindex: upsert: %w", err)
@@ -188,6 +222,8 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR)
 			return fmt.Errorf("callindex: insert call %s: %w", c.UUID, err)
 		} else if n == 0 {
 			existing = append(existing, c)
+		} else {
+			touched.add(c.StartTime.UnixMicro())
 		}
 	}
 	if len(existing) > 0 {
@@ -196,11 +232,27 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR)
 			return fmt.Errorf("callindex: upsert: prepare: %w", err)
 		}
 		defer upd.Close()
+		old, err := tx.PrepareContext(ctx, "SELECT start_time FROM call_index WHERE uuid = ?")
+		if err != nil {
+			return fmt.Errorf("callindex: upsert: prepare: %w", err)
+		}
+		defer old.Close()
 		for _, c := range existing {
+			var was int64
+			if err := old.QueryRowContext(ctx, string(c.UUID)).Scan(&was); err != nil {
+				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			}
 			// The row's values, then uuid and updated_at for the WHERE.
 			a := append(appendRow(args[:0], c), string(c.UUID), fieldValue(&c.UpdatedAt))
-			if _, err := upd.ExecContext(ctx, a...); err != nil {
+			res, err := upd.ExecContext(ctx, a...)
+			if err != nil {
 				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			} else if n > 0 {
+				touched.add(was)
+				touched.add(c.StartTime.UnixMicro())
 			}
 		}
 	}
@@ -392,6 +444,16 @@ func (ix *Index) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, fmt.Errorf("callindex: delete calls: %w", err)
+	}
+	// The rollup: hours that ended by t go, the one t cuts is recomputed.
+	cut := t.UnixMicro()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_hourly WHERE hour < "+ix.placeholder(1), hourOf(cut)); err != nil {
+		return 0, fmt.Errorf("callindex: delete rollup: %w", err)
+	}
+	if hourOf(cut) != cut {
+		if err := ix.refreshHours(ctx, tx, hourSet{hourOf(cut): {}}); err != nil {
+			return 0, err
+		}
 	}
 	// Day d ends at d+24h; it is gone entirely when d+24h <= t.
 	lastGone := t.UTC().Add(-24 * time.Hour).Format(dayLayout)

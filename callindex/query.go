@@ -140,14 +140,14 @@ func (ix *Index) Query(ctx context.Context, f Filter) (Page, error) {
 	offset := max(f.Offset, 0)
 
 	var page Page
-	if page.Summary, err = ix.summary(ctx, w); err != nil {
+	if page.Summary, err = ix.summary(ctx, w, f); err != nil {
 		return Page{}, err
 	}
 	page.Total = int64(page.Summary.TotalCalls)
 	if page.Total == 0 || int64(offset) >= page.Total {
 		return page, nil
 	}
-	if page.Calls, err = ix.list(ctx, w, f.Sort, limit, offset, page.Total); err != nil {
+	if page.Calls, err = ix.list(ctx, w, f, limit, offset, page.Total); err != nil {
 		return Page{}, err
 	}
 	return page, nil
@@ -188,6 +188,27 @@ func (b *builder) eqFold(col, v string) {
 
 func (ix *Index) where(f Filter) (whereClause, error) {
 	b := &builder{ix: ix}
+	if err := ix.timeConds(b, f); err != nil {
+		return whereClause{}, err
+	}
+	if err := ix.otherConds(b, f); err != nil {
+		return whereClause{}, err
+	}
+	return b.clause(), nil
+}
+
+// clause is the WHERE clause of the conditions collected.
+func (b *builder) clause() whereClause {
+	w := whereClause{args: b.args, selective: b.selective}
+	if len(b.conds) > 0 {
+		w.sql = " WHERE " + strings.Join(b.conds, " AND ")
+	}
+	return w
+}
+
+// timeConds adds f's conditions on start_time: From/To, Windows and the
+// API's StartDate/EndDate.
+func (ix *Index) timeConds(b *builder, f Filter) error {
 	if !f.From.IsZero() {
 		b.add("start_time >= " + b.arg(f.From.UnixMicro()))
 	}
@@ -195,7 +216,7 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 		b.add("start_time < " + b.arg(f.To.UnixMicro()))
 	}
 	if len(f.Windows) > MaxWindows {
-		return whereClause{}, fmt.Errorf("callindex: %d windows, at most %d", len(f.Windows), MaxWindows)
+		return fmt.Errorf("callindex: %d windows, at most %d", len(f.Windows), MaxWindows)
 	}
 	if len(f.Windows) > 0 {
 		ors := make([]string, len(f.Windows))
@@ -204,16 +225,34 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 		}
 		b.add("(" + strings.Join(ors, " OR ") + ")")
 	}
-	a := f.API
-	if a.StartDate != "" && a.EndDate != "" {
-		from, err1 := time.Parse(vobiz.DateLayout, a.StartDate)
-		to, err2 := time.Parse(vobiz.DateLayout, a.EndDate)
-		if err1 != nil || err2 != nil {
-			return whereClause{}, fmt.Errorf("callindex: dates %q to %q: want YYYY-MM-DD", a.StartDate, a.EndDate)
-		}
-		b.add("start_time >= " + b.arg(from.UnixMicro()))
-		b.add("start_time < " + b.arg(to.AddDate(0, 0, 1).UnixMicro()))
+	from, to, ok, err := apiDates(f.API)
+	if err != nil {
+		return err
 	}
+	if ok {
+		b.add("start_time >= " + b.arg(from.UnixMicro()))
+		b.add("start_time < " + b.arg(to.UnixMicro()))
+	}
+	return nil
+}
+
+// apiDates is the window of the API's StartDate/EndDate (whole UTC days),
+// ok false when they are not both set.
+func apiDates(a vobiz.Filter) (from, to time.Time, ok bool, err error) {
+	if a.StartDate == "" || a.EndDate == "" {
+		return time.Time{}, time.Time{}, false, nil
+	}
+	from, err1 := time.Parse(vobiz.DateLayout, a.StartDate)
+	to, err2 := time.Parse(vobiz.DateLayout, a.EndDate)
+	if err1 != nil || err2 != nil {
+		return time.Time{}, time.Time{}, false, fmt.Errorf("callindex: dates %q to %q: want YYYY-MM-DD", a.StartDate, a.EndDate)
+	}
+	return from, to.AddDate(0, 0, 1), true, nil
+}
+
+// otherConds adds every condition of f that is not on start_time.
+func (ix *Index) otherConds(b *builder, f Filter) error {
+	a := f.API
 	if a.CallDirection != "" {
 		b.add("call_direction = " + b.arg(a.CallDirection))
 	}
@@ -253,7 +292,7 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 		ph := make([]string, len(f.Outcomes))
 		for i, o := range f.Outcomes {
 			if !o.Valid() {
-				return whereClause{}, fmt.Errorf("callindex: unknown outcome %q", o)
+				return fmt.Errorf("callindex: unknown outcome %q", o)
 			}
 			ph[i] = b.arg(string(o))
 		}
@@ -266,14 +305,14 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 		}
 		expr, err := ix.qualityExpr(t)
 		if err != nil {
-			return whereClause{}, err
+			return err
 		}
 		ph := make([]string, len(f.Qualities))
 		for i, q := range f.Qualities {
 			switch q {
 			case diagnosis.BandGood, diagnosis.BandFair, diagnosis.BandPoor, diagnosis.BandNoMedia, diagnosis.BandUnknown:
 			default:
-				return whereClause{}, fmt.Errorf("callindex: unknown quality %q", q)
+				return fmt.Errorf("callindex: unknown quality %q", q)
 			}
 			ph[i] = b.arg(string(q))
 		}
@@ -287,7 +326,7 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 			continue
 		}
 		if math.IsNaN(*r.v) || math.IsInf(*r.v, 0) {
-			return whereClause{}, fmt.Errorf("callindex: %s bound is not a number", strings.TrimSpace(r.cmp))
+			return fmt.Errorf("callindex: %s bound is not a number", strings.TrimSpace(r.cmp))
 		}
 		b.add(r.cmp + b.arg(*r.v))
 	}
@@ -307,14 +346,10 @@ func (ix *Index) where(f Filter) (whereClause, error) {
 	}
 	if f.Sort.Key != "" {
 		if _, ok := sortColumns[f.Sort.Key]; !ok {
-			return whereClause{}, fmt.Errorf("callindex: unknown sort %q", f.Sort.Key)
+			return fmt.Errorf("callindex: unknown sort %q", f.Sort.Key)
 		}
 	}
-	w := whereClause{args: b.args, selective: b.selective}
-	if len(b.conds) > 0 {
-		w.sql = " WHERE " + strings.Join(b.conds, " AND ")
-	}
-	return w, nil
+	return nil
 }
 
 // isPhoneLike and normalizeNumber give number filters the sandbox's
@@ -439,10 +474,13 @@ func (ix *Index) qualityExpr(t diagnosis.Thresholds) (string, error) {
 // summary computes the tiles over the filtered set. Costs are added as
 // whole millionths so the sum is exact, then rounded half up to the paisa
 // like the API's total_cost.
-func (ix *Index) summary(ctx context.Context, w whereClause) (vobiz.Summary, error) {
-	q := ix.summarySQL(w)
+func (ix *Index) summary(ctx context.Context, w whereClause, f Filter) (vobiz.Summary, error) {
+	q, args, err := ix.summaryQuery(w, f)
+	if err != nil {
+		return vobiz.Summary{}, err
+	}
 	var total, answered, duration, billable, costMicros, last int64
-	if err := ix.db.QueryRowContext(ctx, q, w.args...).Scan(&total, &answered, &duration, &billable, &costMicros, &last); err != nil {
+	if err := ix.db.QueryRowContext(ctx, q, args...).Scan(&total, &answered, &duration, &billable, &costMicros, &last); err != nil {
 		return vobiz.Summary{}, fmt.Errorf("callindex: summary: %w", err)
 	}
 	s := vobiz.Summary{
@@ -462,6 +500,18 @@ func (ix *Index) summary(ctx context.Context, w whereClause) (vobiz.Summary, err
 		s.AvgCallDuration = vobiz.Text(vobiz.FormatShortDuration(time.Duration(secs) * time.Second))
 	}
 	return s, nil
+}
+
+// summaryQuery is the summary's statement: from the hourly rollup when f
+// allows, else from the calls.
+func (ix *Index) summaryQuery(w whereClause, f Filter) (string, []any, error) {
+	if !ix.noRollup && rollupable(f) {
+		q, args, ok, err := ix.rollupSummarySQL(f)
+		if err != nil || ok {
+			return q, args, err
+		}
+	}
+	return ix.summarySQL(w), w.args, nil
 }
 
 // summarySQL adds up the filtered set. On SQLite, unless a selective
@@ -510,22 +560,79 @@ var selectColumns = func() string {
 	return strings.Join(append(cols, "extra", "outcome", "failed"), ", ")
 }()
 
-// listSQL selects a page. On SQLite the plan is chosen here, from the
-// page's total (already known from the summary) and the table's size:
-// when matches are common enough that walking the sort column's index in
-// order meets the page within walkBudget rows, it walks that index;
-// otherwise it collects the matches through the time index (or a
-// selective one) and sorts them, which is cheap because they are few.
-func (ix *Index) listSQL(w whereClause, s Sort, limit, offset int, total, tableRows int64) (string, []any) {
+// tableStats describe call_index for the SQLite plan choice: its size (the
+// largest seq, up to deleted rows, read from the end of the primary key
+// instead of counting) and its first and last start times.
+type tableStats struct{ rows, first, last int64 }
+
+func (ix *Index) tableStats(ctx context.Context) (tableStats, error) {
+	var st tableStats
+	// Three subqueries: SQLite answers a lone MIN or MAX from the end of an
+	// index, but not several in one SELECT.
+	err := ix.db.QueryRowContext(ctx, "SELECT COALESCE((SELECT MAX(seq) FROM call_index), 0), "+
+		"COALESCE((SELECT MIN(start_time) FROM call_index), 0), COALESCE((SELECT MAX(start_time) FROM call_index), 0)").
+		Scan(&st.rows, &st.first, &st.last)
+	return st, err
+}
+
+// dayMicros is a UTC day in the unit of start_time; the SQLite sort indexes
+// are led by start_time / dayMicros (migration 0006).
+const dayMicros = 24 * hourMicros
+
+// listPlan is how SQLite reads a page.
+type listPlan struct {
+	// walk: walk the sort column's day-led index one UTC day of the window
+	// at a time, firstDay to lastDay, keeping each day's first
+	// offset+limit matches, and merge the days.
+	walk              bool
+	firstDay, lastDay int64
+}
+
+// planList chooses the plan of a sorted page on SQLite, from the page's
+// total (known from the summary) and the table's size: walking a day's
+// index in order costs about (offset+limit) × rows / matches entries
+// (each a table lookup when a condition needs the row), so the walk is
+// taken when the whole window's cost stays within walkBudget; otherwise the
+// matches are collected through the time index (or a selective one) and
+// sorted, which is cheap because they are few.
+func planList(f Filter, onlyTime bool, limit, offset int, total int64, st tableStats) listPlan {
+	if cmp.Or(f.Sort.Key, SortStart) == SortStart || total <= 0 || st.rows == 0 {
+		return listPlan{}
+	}
+	sp, err := spans(f)
+	if err != nil || len(sp) == 0 {
+		return listPlan{}
+	}
+	lo, hi := max(sp[0].lo, st.first), min(sp[len(sp)-1].hi, st.last+1)
+	if lo >= hi {
+		return listPlan{}
+	}
+	p := listPlan{walk: true, firstDay: lo / dayMicros, lastDay: (hi - 1) / dayMicros}
+	days := p.lastDay - p.firstDay + 1
+	// The window's share of the table, taking calls as spread evenly.
+	windowRows := st.rows
+	if span := st.last - st.first + 1; span > 0 {
+		windowRows = max(1, int64(float64(st.rows)*float64(hi-lo)/float64(span)))
+	}
+	cost := min(windowRows, int64(float64(days)*float64(offset+limit)*float64(windowRows)/float64(total)))
+	budget := int64(walkBudget)
+	if onlyTime {
+		// Nothing to check but the index entry itself: no table lookups.
+		budget *= 10
+	}
+	p.walk = cost <= budget
+	return p
+}
+
+// listSQL selects a page, on SQLite with the plan p.
+func (ix *Index) listSQL(w whereClause, s Sort, limit, offset int, p listPlan) (string, []any) {
 	args := append(w.args[:len(w.args):len(w.args)], int64(limit), int64(offset))
 	from := " FROM call_index"
 	if ix.dialect == store.DialectSQLite {
-		key := cmp.Or(s.Key, SortStart)
-		walk := total > 0 && int64(offset+limit)*tableRows/total <= walkBudget
-		switch {
-		case walk && key != SortStart:
-			from += " INDEXED BY call_index_" + sortIndexes[key]
-		case !w.selective:
+		if p.walk {
+			return ix.walkSQL(w, s, limit, offset, p)
+		}
+		if !w.selective {
 			from += " INDEXED BY call_index_start_idx"
 		}
 	}
@@ -533,24 +640,47 @@ func (ix *Index) listSQL(w whereClause, s Sort, limit, offset int, total, tableR
 		" LIMIT " + ix.placeholder(len(args)-1) + " OFFSET " + ix.placeholder(len(args)), args
 }
 
+// walkSQL is the day-by-day walk of listPlan: for each UTC day of the
+// window (a recursive CTE), the first offset+limit matches in the sort
+// column's index for that day, then the page out of their union.
+func (ix *Index) walkSQL(w whereClause, s Sort, limit, offset int, p listPlan) (string, []any) {
+	args := append(w.args[:len(w.args):len(w.args)], p.firstDay, p.lastDay, int64(offset+limit), int64(limit), int64(offset))
+	n := len(w.args)
+	cond := " WHERE start_time / 86400000000 = d.day"
+	if w.sql != "" {
+		cond += " AND " + strings.TrimPrefix(w.sql, " WHERE ")
+	}
+	return "WITH RECURSIVE d(day) AS (SELECT " + ix.placeholder(n+1) + " UNION ALL SELECT day + 1 FROM d WHERE day < " +
+		ix.placeholder(n+2) + ") SELECT " + selectColumns + " FROM d CROSS JOIN call_index WHERE seq IN (SELECT seq FROM call_index" +
+		" INDEXED BY call_index_" + sortIndexes[s.Key] + cond + ix.orderBy(s) + " LIMIT " + ix.placeholder(n+3) + ")" +
+		ix.orderBy(s) + " LIMIT " + ix.placeholder(n+4) + " OFFSET " + ix.placeholder(n+5), args
+}
+
 // walkBudget is how many index entries a page may cost when walking a sort
 // index in order (each a table lookup).
 const walkBudget = 20_000
 
 var sortIndexes = map[SortKey]string{
-	SortDuration: "duration_idx", SortTalk: "billsec_idx", SortRing: "ring_idx", SortCost: "cost_idx", SortMOS: "mos_idx",
+	SortDuration: "duration_day_idx", SortTalk: "billsec_day_idx", SortRing: "ring_day_idx", SortCost: "cost_day_idx",
+	SortMOS: "mos_day_idx",
 }
 
-func (ix *Index) list(ctx context.Context, w whereClause, s Sort, limit, offset int, total int64) ([]Call, error) {
-	var tableRows int64
+// onlyTime reports whether f has no condition besides start time.
+func (ix *Index) onlyTime(f Filter) bool {
+	b := &builder{ix: ix}
+	return ix.otherConds(b, f) == nil && len(b.conds) == 0
+}
+
+func (ix *Index) list(ctx context.Context, w whereClause, f Filter, limit, offset int, total int64) ([]Call, error) {
+	var p listPlan
 	if ix.dialect == store.DialectSQLite {
-		// The largest seq is the table's size up to deleted rows, read
-		// from the end of the primary key instead of counting.
-		if err := ix.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM call_index").Scan(&tableRows); err != nil {
+		st, err := ix.tableStats(ctx)
+		if err != nil {
 			return nil, fmt.Errorf("callindex: list: %w", err)
 		}
+		p = planList(f, ix.onlyTime(f), limit, offset, total, st)
 	}
-	q, args := ix.listSQL(w, s, limit, offset, total, tableRows)
+	q, args := ix.listSQL(w, f.Sort, limit, offset, p)
 	rows, err := ix.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("callindex: list: %w", err)
