@@ -133,6 +133,9 @@ func (fx *fixture) testPlans(t *testing.T) {
 		{"min_mos", callindex.Filter{From: sbNow.AddDate(0, 0, -7), MinMOS: ptr(4.0)},
 			"COVERING INDEX call_index_start_idx", "INDEX call_index_start_idx"},
 		{"number", callindex.Filter{API: vobiz.Filter{FromNumber: num[len(num)-6:]}}, "call_index_fts", "call_index_fts"},
+		// Identifiers read from their index, the row only for a match.
+		{"search", callindex.Filter{From: sbNow.AddDate(0, 0, -7), API: vobiz.Filter{Search: num[len(num)-6:]}},
+			"SEARCH call_index USING INDEX call_index_ident_idx (start_time>?)", "SEARCH call_index USING INDEX call_index_ident_idx (start_time>?)"},
 		// Sorted: one UTC day at a time down the day-led sort index.
 		{"sort_cost", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortCost}},
 			"SCAN call_index_hourly", "SEARCH call_index USING INDEX call_index_cost_day_idx (<expr>=?)"},
