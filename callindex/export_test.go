@@ -15,6 +15,9 @@ func (ix *Index) Explain(ctx context.Context, f Filter) (summary, list []string,
 	if err != nil {
 		return nil, nil, err
 	}
+	if w, err = ix.narrow(ctx, w); err != nil {
+		return nil, nil, err
+	}
 	plan := func(q string, args []any) ([]string, error) {
 		rows, err := ix.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
 		if err != nil {
@@ -124,4 +127,12 @@ func RollupRows(ctx context.Context, ix *Index) (stored, fresh []string, err err
 	}
 	sort.Strings(fresh)
 	return stored, fresh, rows.Err()
+}
+
+// SetMaxNarrow changes how many matches a search may narrow to, returning
+// the previous value.
+func SetMaxNarrow(n int) int {
+	old := maxNarrow
+	maxNarrow = n
+	return old
 }

@@ -86,6 +86,12 @@ func TestIndex(t *testing.T) {
 		t.Run("QualityMatchesDiagnosis", fx.testQuality)
 		t.Run("BadFilters", fx.testBadFilters)
 		t.Run("SummaryRollup", fx.testSummaryRollup)
+		t.Run("SearchNotNarrowed", func(t *testing.T) {
+			// More matches than a search narrows to: the same results
+			// through the identifiers' index directly.
+			defer callindex.SetMaxNarrow(callindex.SetMaxNarrow(1))
+			fx.testFilters(t)
+		})
 		if tg.Name == store.DialectSQLite {
 			t.Run("Plans", fx.testPlans)
 		}
@@ -134,8 +140,10 @@ func (fx *fixture) testPlans(t *testing.T) {
 			"COVERING INDEX call_index_start_idx", "INDEX call_index_start_idx"},
 		{"number", callindex.Filter{API: vobiz.Filter{FromNumber: num[len(num)-6:]}}, "call_index_fts", "call_index_fts"},
 		// Identifiers read from their index, the row only for a match.
+		// A search is narrowed to its few matches first (scanning the
+		// identifiers' index), then read by seq.
 		{"search", callindex.Filter{From: sbNow.AddDate(0, 0, -7), API: vobiz.Filter{Search: num[len(num)-6:]}},
-			"SEARCH call_index USING INDEX call_index_ident_idx (start_time>?)", "SEARCH call_index USING INDEX call_index_ident_idx (start_time>?)"},
+			"SEARCH call_index USING INTEGER PRIMARY KEY (rowid=?)", "SEARCH call_index USING INTEGER PRIMARY KEY (rowid=?)"},
 		// Sorted: one UTC day at a time down the day-led sort index.
 		{"sort_cost", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortCost}},
 			"SCAN call_index_hourly", "SEARCH call_index USING INDEX call_index_cost_day_idx (<expr>=?)"},

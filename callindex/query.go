@@ -138,6 +138,9 @@ func (ix *Index) Query(ctx context.Context, f Filter) (Page, error) {
 	}
 	limit = min(limit, MaxLimit)
 	offset := max(f.Offset, 0)
+	if w, err = ix.narrow(ctx, w); err != nil {
+		return Page{}, err
+	}
 
 	var page Page
 	if page.Summary, err = ix.summary(ctx, w, f); err != nil {
@@ -151,6 +154,44 @@ func (ix *Index) Query(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 	return page, nil
+}
+
+// maxNarrow is how many matches narrow lists by their seq at most (a
+// variable for tests).
+var maxNarrow = 5000
+
+// narrow replaces a search's conditions by the list of its matches when
+// there are few: the identifiers are found by scanning their index over the
+// window, and the summary and the page would each scan it again.
+func (ix *Index) narrow(ctx context.Context, w whereClause) (whereClause, error) {
+	if ix.dialect != store.DialectSQLite || w.selective || w.scanIndex != identIndex {
+		return w, nil
+	}
+	rows, err := ix.db.QueryContext(ctx, "SELECT seq FROM call_index"+w.scan()+w.sql+
+		" LIMIT "+strconv.Itoa(maxNarrow+1), w.args...)
+	if err != nil {
+		return w, fmt.Errorf("callindex: search: %w", err)
+	}
+	defer rows.Close()
+	seqs := make([]string, 0, 64)
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return w, fmt.Errorf("callindex: search: %w", err)
+		}
+		seqs = append(seqs, strconv.FormatInt(seq, 10))
+	}
+	if err := rows.Err(); err != nil {
+		return w, fmt.Errorf("callindex: search: %w", err)
+	}
+	if len(seqs) > maxNarrow {
+		return w, nil
+	}
+	if len(seqs) == 0 {
+		return whereClause{sql: " WHERE 0 = 1", selective: true}, nil
+	}
+	// Integers written by strconv: nothing to quote.
+	return whereClause{sql: " WHERE seq IN (" + strings.Join(seqs, ", ") + ")", selective: true}, nil
 }
 
 // whereClause is a compiled filter.
@@ -429,7 +470,8 @@ var searchColumns = []string{"uuid", "sip_call_id", "bridge_uuid", "campaign_id"
 const (
 	identExpr = "lower(uuid || char(31) || sip_call_id || char(31) || COALESCE(bridge_uuid, '') || char(31) || " +
 		"COALESCE(campaign_id, '') || char(31) || COALESCE(trunk_id, ''))"
-	identSep = '\x1f'
+	identSep   = '\x1f'
+	identIndex = "call_index_ident_idx"
 )
 
 // searchMatch adds the API's free-text search: a case-insensitive
@@ -460,7 +502,7 @@ func (ix *Index) searchMatch(b *builder, v string) {
 			// on that very expression (migration 0007) instead of from
 			// every row of the window.
 			ors = append(ors, "instr("+identExpr+", "+t+") > 0")
-			b.scanIndex = "call_index_ident_idx"
+			b.scanIndex = identIndex
 		}
 	} else {
 		n, t := b.arg(likePattern(num)), b.arg(likePattern(term))
