@@ -481,9 +481,14 @@ func (ix *Index) Count(ctx context.Context, from, to time.Time) (int64, error) {
 
 // Analyze refreshes the planner's statistics; the sync job calls it after a
 // large backfill, so the planner picks the indexes the queries were built
-// for.
+// for. On PostgreSQL it also vacuums: a bulk load leaves the visibility map
+// unset until then, and every index-only scan (the tiles' covering index)
+// visits the table for every row instead (measured at a million calls).
 func (ix *Index) Analyze(ctx context.Context) error {
 	q := "ANALYZE call_index"
+	if ix.dialect != store.DialectSQLite {
+		q = "VACUUM (ANALYZE) call_index"
+	}
 	if _, err := ix.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("callindex: analyze: %w", err)
 	}

@@ -472,6 +472,9 @@ const (
 		"COALESCE(campaign_id, '') || char(31) || COALESCE(trunk_id, ''))"
 	identSep   = '\x1f'
 	identIndex = "call_index_ident_idx"
+	// identExprPG is the same for PostgreSQL's call_index_ident_trgm.
+	identExprPG = "lower(uuid || chr(31) || sip_call_id || chr(31) || COALESCE(bridge_uuid, '') || chr(31) || " +
+		"COALESCE(campaign_id, '') || chr(31) || COALESCE(trunk_id, ''))"
 )
 
 // searchMatch adds the API's free-text search: a case-insensitive
@@ -505,11 +508,17 @@ func (ix *Index) searchMatch(b *builder, v string) {
 			b.scanIndex = identIndex
 		}
 	} else {
+		// Each side written as its trigram index has it (migrations 0004
+		// and 0007), so the planner can OR the index lookups.
 		n, t := b.arg(likePattern(num)), b.arg(likePattern(term))
-		ors = append(ors, "lower(caller_id_number) LIKE "+n, "lower(destination_number) LIKE "+n,
+		ors = append(ors, "caller_id_number ILIKE "+n, "destination_number ILIKE "+n,
 			"lower(caller_id_name) LIKE "+t)
-		for _, c := range searchColumns {
-			ors = append(ors, "lower("+c+") LIKE "+t)
+		if strings.ContainsRune(term, identSep) {
+			for _, c := range searchColumns {
+				ors = append(ors, "lower("+c+") LIKE "+t)
+			}
+		} else {
+			ors = append(ors, identExprPG+" LIKE "+t)
 		}
 	}
 	b.add("(" + strings.Join(ors, " OR ") + ")")
