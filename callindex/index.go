@@ -213,6 +213,7 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR,
 	defer ins.Close()
 	args := make([]any, 0, len(columns)+1)
 	var existing []*vobiz.CDR
+	added := rollupDelta{}
 	for _, c := range keep {
 		res, err := ins.ExecContext(ctx, appendRow(args[:0], c)...)
 		if err != nil {
@@ -223,8 +224,11 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR,
 		} else if n == 0 {
 			existing = append(existing, c)
 		} else {
-			touched.add(c.StartTime.UnixMicro())
+			added.add(c)
 		}
+	}
+	if err := added.write(ctx, tx); err != nil {
+		return err
 	}
 	if len(existing) > 0 {
 		upd, err := tx.PrepareContext(ctx, updateSQLite)

@@ -75,6 +75,72 @@ func (ix *Index) refreshHours(ctx context.Context, tx *sql.Tx, h hourSet) error 
 	return nil
 }
 
+// rollupDelta adds new calls to the rollup without reading them back (SQLite):
+// what refreshHours would compute for them, summed in Go. The band and
+// outcome are diagnosis's own functions, which the SQL of qualityExpr and the
+// stored outcome equal (TestIndex/*/QualityMatchesDiagnosis); a recompute of
+// the whole rollup equals the sums (TestRollupFollowsWrites, checkRollupRows).
+type rollupDelta map[rollupKey]*rollupSums
+
+type rollupKey struct {
+	hour                     int64
+	outcome, direction, band string
+}
+
+type rollupSums struct{ calls, answered, duration, billsec, costMicros, last int64 }
+
+func (d rollupDelta) add(c *vobiz.CDR) {
+	start := c.StartTime.UnixMicro()
+	k := rollupKey{hourOf(start), string(diagnosis.OutcomeOf(c)), string(c.CallDirection),
+		string(diagnosis.OverallBand(c, diagnosis.DefaultThresholds()))}
+	s := d[k]
+	if s == nil {
+		s = &rollupSums{last: start}
+		d[k] = s
+	}
+	s.calls++
+	if c.Billsec > 0 {
+		s.answered++
+	}
+	s.duration += int64(c.Duration)
+	s.billsec += int64(c.Billsec)
+	s.costMicros += sqliteRound(float64(c.TotalCost) * 1e6)
+	s.last = max(s.last, start)
+}
+
+// sqliteRound is SQLite's round(x) cast to an integer, as refreshHours's
+// SQL computes it: half away from zero by adding a half and truncating.
+func sqliteRound(x float64) int64 {
+	if x < 0 {
+		return int64(x - 0.5)
+	}
+	return int64(x + 0.5)
+}
+
+// write adds d to call_index_hourly.
+func (d rollupDelta) write(ctx context.Context, tx *sql.Tx) error {
+	if len(d) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, "INSERT INTO call_index_hourly (hour, outcome, call_direction, band, calls, answered, "+
+		"duration, billsec, cost_micros, last_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (hour, outcome, call_direction, band) DO UPDATE SET calls = calls + excluded.calls, "+
+		"answered = answered + excluded.answered, duration = duration + excluded.duration, "+
+		"billsec = billsec + excluded.billsec, cost_micros = cost_micros + excluded.cost_micros, "+
+		"last_start = max(last_start, excluded.last_start)")
+	if err != nil {
+		return fmt.Errorf("callindex: rollup: %w", err)
+	}
+	defer stmt.Close()
+	for k, s := range d {
+		if _, err := stmt.ExecContext(ctx, k.hour, k.outcome, k.direction, k.band, s.calls, s.answered, s.duration,
+			s.billsec, s.costMicros, s.last); err != nil {
+			return fmt.Errorf("callindex: rollup: %w", err)
+		}
+	}
+	return nil
+}
+
 // span is a half-open interval of start times in microseconds; math.MinInt64
 // and math.MaxInt64 stand for open ends.
 type span struct{ lo, hi int64 }
