@@ -20,6 +20,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +113,11 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	if len(keep) == 0 {
 		return invalid, nil
 	}
+	// Oldest first: exports come newest first, and B-trees filled from
+	// their low end split into half-empty pages; in time order the indexes
+	// led by start time fill their pages (measured: a smaller file and a
+	// faster backfill).
+	slices.SortStableFunc(keep, func(a, b *vobiz.CDR) int { return a.StartTime.Compare(b.StartTime.Time) })
 
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
