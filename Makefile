@@ -165,7 +165,7 @@ bench-index:
 		./callindex; \
 	  CDRDASH_BENCH_DIR=$(BENCH_INDEX_DIR) go test -timeout 60m -run '^$$' -bench '^BenchmarkQuery(SQLite|Postgres)$$' \
 		-count $(BENCH_INDEX_COUNT) -benchtime 20x ./callindex; \
-	} 2>&1 | tee $(BENCH_OUT)/index-bench.txt | grep -E '^(Benchmark|!!!|---|FAIL|ok|sqlite|postgres|SQLite|PostgreSQL)'
+	} 2>&1 | tee $(BENCH_OUT)/index-bench.txt | grep --line-buffered -E '^(Benchmark|!!!|---|FAIL|ok|sqlite|postgres|SQLite|PostgreSQL)'
 
 ## screenshots: full-page screenshots of the sign-in, home, list, detail and reports pages at 1366x768 and
 ## 390x844 (and 1366x768 dark) into docs/screenshots/, taken by the browser tests (needs Chromium)
