@@ -113,8 +113,8 @@ func (fx *fixture) testPlans(t *testing.T) {
 	for idx, stat := range map[string]string{
 		"call_index_mos_day_idx": "1000000 11112 41 1", "call_index_cost_day_idx": "1000000 11112 2 1",
 		"call_index_ring_day_idx": "1000000 11112 183 1", "call_index_billsec_day_idx": "1000000 11112 4 1",
-		"call_index_duration_day_idx": "1000000 11112 4 1", "call_index_cause_idx": "1000000 58824 1",
-		"call_index_cause_code_idx": "1000000 18519 1", "call_index_start_idx": "1000000 2 1 1 1 1 1 1 1 1 1 1 1 1 1",
+		"call_index_duration_day_idx": "1000000 11112 4 1", "call_index_cause_idx": "1000000 58824 1 1 1 1",
+		"call_index_cause_code_idx": "1000000 18519 1 1 1 1", "call_index_start_idx": "1000000 2 1 1 1 1 1 1 1 1 1 1 1 1 1",
 		"sqlite_autoindex_call_index_1": "1000000 1",
 	} {
 		if _, err := db.ExecContext(ctx, "UPDATE sqlite_stat1 SET stat = ? WHERE tbl = 'call_index' AND idx = ?", stat, idx); err != nil {
@@ -139,6 +139,8 @@ func (fx *fixture) testPlans(t *testing.T) {
 		{"min_mos", callindex.Filter{From: sbNow.AddDate(0, 0, -7), MinMOS: ptr(4.0)},
 			"COVERING INDEX call_index_start_idx", "INDEX call_index_start_idx"},
 		{"number", callindex.Filter{API: vobiz.Filter{FromNumber: num[len(num)-6:]}}, "call_index_fts", "call_index_fts"},
+		{"cause", callindex.Filter{From: sbNow.AddDate(0, 0, -30), API: vobiz.Filter{HangupCause: "USER_BUSY"}},
+			"SEARCH call_index USING COVERING INDEX call_index_cause_idx", "INDEX call_index_cause_idx"},
 		// Identifiers read from their index, the row only for a match.
 		// A search is narrowed to its few matches first (scanning the
 		// identifiers' index), then read by seq.

@@ -49,3 +49,12 @@ CREATE INDEX call_index_billsec_day_idx ON call_index (start_time / 86400000000,
 CREATE INDEX call_index_ring_day_idx ON call_index (start_time / 86400000000, ring_time, start_time);
 CREATE INDEX call_index_cost_day_idx ON call_index (start_time / 86400000000, total_cost, start_time);
 CREATE INDEX call_index_mos_day_idx ON call_index (start_time / 86400000000, mos, start_time);
+
+-- 3. The hangup cause and cause code indexes carry the columns the tiles add
+--    up, so a cause filter's summary over a long window reads only its own
+--    entries (it visited the row of every match: 95 ms of CPU for 30 days at
+--    a million calls).
+DROP INDEX call_index_cause_code_idx;
+DROP INDEX call_index_cause_idx;
+CREATE INDEX call_index_cause_code_idx ON call_index (hangup_cause_code, start_time, billsec, duration, total_cost);
+CREATE INDEX call_index_cause_idx ON call_index (hangup_cause COLLATE NOCASE, start_time, billsec, duration, total_cost);
