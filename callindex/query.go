@@ -142,18 +142,41 @@ func (ix *Index) Query(ctx context.Context, f Filter) (Page, error) {
 		return Page{}, err
 	}
 
+	var q querier = ix.db
+	if w.trigram {
+		// A substring pattern is a parameter: once pgx's cached statement
+		// gets PostgreSQL's generic plan, that plan cannot know the pattern
+		// is rare and scans the window instead of the trigram indexes
+		// (1 s instead of 15 ms for 7 days at a million calls). A custom
+		// plan per execution, in a read-only transaction of its own.
+		tx, err := ix.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return Page{}, fmt.Errorf("callindex: query: %w", err)
+		}
+		defer tx.Rollback() //nolint:errcheck // read-only
+		if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+			return Page{}, fmt.Errorf("callindex: query: %w", err)
+		}
+		q = tx
+	}
 	var page Page
-	if page.Summary, err = ix.summary(ctx, w, f); err != nil {
+	if page.Summary, err = ix.summary(ctx, q, w, f); err != nil {
 		return Page{}, err
 	}
 	page.Total = int64(page.Summary.TotalCalls)
 	if page.Total == 0 || int64(offset) >= page.Total {
 		return page, nil
 	}
-	if page.Calls, err = ix.list(ctx, w, f, limit, offset, page.Total); err != nil {
+	if page.Calls, err = ix.list(ctx, q, w, f, limit, offset, page.Total); err != nil {
 		return Page{}, err
 	}
 	return page, nil
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // maxNarrow is how many matches narrow lists by their seq at most (a
@@ -561,13 +584,13 @@ func (ix *Index) qualityExpr(t diagnosis.Thresholds) (string, error) {
 // summary computes the tiles over the filtered set. Costs are added as
 // whole millionths so the sum is exact, then rounded half up to the paisa
 // like the API's total_cost.
-func (ix *Index) summary(ctx context.Context, w whereClause, f Filter) (vobiz.Summary, error) {
+func (ix *Index) summary(ctx context.Context, db querier, w whereClause, f Filter) (vobiz.Summary, error) {
 	q, args, err := ix.summaryQuery(w, f)
 	if err != nil {
 		return vobiz.Summary{}, err
 	}
 	var total, answered, duration, billable, costMicros, last int64
-	if err := ix.db.QueryRowContext(ctx, q, args...).Scan(&total, &answered, &duration, &billable, &costMicros, &last); err != nil {
+	if err := db.QueryRowContext(ctx, q, args...).Scan(&total, &answered, &duration, &billable, &costMicros, &last); err != nil {
 		return vobiz.Summary{}, fmt.Errorf("callindex: summary: %w", err)
 	}
 	s := vobiz.Summary{
@@ -769,7 +792,7 @@ func (ix *Index) onlyTime(f Filter) bool {
 	return ix.otherConds(b, f) == nil && len(b.conds) == 0
 }
 
-func (ix *Index) list(ctx context.Context, w whereClause, f Filter, limit, offset int, total int64) ([]Call, error) {
+func (ix *Index) list(ctx context.Context, db querier, w whereClause, f Filter, limit, offset int, total int64) ([]Call, error) {
 	var p listPlan
 	if ix.dialect == store.DialectSQLite {
 		st, err := ix.tableStats(ctx)
@@ -779,7 +802,7 @@ func (ix *Index) list(ctx context.Context, w whereClause, f Filter, limit, offse
 		p = planList(f, ix.onlyTime(f), limit, offset, total, st)
 	}
 	q, args := ix.listSQL(w, f.Sort, limit, offset, p)
-	rows, err := ix.db.QueryContext(ctx, q, args...)
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("callindex: list: %w", err)
 	}
