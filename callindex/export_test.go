@@ -2,6 +2,9 @@ package callindex
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -10,6 +13,9 @@ import (
 func (ix *Index) Explain(ctx context.Context, f Filter) (summary, list []string, err error) {
 	w, err := ix.where(f)
 	if err != nil {
+		return nil, nil, err
+	}
+	if w, err = ix.narrow(ctx, w); err != nil {
 		return nil, nil, err
 	}
 	plan := func(q string, args []any) ([]string, error) {
@@ -29,7 +35,11 @@ func (ix *Index) Explain(ctx context.Context, f Filter) (summary, list []string,
 		}
 		return out, rows.Err()
 	}
-	if summary, err = plan(ix.summarySQL(w), w.args); err != nil {
+	sq, sargs, err := ix.summaryQuery(w, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if summary, err = plan(sq, sargs); err != nil {
 		return nil, nil, err
 	}
 	p, err := ix.Query(ctx, Filter{From: f.From, To: f.To, API: f.API, Outcomes: f.Outcomes, Qualities: f.Qualities,
@@ -39,11 +49,90 @@ func (ix *Index) Explain(ctx context.Context, f Filter) (summary, list []string,
 	if err != nil {
 		return nil, nil, err
 	}
-	var rows int64
-	if err := ix.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM call_index").Scan(&rows); err != nil {
+	st, err := ix.tableStats(ctx)
+	if err != nil {
 		return nil, nil, err
 	}
-	q, args := ix.listSQL(w, f.Sort, DefaultLimit, 0, p.Total, rows)
+	q, args := ix.listSQL(w, f.Sort, DefaultLimit, 0, planList(f, ix.onlyTime(f), DefaultLimit, 0, p.Total, st))
 	list, err = plan(q, args)
 	return summary, list, err
+}
+
+// WithoutRollup returns ix reading every summary from the calls themselves,
+// never the hourly rollup, to check the two agree.
+func WithoutRollup(ix *Index) *Index {
+	c := *ix
+	c.noRollup = true
+	return &c
+}
+
+// RollupRows returns the hourly rollup as stored, and as recomputed from
+// call_index now, one line per row, sorted, to check writers keep it.
+func RollupRows(ctx context.Context, ix *Index) (stored, fresh []string, err error) {
+	read := func(q string) ([]string, error) {
+		rows, err := ix.db.QueryContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var hour, calls, answered, duration, billsec, cost, last int64
+			var outcome, dir, band string
+			if err := rows.Scan(&hour, &outcome, &dir, &band, &calls, &answered, &duration, &billsec, &cost, &last); err != nil {
+				return nil, err
+			}
+			out = append(out, fmt.Sprint(hour, outcome, dir, band, calls, answered, duration, billsec, cost, last))
+		}
+		sort.Strings(out)
+		return out, rows.Err()
+	}
+	const cols = "SELECT hour, outcome, call_direction, band, calls, answered, duration, billsec, cost_micros, last_start FROM "
+	if stored, err = read(cols + "call_index_hourly"); err != nil {
+		return nil, nil, err
+	}
+	tx, err := ix.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: always rolled back
+	var lo, hi sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MIN(start_time), MAX(start_time) FROM call_index").Scan(&lo, &hi); err != nil {
+		return nil, nil, err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_hourly"); err != nil {
+		return nil, nil, err
+	}
+	if lo.Valid {
+		h := hourSet{}
+		for t := hourOf(lo.Int64); t <= hi.Int64; t += hourMicros {
+			h[t] = struct{}{}
+		}
+		if err := ix.refreshHours(ctx, tx, h); err != nil {
+			return nil, nil, err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, cols+"call_index_hourly")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var hour, calls, answered, duration, billsec, cost, last int64
+		var outcome, dir, band string
+		if err := rows.Scan(&hour, &outcome, &dir, &band, &calls, &answered, &duration, &billsec, &cost, &last); err != nil {
+			return nil, nil, err
+		}
+		fresh = append(fresh, fmt.Sprint(hour, outcome, dir, band, calls, answered, duration, billsec, cost, last))
+	}
+	sort.Strings(fresh)
+	return stored, fresh, rows.Err()
+}
+
+// SetMaxNarrow changes how many matches a search may narrow to, returning
+// the previous value.
+func SetMaxNarrow(n int) int {
+	old := maxNarrow
+	maxNarrow = n
+	return old
 }

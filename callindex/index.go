@@ -20,6 +20,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ type Index struct {
 	db      *sql.DB
 	dialect string
 	now     func() time.Time
+	// noRollup makes summaries ignore the hourly rollup (tests compare
+	// the two ways).
+	noRollup bool
 }
 
 // New returns the index kept in db (whose migrations created its tables).
@@ -109,6 +113,11 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	if len(keep) == 0 {
 		return invalid, nil
 	}
+	// Oldest first: exports come newest first, and B-trees filled from
+	// their low end split into half-empty pages; in time order the indexes
+	// led by start time fill their pages (measured at 100,000 calls: 1.45
+	// GB per million calls newest first, 1.15 oldest first).
+	slices.SortStableFunc(keep, func(a, b *vobiz.CDR) int { return a.StartTime.Compare(b.StartTime.Time) })
 
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -116,12 +125,16 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
+	touched := hourSet{}
 	if ix.dialect == store.DialectSQLite {
-		err = ix.writeSQLite(ctx, tx, keep)
+		err = ix.writeSQLite(ctx, tx, keep, touched)
 	} else {
-		err = ix.writePostgres(ctx, tx, keep)
+		err = ix.writePostgres(ctx, tx, keep, touched)
 	}
 	if err != nil {
+		return invalid, err
+	}
+	if err := ix.refreshHours(ctx, tx, touched); err != nil {
 		return invalid, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -131,7 +144,31 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 }
 
 // writePostgres upserts keep with multi-row statements, saving round trips.
-func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR) error {
+// Every record's hour goes into touched, and the hour a stored version of
+// it started in (read first), in case the newer one moved.
+func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched hourSet) error {
+	ids := make([]string, len(keep))
+	for i, c := range keep {
+		ids[i] = string(c.UUID)
+		touched.add(c.StartTime.UnixMicro())
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT start_time / 3600000000 * 3600000000 FROM call_index WHERE uuid = ANY($1)", ids)
+	if err != nil {
+		return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+	}
+	for rows.Next() {
+		var h int64
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+		}
+		touched.add(h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+	}
+
 	stmts := map[int]*sql.Stmt{}
 	defer func() {
 		for _, s := range stmts {
@@ -167,7 +204,10 @@ func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CD
 // multi-row statement makes SQLite keep a statement journal for every
 // statement, which cost more than the rows themselves; a plain single-row
 // insert needs none, and in-process SQLite has no round trips to save.
-func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR) error {
+//
+// The hours of the rows inserted or changed go into touched, with the hour
+// a changed row started in before.
+func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched hourSet) error {
 	var maxSeq int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM call_index").Scan(&maxSeq); err != nil {
 		return fmt.Errorf("callindex: upsert: %w", err)
@@ -179,6 +219,7 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR)
 	defer ins.Close()
 	args := make([]any, 0, len(columns)+1)
 	var existing []*vobiz.CDR
+	added := rollupDelta{}
 	for _, c := range keep {
 		res, err := ins.ExecContext(ctx, appendRow(args[:0], c)...)
 		if err != nil {
@@ -188,7 +229,12 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR)
 			return fmt.Errorf("callindex: insert call %s: %w", c.UUID, err)
 		} else if n == 0 {
 			existing = append(existing, c)
+		} else {
+			added.add(c)
 		}
+	}
+	if err := added.write(ctx, tx); err != nil {
+		return err
 	}
 	if len(existing) > 0 {
 		upd, err := tx.PrepareContext(ctx, updateSQLite)
@@ -196,11 +242,27 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR)
 			return fmt.Errorf("callindex: upsert: prepare: %w", err)
 		}
 		defer upd.Close()
+		old, err := tx.PrepareContext(ctx, "SELECT start_time FROM call_index WHERE uuid = ?")
+		if err != nil {
+			return fmt.Errorf("callindex: upsert: prepare: %w", err)
+		}
+		defer old.Close()
 		for _, c := range existing {
+			var was int64
+			if err := old.QueryRowContext(ctx, string(c.UUID)).Scan(&was); err != nil {
+				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			}
 			// The row's values, then uuid and updated_at for the WHERE.
 			a := append(appendRow(args[:0], c), string(c.UUID), fieldValue(&c.UpdatedAt))
-			if _, err := upd.ExecContext(ctx, a...); err != nil {
+			res, err := upd.ExecContext(ctx, a...)
+			if err != nil {
 				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("callindex: update call %s: %w", c.UUID, err)
+			} else if n > 0 {
+				touched.add(was)
+				touched.add(c.StartTime.UnixMicro())
 			}
 		}
 	}
@@ -393,6 +455,16 @@ func (ix *Index) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("callindex: delete calls: %w", err)
 	}
+	// The rollup: hours that ended by t go, the one t cuts is recomputed.
+	cut := t.UnixMicro()
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_hourly WHERE hour < "+ix.placeholder(1), hourOf(cut)); err != nil {
+		return 0, fmt.Errorf("callindex: delete rollup: %w", err)
+	}
+	if hourOf(cut) != cut {
+		if err := ix.refreshHours(ctx, tx, hourSet{hourOf(cut): {}}); err != nil {
+			return 0, err
+		}
+	}
 	// Day d ends at d+24h; it is gone entirely when d+24h <= t.
 	lastGone := t.UTC().Add(-24 * time.Hour).Format(dayLayout)
 	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_days WHERE day <= "+ix.placeholder(1), lastGone); err != nil {
@@ -419,9 +491,14 @@ func (ix *Index) Count(ctx context.Context, from, to time.Time) (int64, error) {
 
 // Analyze refreshes the planner's statistics; the sync job calls it after a
 // large backfill, so the planner picks the indexes the queries were built
-// for.
+// for. On PostgreSQL it also vacuums: a bulk load leaves the visibility map
+// unset until then, and every index-only scan (the tiles' covering index)
+// visits the table for every row instead (measured at a million calls).
 func (ix *Index) Analyze(ctx context.Context) error {
 	q := "ANALYZE call_index"
+	if ix.dialect != store.DialectSQLite {
+		q = "VACUUM (ANALYZE) call_index"
+	}
 	if _, err := ix.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("callindex: analyze: %w", err)
 	}

@@ -85,6 +85,13 @@ func TestIndex(t *testing.T) {
 		t.Run("WindowHalfOpen", fx.testWindow)
 		t.Run("QualityMatchesDiagnosis", fx.testQuality)
 		t.Run("BadFilters", fx.testBadFilters)
+		t.Run("SummaryRollup", fx.testSummaryRollup)
+		t.Run("SearchNotNarrowed", func(t *testing.T) {
+			// More matches than a search narrows to: the same results
+			// through the identifiers' index directly.
+			defer callindex.SetMaxNarrow(callindex.SetMaxNarrow(1))
+			fx.testFilters(t)
+		})
 		if tg.Name == store.DialectSQLite {
 			t.Run("Plans", fx.testPlans)
 		}
@@ -104,10 +111,10 @@ func (fx *fixture) testPlans(t *testing.T) {
 	// planner chooses as it would at that size.
 	db := fx.db.SQL()
 	for idx, stat := range map[string]string{
-		"call_index_mos_idx": "1000000 3677 1", "call_index_cost_idx": "1000000 5465 1",
-		"call_index_ring_idx": "1000000 16394 1", "call_index_billsec_idx": "1000000 313 1",
-		"call_index_duration_idx": "1000000 308 1", "call_index_cause_idx": "1000000 58824 1",
-		"call_index_cause_code_idx": "1000000 18519 1", "call_index_start_idx": "1000000 2 1 1 1 1 1 1 1 1 1 1 1 1 1",
+		"call_index_mos_day_idx": "1000000 11112 41 1", "call_index_cost_day_idx": "1000000 11112 2 1",
+		"call_index_ring_day_idx": "1000000 11112 183 1", "call_index_billsec_day_idx": "1000000 11112 4 1",
+		"call_index_duration_day_idx": "1000000 11112 4 1", "call_index_cause_idx": "1000000 58824 1 1 1 1",
+		"call_index_cause_code_idx": "1000000 18519 1 1 1 1", "call_index_start_idx": "1000000 2 1 1 1 1 1 1 1 1 1 1 1 1 1",
 		"sqlite_autoindex_call_index_1": "1000000 1",
 	} {
 		if _, err := db.ExecContext(ctx, "UPDATE sqlite_stat1 SET stat = ? WHERE tbl = 'call_index' AND idx = ?", stat, idx); err != nil {
@@ -123,13 +130,25 @@ func (fx *fixture) testPlans(t *testing.T) {
 		f             callindex.Filter
 		summary, list string
 	}{
-		{"window", callindex.Filter{From: sbNow.AddDate(0, 0, -7), To: sbNow},
-			"COVERING INDEX call_index_start_idx", "INDEX call_index_start_idx"},
+		// Whole hours from the rollup, the edges from the covering index.
+		{"window", callindex.Filter{From: sbNow.AddDate(0, 0, -7).Add(-time.Minute), To: sbNow.Add(-time.Minute)},
+			"SEARCH call_index_hourly USING PRIMARY KEY (hour>? AND hour<?)",
+			"INDEX call_index_start_idx"},
 		{"outcome", callindex.Filter{From: sbNow.AddDate(0, 0, -7), Outcomes: []diagnosis.Outcome{diagnosis.Failed}},
+			"SEARCH call_index_hourly USING PRIMARY KEY (hour>?)", "INDEX call_index_start_idx"},
+		{"min_mos", callindex.Filter{From: sbNow.AddDate(0, 0, -7), MinMOS: ptr(4.0)},
 			"COVERING INDEX call_index_start_idx", "INDEX call_index_start_idx"},
 		{"number", callindex.Filter{API: vobiz.Filter{FromNumber: num[len(num)-6:]}}, "call_index_fts", "call_index_fts"},
+		{"cause", callindex.Filter{From: sbNow.AddDate(0, 0, -30), API: vobiz.Filter{HangupCause: "USER_BUSY"}},
+			"SEARCH call_index USING COVERING INDEX call_index_cause_idx", "INDEX call_index_cause_idx"},
+		// Identifiers read from their index, the row only for a match.
+		// A search is narrowed to its few matches first (scanning the
+		// identifiers' index), then read by seq.
+		{"search", callindex.Filter{From: sbNow.AddDate(0, 0, -7), API: vobiz.Filter{Search: num[len(num)-6:]}},
+			"SEARCH call_index USING INTEGER PRIMARY KEY (rowid=?)", "SEARCH call_index USING INTEGER PRIMARY KEY (rowid=?)"},
+		// Sorted: one UTC day at a time down the day-led sort index.
 		{"sort_cost", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortCost}},
-			"COVERING INDEX call_index_start_idx", "INDEX call_index_cost_idx"},
+			"SCAN call_index_hourly", "SEARCH call_index USING INDEX call_index_cost_day_idx (<expr>=?)"},
 	} {
 		s, l, err := fx.ix.Explain(ctx, tc.f)
 		if err != nil {
