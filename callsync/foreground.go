@@ -102,10 +102,21 @@ func (s *Syncer) Verify(ctx context.Context, report func(callindex.DayState)) (S
 			if err = s.waitBackoff(ctx); err != nil {
 				return Status{}, err
 			}
-			if complete, err = s.verifyDay(ctx, d); err == nil || ctx.Err() != nil {
+			if d.Equal(today) {
+				// Calls keep arriving today: take the newest in first, so
+				// one that ended a moment ago is not a difference. A day
+				// still short after that is asked again on the next pass.
+				err = s.poll(ctx)
+			}
+			if err == nil {
+				complete, err = s.verifyDay(ctx, d)
+			}
+			if err == nil && (complete || !d.Equal(today)) || ctx.Err() != nil {
 				break
 			}
-			s.fail(ctx, err)
+			if err != nil {
+				s.fail(ctx, err)
+			}
 		}
 		if err != nil {
 			return Status{}, err

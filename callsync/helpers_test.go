@@ -196,14 +196,25 @@ func (f *fakeSource) List(ctx context.Context, fl vobiz.Filter) (*vobiz.ListResp
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	n := int64(resp.Pagination.Total)
+	// Added and hidden calls count in the total and the summary's sums,
+	// as they would in the API's own answer.
+	sum := func(c vobiz.CDR, sign int64) {
+		n += sign
+		if c.Billsec > 0 {
+			resp.Summary.AnsweredCalls += vobiz.Int(sign)
+		}
+		resp.Summary.TotalDurationSeconds += vobiz.Int(sign) * c.Duration
+		resp.Summary.TotalBillableSeconds += vobiz.Int(sign) * c.Billsec
+		resp.Summary.TotalCost += vobiz.Float(sign) * c.TotalCost
+	}
 	for _, c := range f.extra {
 		if inDays(c, fl) {
-			n++
+			sum(c, 1)
 		}
 	}
 	for _, c := range f.hidden {
 		if inDays(c, fl) {
-			n--
+			sum(c, -1)
 		}
 	}
 	resp.Pagination.Total = vobiz.Int(n)

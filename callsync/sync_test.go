@@ -611,3 +611,30 @@ func TestForegroundBackfill(t *testing.T) {
 		checkIndexEquals(t, e, sandboxCalls(e.sb, nil, nil))
 	})
 }
+
+// Calls keep arriving today: a verification run from the command line
+// between two polls takes the newest calls in first, so a call that ended
+// after the last poll is not reported as a difference.
+func TestVerifyTodayWhileCallsArrive(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		e := newEnv(t, tg)
+		fake := newFake(e)
+		s := e.syncer(fake, "a")
+		e.until(t, s, "every day complete", e.settled(t))
+
+		now := e.clock.Now()
+		fake.add(newCall(e.sb, 1, now.Add(-4*time.Second)), newCall(e.sb, 2, now.Add(-2*time.Second)))
+		cli := e.syncer(fake, "cli")
+		st, err := cli.Verify(context.Background(), func(d callindex.DayState) {
+			if d.Status != callindex.DayComplete {
+				t.Logf("%s %s: %s", d.Day.Format(time.DateOnly), d.Status, d.LastError)
+			}
+		})
+		if err != nil || st.ByStatus[callindex.DayComplete] != testDays {
+			t.Fatalf("verify: %v, %v; want every day complete", st.ByStatus, err)
+		}
+		if d := e.day(t, day(0)); d.Rows != d.APITotal || d.Rows != int64(len(callsOf(e.sb, day(0)))+2) {
+			t.Errorf("today: %+v; want the two new calls counted", d)
+		}
+	})
+}
