@@ -199,9 +199,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Holder is the name this Syncer holds the lease under.
-func (s *Syncer) Holder() string { return s.o.Holder }
-
 func (s *Syncer) now() time.Time { return s.o.Now().UTC() }
 
 func utcDay(t time.Time) time.Time {
