@@ -1,6 +1,7 @@
 package callindex
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -190,7 +191,7 @@ func spans(f Filter) ([]span, error) {
 		out = append(out, span{max(base.lo, w.From.UnixMicro()), min(base.hi, w.To.UnixMicro())})
 	}
 	out = slices.DeleteFunc(out, func(s span) bool { return s.lo >= s.hi })
-	slices.SortFunc(out, func(a, b span) int { return cmpInt(a.lo, b.lo) })
+	slices.SortFunc(out, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
 	merged := out[:0]
 	for _, s := range out {
 		if n := len(merged); n > 0 && s.lo <= merged[n-1].hi {
@@ -202,15 +203,6 @@ func spans(f Filter) ([]span, error) {
 	return merged, nil
 }
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // ceilHour and floorHour round to whole hours, keeping open ends open.
 func ceilHour(us int64) int64 {
