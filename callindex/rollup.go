@@ -203,7 +203,6 @@ func spans(f Filter) ([]span, error) {
 	return merged, nil
 }
 
-
 // ceilHour and floorHour round to whole hours, keeping open ends open.
 func ceilHour(us int64) int64 {
 	if us == openLo || us == openHi {
