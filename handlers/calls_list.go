@@ -57,7 +57,7 @@ func (h *Handler) showCalls(w http.ResponseWriter, r *http.Request) error {
 		}
 		// The API can answer this one: a broken index costs speed, not the page.
 		h.Log.Warn("query call index", "err", err, "request_id", requestID(r.Context()))
-		src.status = views.IndexStatus{Banner: "Live from Vobiz: the call index cannot be read right now."}
+		src.status = views.IndexStatus{Banner: "Live from Vobiz: the call index cannot be read right now.", Degraded: true}
 	}
 	noteSource(r.Context(), sourceAPI)
 	res, err := h.CDRs.Search(r.Context(), q.filter)

@@ -278,8 +278,8 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 	form.DateNote = "Dates are whole days as Vobiz files calls: midnight to midnight UTC (its docs name no zone; " +
 		"its timestamps are UTC). Times on this page are shown in " + views.ZoneLabel(loc, now) + "."
 	if h.Index != nil {
-		form.DateNote = "From and To are date-times in your zone, " + views.ZoneLabel(loc, now) +
-			", answered by the call index; From date and To date are whole UTC days, as Vobiz files calls."
+		form.DateNote = "Use one pair of dates. From and To: a date and time in your zone, " + views.ZoneLabel(loc, now) +
+			", with every filter and sort. From date and To date: whole UTC days, as Vobiz files calls."
 	}
 	return form
 }

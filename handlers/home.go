@@ -66,6 +66,7 @@ func (h *Handler) showHome(w http.ResponseWriter, r *http.Request) error {
 		v.Rows = append(v.Rows, h.callRow(&recent.Data[i], ""))
 	}
 	v.Index.Banner = banner
+	v.Index.Degraded = banner != "" // on home every banner means "today" is not the local day
 	return h.render(w, r, http.StatusOK, views.HomePage(h.page(r, "Home", "home"), v))
 }
 

@@ -302,6 +302,10 @@ func TestIndexFallbackAndRefusal(t *testing.T) {
 		if got := pg.text("index-banner"); got != "Live from Vobiz: the call index covers 28 Oct – 26 Nov." {
 			t.Errorf("banner %q", got)
 		}
+		// Where the calls came from is information, not a fault.
+		if cls := pg.attr("index-banner", "class"); !strings.Contains(cls, "notice--info") {
+			t.Errorf("banner of an uncovered window: class %q, want information", cls)
+		}
 		want := a.count(func(c *vobiz.CDR) bool {
 			return inWindow(c, time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 6, 0, 0, 0, 0, time.UTC))
 		})
@@ -654,6 +658,9 @@ func TestBrokenIndexFallsBack(t *testing.T) {
 		pg := parsePage(t, body)
 		if res.StatusCode != http.StatusOK || pg.text("index-banner") != "Live from Vobiz: the call index cannot be read right now." {
 			t.Errorf("%s: status %d banner %q", path, res.StatusCode, pg.text("index-banner"))
+		}
+		if cls := pg.attr("index-banner", "class"); strings.Contains(cls, "notice--info") || !pg.has("index-banner") {
+			t.Errorf("%s: banner of a broken index: class %q, want a warning", path, cls)
 		}
 		if !pg.has("tile-total") {
 			t.Errorf("%s: no tiles from the API", path)

@@ -190,6 +190,7 @@ func (h *Handler) reportView(r *http.Request, q *filterQuery, rep *report.Report
 			v.Index = h.indexedStatus(st.Coverage.LastPoll, h.Now(), loc, r.URL.RequestURI())
 		} else {
 			v.Index.Banner = liveBanner(st.Coverage, st.Err, loc, h.Now())
+			v.Index.Degraded = st.Err != nil
 		}
 	}
 	return v

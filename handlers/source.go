@@ -93,7 +93,7 @@ func (h *Handler) decideSource(ctx context.Context, q *filterQuery, now time.Tim
 				"read right now. Try again in a minute, or remove these filters to search Vobiz directly."
 			return src
 		}
-		src.status.Banner = liveBanner(cov, err, loc, now)
+		src.status.Banner, src.status.Degraded = liveBanner(cov, err, loc, now), true
 		return src
 	}
 	src.cov = cov

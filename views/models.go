@@ -23,6 +23,12 @@ type IndexStatus struct {
 	// Banner is set when the index is on but the API answered: "Live from
 	// Vobiz: the call index covers 8 Sep – 7 Dec."
 	Banner string
+	// Degraded marks a banner that reports a problem (the index cannot be
+	// read, or "today" falls back to the UTC day): it is shown as a
+	// warning. Otherwise the banner only says where the calls came from
+	// (the API's newest calls, a window outside the coverage) and is shown
+	// as information, so support does not read a normal answer as a fault.
+	Degraded bool
 	// Fresh ("Synced 8 s ago") and FreshTitle (the exact time) are set
 	// when the index answered; RefreshAction and ReturnTo are the refresh
 	// button's form.
