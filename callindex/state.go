@@ -126,12 +126,19 @@ func (ix *Index) ReleaseLease(ctx context.Context, holder string) error {
 
 // Coverage is the window of time the index answers for.
 type Coverage struct {
-	// From and To bound [From, To): from the start of the oldest day of
-	// the unbroken run of complete (verified) UTC days that ends with the
+	// From and To bound [From, To): from the start of the oldest complete
+	// (verified) UTC day of the run of synced days that ends with the
 	// newest complete day, to the end of that day, or, when that day is
 	// today, to the later of its verification and the last poll. Both are
-	// zero when no day is complete.
+	// zero when no day is complete. The run ends at the first day the sync
+	// has never touched.
 	From, To time.Time
+	// Holes are the days (UTC midnights, newest first) within [From, To)
+	// that are not complete: being synced again after a verification
+	// found a difference or an admin asked for it. The index does not
+	// answer for them until they verify again, but one day being re-synced
+	// does not take the days around it away from the pages.
+	Holes []time.Time
 	// LastPoll is the sync's last successful poll, for "synced 8 s ago".
 	LastPoll time.Time
 }
@@ -140,10 +147,11 @@ type Coverage struct {
 func (c Coverage) IsZero() bool { return c.From.IsZero() }
 
 // Covers reports whether the half-open window [from, to) lies within the
-// coverage. A zero from is unbounded and never covered; a zero to means
-// now. A window reaching past To is still covered while the sync is live,
-// that is while To is at most maxLag before now: calls newer than the last
-// poll may be missing then, which is what the page's "synced N s ago" says.
+// coverage and touches no hole. A zero from is unbounded and never
+// covered; a zero to means now. A window reaching past To is still
+// covered while the sync is live, that is while To is at most maxLag
+// before now: calls newer than the last poll may be missing then, which is
+// what the page's "synced N s ago" says.
 func (c Coverage) Covers(from, to, now time.Time, maxLag time.Duration) bool {
 	if c.IsZero() || from.IsZero() || from.Before(c.From) {
 		return false
@@ -151,7 +159,21 @@ func (c Coverage) Covers(from, to, now time.Time, maxLag time.Duration) bool {
 	if to.IsZero() || to.After(now) {
 		to = now
 	}
+	for _, h := range c.Holes {
+		if from.Before(h.AddDate(0, 0, 1)) && to.After(h) {
+			return false
+		}
+	}
 	return !to.After(c.To) || now.Sub(c.To) <= maxLag
+}
+
+// Unbroken is where the part of the coverage without holes begins: the
+// day after the newest hole, or From.
+func (c Coverage) Unbroken() time.Time {
+	if len(c.Holes) > 0 {
+		return c.Holes[0].AddDate(0, 0, 1)
+	}
+	return c.From
 }
 
 // Coverage returns what the index covers at now.
@@ -166,7 +188,10 @@ func (ix *Index) Coverage(ctx context.Context, now time.Time) (Coverage, error) 
 		return Coverage{}, fmt.Errorf("callindex: coverage: %w", err)
 	}
 	defer rows.Close()
-	var prev time.Time // the day after the one being read, in the run
+	var (
+		prev  time.Time   // the day after the one being read, in the run
+		holes []time.Time // days of the run not complete, newest first
+	)
 	for rows.Next() {
 		var (
 			day, status string
@@ -179,11 +204,14 @@ func (ix *Index) Coverage(ctx context.Context, now time.Time) (Coverage, error) 
 		if err != nil {
 			return Coverage{}, fmt.Errorf("callindex: coverage: stored day %q: %w", day, err)
 		}
-		if DayStatus(status) != DayComplete || (!prev.IsZero() && !d.AddDate(0, 0, 1).Equal(prev)) {
-			if prev.IsZero() {
-				continue // the newest days may still be syncing: the run starts at the newest complete one
+		if !prev.IsZero() && !d.AddDate(0, 0, 1).Equal(prev) {
+			break // a day the sync never touched ends the run
+		}
+		if DayStatus(status) != DayComplete {
+			if !prev.IsZero() {
+				holes, prev = append(holes, d), d
 			}
-			break
+			continue // the newest days may still be syncing: the run starts at the newest complete one
 		}
 		if prev.IsZero() {
 			cov.To = d.AddDate(0, 0, 1)
@@ -205,6 +233,11 @@ func (ix *Index) Coverage(ctx context.Context, now time.Time) (Coverage, error) 
 	if err := rows.Err(); err != nil {
 		return Coverage{}, fmt.Errorf("callindex: coverage: %w", err)
 	}
+	// Holes older than the oldest complete day are not inside the run.
+	for len(holes) > 0 && holes[len(holes)-1].Before(cov.From) {
+		holes = holes[:len(holes)-1]
+	}
+	cov.Holes = holes
 	return cov, nil
 }
 

@@ -120,6 +120,33 @@ func TestCoverage(t *testing.T) {
 			}
 		}
 
+		// A day of the run synced again is a hole: the days around it stay
+		// covered; a hole at the old end is outside the run.
+		set(-2, callindex.DayMismatch, time.Time{})
+		set(-4, callindex.DaySyncing, time.Time{})
+		cov, err = ix.Coverage(ctx, now)
+		if err != nil || !cov.From.Equal(day(-3)) || !cov.To.Equal(day(0)) || len(cov.Holes) != 1 ||
+			!cov.Holes[0].Equal(day(-2)) || !cov.Unbroken().Equal(day(-1)) {
+			t.Fatalf("with holes: %+v, %v; want %s – %s with the hole %s", cov, err, day(-3), day(0), day(-2))
+		}
+		for _, c := range []struct {
+			name     string
+			from, to time.Time
+			want     bool
+		}{
+			{"after the hole", day(-1), day(0), true},
+			{"before the hole", day(-3), day(-2), true},
+			{"the hole", day(-2), day(-1), false},
+			{"across the hole", day(-3), day(0), false},
+			{"an hour of the hole", day(-2).Add(5 * time.Hour), day(-2).Add(6 * time.Hour), false},
+		} {
+			if got := cov.Covers(c.from, c.to, now, time.Minute); got != c.want {
+				t.Errorf("%s: Covers = %v, want %v", c.name, got, c.want)
+			}
+		}
+		set(-2, callindex.DayComplete, now)
+		set(-4, callindex.DayComplete, now)
+
 		set(0, callindex.DayComplete, now.Add(-5*time.Minute))
 		poll := now.Add(-10 * time.Second)
 		if err := ix.UpdateSyncState(ctx, func(st *callindex.SyncState) { st.LastPoll = poll }); err != nil {

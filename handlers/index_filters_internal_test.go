@@ -159,6 +159,8 @@ func TestFreshnessAndCoverageLabel(t *testing.T) {
 		{"to now", callindex.Coverage{From: day(9, 8), To: now}, nil, time.UTC, "Live from Vobiz: the call index covers 8 Sep – 7 Dec."},
 		{"to a midnight", callindex.Coverage{From: day(9, 8), To: day(12, 7)}, nil, time.UTC, "Live from Vobiz: the call index covers 8 Sep – 6 Dec."},
 		{"in IST", callindex.Coverage{From: day(9, 8), To: day(12, 7)}, nil, ist, "Live from Vobiz: the call index covers 8 Sep – 7 Dec."},
+		{"a hole", callindex.Coverage{From: day(9, 8), To: day(12, 7), Holes: []time.Time{day(11, 30)}}, nil, time.UTC,
+			"Live from Vobiz: the call index covers 8 Sep – 6 Dec except 30 Nov (UTC), which is being synced again."},
 		{"across years", callindex.Coverage{From: day(9, 8).AddDate(-1, 0, 0), To: now}, nil, time.UTC,
 			"Live from Vobiz: the call index covers 8 Sep 2025 – 7 Dec 2026."},
 	} {

@@ -686,3 +686,38 @@ func BenchmarkIndexedCallsPage100(b *testing.B) {
 	markCovered(b, ix, 91)
 	benchPage(b, a, "/calls?per_page=100&from=2026-11-01T00:00&to=2026-11-24T00:00&sort=-cost")
 }
+
+// A day being synced again (an admin's re-sync, a verification that found
+// a late call) takes only that day away from the pages: a window before or
+// after it is still answered by the index, one that touches it by Vobiz,
+// with the banner naming the day.
+func TestIndexHoleKeepsTheRestCovered(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		a := newIndexedApp(t, tg, 30)
+		c := a.demo(t)
+		if err := a.ix.SetDay(context.Background(), callindex.DayState{Day: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+			Status: callindex.DayMismatch, APITotal: callindex.UnknownTotal, LastError: "re-sync asked by demo"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			path  string
+			index bool
+		}{
+			{"/calls?start_date=2026-11-10&end_date=2026-11-19&outcome=failed", true},
+			{"/calls?start_date=2026-11-21&end_date=2026-11-25&sort=-cost", true},
+			{"/calls?start_date=2026-11-18&end_date=2026-11-22", false},
+		} {
+			res, body := a.get(t, c, tc.path)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d", tc.path, res.StatusCode)
+			}
+			pg := parsePage(t, body)
+			if got := pg.has("index-fresh"); got != tc.index {
+				t.Errorf("%s: answered by the index %v, want %v (banner %q)", tc.path, got, tc.index, pg.text("index-banner"))
+			}
+			if !tc.index && !strings.Contains(pg.text("index-banner"), "except 20 Nov (UTC), which is being synced again") {
+				t.Errorf("%s: banner %q does not name the day being synced", tc.path, pg.text("index-banner"))
+			}
+		}
+	})
+}

@@ -112,12 +112,17 @@ func (h *Handler) decideSource(ctx context.Context, q *filterQuery, now time.Tim
 		}
 		// A stale sync still answers "all indexed calls" (the freshness
 		// line says how stale); an end outside the coverage does not.
-		if cov.IsZero() || !w.to.IsZero() && (!w.to.After(cov.From) || !cov.Covers(cov.From, w.to, now, h.IndexMaxLag)) {
+		// Days being synced again cut the period: it starts after the
+		// newest of them.
+		from := cov.Unbroken()
+		if cov.IsZero() || !w.to.IsZero() && (!w.to.After(from) || !cov.Covers(from, w.to, now, h.IndexMaxLag)) {
 			q.errs[paramIndex] = h.notCovered(q, cov, loc, now)
 			return src
 		}
-		src.index, src.w = true, window{from: cov.From, to: w.to}
-		src.status.Scope = "Across the indexed period, " + coverageLabel(cov, loc, now) + "."
+		src.index, src.w = true, window{from: from, to: w.to}
+		unbroken := cov
+		unbroken.From, unbroken.Holes = from, nil
+		src.status.Scope = "Across the indexed period, " + coverageLabel(unbroken, loc, now) + "."
 	case cov.Covers(w.from, w.to, now, h.IndexMaxLag):
 		src.index, src.w = true, w
 	case len(q.local.used) > 0:
@@ -183,6 +188,9 @@ func (h *Handler) notCovered(q *filterQuery, cov callindex.Coverage, loc *time.L
 			"these filters to search Vobiz directly."
 	}
 	msg := what + "it does not cover these dates: it holds " + coverageSpan(cov, loc) + " (verified days"
+	if n := len(cov.Holes); n > 0 {
+		msg += ", " + views.Count(int64(n), "day", "days") + " of them being synced again"
+	}
 	if !cov.LastPoll.IsZero() {
 		msg += ", last synced " + views.FormatTime(cov.LastPoll, loc)
 	}
@@ -197,10 +205,17 @@ func coverageLabel(cov callindex.Coverage, loc *time.Location, now time.Time) st
 	if from.Year() != now.In(loc).Year() || last.Year() != now.In(loc).Year() {
 		layout = "2 Jan 2006"
 	}
+	label := from.Format(layout) + " – " + last.Format(layout)
 	if from.Format(layout) == last.Format(layout) {
-		return from.Format(layout)
+		label = from.Format(layout)
 	}
-	return from.Format(layout) + " – " + last.Format(layout)
+	switch n := len(cov.Holes); {
+	case n == 1:
+		label += " except " + cov.Holes[0].Format("2 Jan") + " (UTC), which is being synced again"
+	case n > 1:
+		label += " except " + strconv.Itoa(n) + " days being synced again"
+	}
+	return label
 }
 
 // coverageSpan is the covered period to the second, for messages.
