@@ -32,7 +32,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"modernc.org/sqlite"               // also registers the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names returned by (*DB).Dialect.
@@ -166,7 +167,7 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 		return nil, fmt.Errorf("store: open %s: %w", db.dialect, err)
 	}
 
-	if err := db.sql.PingContext(ctx); err != nil {
+	if err := db.connect(ctx); err != nil {
 		db.sql.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", db.dialect, err)
 	}
@@ -194,6 +195,34 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 	}
 	return db, nil
 }
+
+// connect opens the first connection. On SQLite it runs the DSN's pragmas,
+// and switching a file to WAL is answered with SQLITE_BUSY at once, without
+// waiting out busy_timeout, while another process opens or migrates the
+// same file; replicas and commands started together do that, so a busy
+// answer is tried again for up to sqliteConnectWait.
+func (db *DB) connect(ctx context.Context) error {
+	deadline := time.Now().Add(sqliteConnectWait)
+	for {
+		err := db.sql.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || db.dialect != DialectSQLite || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY ||
+			time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// sqliteConnectWait bounds connect's retries, like busy_timeout bounds a
+// statement's wait for a lock.
+const sqliteConnectWait = 10 * time.Second
 
 func openSQLite(dataDir string) (*sql.DB, error) {
 	if dataDir == "" {
