@@ -11,21 +11,23 @@ import (
 
 	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/diagnosis"
+	"github.com/cdrdash/cdrdash/reportpage"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
 // Parameters only the call index can answer: the Vobiz API has no local
 // time windows, outcome, quality, bounds, hour of day or sorting. They are
-// part of the bookmarkable interface (docs/call-index.md, "Pages"); the
-// reports page builds its drill-down links with the same names.
+// part of the bookmarkable interface (docs/call-index.md, "Pages"). The
+// ones the Reports page's drill-down links write are reportpage's, so the
+// two cannot drift apart.
 const (
 	paramFrom        = "from"
 	paramTo          = "to"
-	paramOutcome     = "outcome"
-	paramQuality     = "quality"
-	paramMinMOS      = "min_mos"
-	paramMaxMOS      = "max_mos"
+	paramOutcome     = reportpage.ParamOutcome
+	paramQuality     = reportpage.ParamQuality
+	paramMinMOS      = reportpage.ParamMinMOS
+	paramMaxMOS      = reportpage.ParamMaxMOS
 	paramMinCost     = "min_cost"
 	paramMaxCost     = "max_cost"
 	paramMaxDuration = "max_duration"
@@ -34,13 +36,13 @@ const (
 	paramRegion      = "region"
 	paramTrunkID     = "trunk_id"
 	paramCodec       = "codec"
-	paramHour        = "hour"
-	paramWeekday     = "weekday"
+	paramHour        = reportpage.ParamHour
+	paramWeekday     = reportpage.ParamWeekday
 	paramSort        = "sort"
 )
 
-// qualityAcceptable is the URL's word for diagnosis.BandFair: the issue
-// and the badges say "Acceptable"; "fair" is accepted too.
+// qualityAcceptable is the URL's word for diagnosis.BandFair (what
+// reportpage.QualityParam writes); "fair" is accepted too.
 const qualityAcceptable = "acceptable"
 
 // localLayouts are the accepted forms of from and to: what a
@@ -86,13 +88,6 @@ var outcomeOrder = []diagnosis.Outcome{diagnosis.Answered, diagnosis.Busy, diagn
 
 // qualityOrder is the order quality bands are listed and written in links.
 var qualityOrder = []diagnosis.Band{diagnosis.BandGood, diagnosis.BandFair, diagnosis.BandPoor, diagnosis.BandNoMedia}
-
-func qualityParam(b diagnosis.Band) string {
-	if b == diagnosis.BandFair {
-		return qualityAcceptable
-	}
-	return string(b)
-}
 
 var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"} // time.Weekday order
 
@@ -202,7 +197,7 @@ func parseLocal(q *filterQuery, loc *time.Location) {
 			for _, b := range qualityOrder {
 				if seen[b] {
 					l.qualities = append(l.qualities, b)
-					q.clean.Add(paramQuality, qualityParam(b))
+					q.clean.Add(paramQuality, reportpage.QualityParam(b))
 				}
 			}
 			l.used = append(l.used, paramQuality)
@@ -494,7 +489,7 @@ func (h *Handler) indexControls(q *filterQuery) (primary, more []views.FieldView
 		case paramQuality:
 			fv.Values = q.clean[paramQuality]
 			for _, b := range qualityOrder {
-				fv.Options = append(fv.Options, views.Option{Value: qualityParam(b), Label: b.Label()})
+				fv.Options = append(fv.Options, views.Option{Value: reportpage.QualityParam(b), Label: b.Label()})
 			}
 		case paramWeekday:
 			fv.Options = []views.Option{{Value: "", Label: "Any day"}}
