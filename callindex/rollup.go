@@ -67,7 +67,7 @@ func runs(set map[int64]struct{}, unit int64) []span {
 var rolledDims = []GroupBy{ByCause, ByMOSBucket, ByTrunk, ByCampaign, ByRegion, ByDestination}
 
 // bare reports whether call_index_day_groups keeps g without outcome,
-// direction and band (stored as ”): split by them, a day's numbers take
+// direction and band (stored as empty strings): split by them, a day's numbers take
 // about a row per call (migration 0009).
 func bare(g GroupBy) bool { return g == ByDestination }
 
