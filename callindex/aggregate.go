@@ -418,7 +418,11 @@ func (ix *Index) Groups(ctx context.Context, f Filter, g GroupBy) ([]Group, erro
 		return nil, err
 	}
 	if g == ByMOSBucket {
-		w.sql += map[bool]string{true: " WHERE ", false: " AND "}[w.sql == ""] + mosCond
+		if w.sql == "" {
+			w.sql = " WHERE " + mosCond
+		} else {
+			w.sql += " AND " + mosCond
+		}
 	}
 	q, args := "SELECT "+key+", "+sumColumns+", COALESCE(MAX(mos), 0)"+ix.aggFrom(w)+w.sql+" GROUP BY 1", w.args
 	if !ix.noRollup && rolled(f, g) {
