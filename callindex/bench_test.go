@@ -1,6 +1,7 @@
 package callindex_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -95,6 +96,9 @@ type bigIndex struct {
 	err  error
 	// cleanup removes a temporary index at the end of the process.
 	cleanup func()
+	// open opens another store on the same index, with fresh connections
+	// (the aggregates' cold runs).
+	open func(context.Context) (*store.DB, error)
 }
 
 var (
@@ -144,7 +148,10 @@ func bigSQLiteIndex(b *testing.B) *callindex.Index {
 			}
 			dir, bigSQLite.cleanup = tmp, func() { os.RemoveAll(tmp) }
 		}
-		db, err := store.Open(ctx, "", dir, store.WithCleanupInterval(0))
+		bigSQLite.open = func(ctx context.Context) (*store.DB, error) {
+			return store.Open(ctx, "", dir, store.WithCleanupInterval(0))
+		}
+		db, err := bigSQLite.open(ctx)
 		if err != nil {
 			bigSQLite.err = err
 			return
@@ -189,7 +196,10 @@ func bigPostgresIndex(b *testing.B) *callindex.Index {
 		}
 		// The benchmark outlives this sub-benchmark's cleanups, so the
 		// store is opened here, not through tg.Open.
-		db, err := store.Open(ctx, dsn, "", store.WithCleanupInterval(0))
+		bigPostgres.open = func(ctx context.Context) (*store.DB, error) {
+			return store.Open(ctx, dsn, "", store.WithCleanupInterval(0))
+		}
+		db, err := bigPostgres.open(ctx)
 		if err != nil {
 			bigPostgres.err = err
 			return
@@ -198,7 +208,7 @@ func bigPostgresIndex(b *testing.B) *callindex.Index {
 		if bigPostgres.err == nil {
 			var size int64
 			if err := db.SQL().QueryRowContext(ctx, "SELECT pg_total_relation_size('call_index') + "+
-				"pg_total_relation_size('call_index_hourly')").Scan(&size); err == nil {
+				"pg_total_relation_size('call_index_slots') + pg_total_relation_size('call_index_day_groups')").Scan(&size); err == nil {
 				fmt.Fprintf(os.Stderr, "PostgreSQL call index %.0f MB (%.0f MB per million calls)\n", float64(size)/1e6, float64(size)/float64(sb.Len()))
 			}
 		}
@@ -221,7 +231,9 @@ func benchSchema(ctx context.Context, n int) (string, error) {
 		return "", err
 	}
 	defer admin.Close()
-	schema := "cdrdash_bench_" + strconv.Itoa(n)
+	// CDRDASH_BENCH_SCHEMA names another one, to keep indexes built by
+	// different versions of the schema apart.
+	schema := cmp.Or(os.Getenv("CDRDASH_BENCH_SCHEMA"), "cdrdash_bench_"+strconv.Itoa(n))
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		return "", err
 	}
@@ -248,8 +260,10 @@ func buildBig(ctx context.Context, b *testing.B, db *store.DB, sb *sandbox.Serve
 	if _, err := db.SQL().ExecContext(ctx, "DELETE FROM call_index"); err != nil {
 		return nil, err
 	}
-	if _, err := db.SQL().ExecContext(ctx, "DELETE FROM call_index_hourly"); err != nil {
-		return nil, err
+	for _, t := range []string{"call_index_slots", "call_index_day_groups"} {
+		if _, err := db.SQL().ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return nil, err
+		}
 	}
 	start, cpu0 := time.Now(), processCPU()
 	batch := make([]vobiz.CDR, 0, callindex.BatchSize)
