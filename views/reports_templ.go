@@ -33,15 +33,15 @@ type PeriodPicker struct {
 	Selected string
 	// Hidden carries the other filters through the picker's own form.
 	Hidden []Option
-	Quick  []Link
+	Quick  []QuickLink
 	Error  string
 	// Bucket is the unit chosen, "" for automatic; Buckets offers them.
 	Bucket  string
 	Buckets []Option
 }
 
-// Link is a labelled URL with a test id.
-type Link struct {
+// QuickLink is a labelled URL with a test id.
+type QuickLink struct {
 	Key, Label, URL string
 	Current         bool
 }
