@@ -1,11 +1,11 @@
 package handlers
 
 import (
-	"time"
 	"context"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
