@@ -220,6 +220,7 @@ func (b builder) compare(v *views.ReportView, rep *report.Report, currency strin
 	cur, prev := rep.Compared, rep.Previous
 	if cur.Start == "" {
 		cur = rep.Range
+		cur.Start, cur.End = rep.Start, rep.End
 	}
 	switch {
 	case prev.Err != nil:
@@ -237,7 +238,7 @@ func (b builder) compare(v *views.ReportView, rep *report.Report, currency strin
 	v.Tiles = compareTiles(v.Tiles, cur.Summary, prev.Summary, currency)
 	v.Compare = "▲/▼ compare " + cur.Start + " – " + cur.End + " with the same length just before (" +
 		prev.Start + " – " + prev.End + ")."
-	if cur.End != rep.Range.End {
+	if cur.End != rep.End {
 		v.Compare += " Today is left out: it is not over."
 	}
 }
