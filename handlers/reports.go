@@ -46,6 +46,9 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 		return h.render(w, r, http.StatusBadRequest, views.ReportsPage(p, head, nil))
 	}
 	days := rw.Days(loc)
+	if !rw.Local {
+		days = rw.Days(time.UTC)
+	}
 	if req.From.IsZero() {
 		days, _ = report.ParseRange(req.Filter.StartDate, req.Filter.EndDate)
 	}
