@@ -127,7 +127,7 @@ func TestReportDrillDownsThroughCalls(t *testing.T) {
 		rep, err := svc.Build(context.Background(), report.Request{Zone: mustZone(t, "Asia/Kolkata"),
 			Thresholds: diagnosis.DefaultThresholds(),
 			From:       time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
-			Filter:     vobiz.Filter{CallDirection: vobiz.DirectionOutbound, StartDate: "2026-11-10", EndDate: "2026-11-23"}})
+			Filter: vobiz.Filter{CallDirection: vobiz.DirectionOutbound, StartDate: "2026-11-10", EndDate: "2026-11-23"}})
 		if err != nil || rep.Origin != report.OriginIndex {
 			t.Fatalf("report: origin %s, %v", rep.Origin, err)
 		}
