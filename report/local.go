@@ -105,7 +105,14 @@ func (s *Service) buildWindow(ctx context.Context, req Request) (*Report, error)
 	rep.Range = Period{Start: rep.Start, End: rep.End, Origin: OriginIndex}
 	skey := subjectKey(base.API) + narrowKey(base, narrowed) + "\x00" + fmt.Sprint(thr)
 
-	rows, err := s.slotRows(ctx, v, skey, req.From, req.To)
+	cmpEnd := compareEnd(req.From, req.To, now, loc)
+	ends := make([]time.Time, len(rep.Days))
+	for i, d := range rep.Days {
+		ends[i] = d.End
+	}
+	aggKey := skey + "\x00" + loc.String() + "\x00" + unit + "\x00" + req.To.UTC().Format(time.RFC3339) + "\x00" +
+		cmpEnd.UTC().Format(time.RFC3339)
+	parts, err := s.foldSlots(ctx, v, aggKey, req.From, req.To, ends, cmpEnd, loc)
 	if err != nil {
 		if ctx.Err() != nil {
 			return rep, ctx.Err()
@@ -114,21 +121,22 @@ func (s *Service) buildWindow(ctx context.Context, req Request) (*Report, error)
 		return rep, nil
 	}
 	b := &Breakdown{Causes: map[string]int64{}}
-	cmpEnd := compareEnd(req.From, req.To, now, loc)
 	var total, compared callindex.Sums
-	i := 0
-	for _, r := range rows {
-		for i < len(rep.Days) && !r.Slot.Before(rep.Days[i].End) {
-			i++
+	for _, a := range parts {
+		for i, sum := range a.Buckets {
+			addSums(&rep.Days[i], sum)
 		}
-		if i < len(rep.Days) {
-			addSums(&rep.Days[i], r.Sums)
+		total.Add(a.Total)
+		compared.Add(a.Compared)
+		for i := range a.Outcomes {
+			b.Outcomes[i] += a.Outcomes[i]
+			b.Quality[i] += a.Quality[i]
 		}
-		total.Add(r.Sums)
-		if r.Slot.Before(cmpEnd) {
-			compared.Add(r.Sums)
+		for d := range a.HourWeekday {
+			for h := range a.HourWeekday[d] {
+				b.HourWeekday[d][h] += a.HourWeekday[d][h]
+			}
 		}
-		b.addSlot(r, loc)
 	}
 	rep.Range.Summary, rep.TotalMicros = summaryFromSums(total), total.TotalMicros
 	b.Rows = total.Calls
@@ -184,14 +192,14 @@ func (s *Service) previousWindow(ctx context.Context, rep *Report, v *indexView,
 		rep.Previous.Err = errors.New("report: the call index does not cover the previous period")
 		return
 	}
-	rows, err := s.slotRows(ctx, v, skey, pf, from)
+	parts, err := s.foldSlots(ctx, v, skey+"\x00previous", pf, from, nil, from, loc)
 	if err != nil {
 		rep.Previous.Err = err
 		return
 	}
 	var sum callindex.Sums
-	for _, r := range rows {
-		sum.Add(r.Sums)
+	for _, a := range parts {
+		sum.Add(a.Total)
 	}
 	rep.Previous.Summary, rep.PreviousMicros = summaryFromSums(sum), sum.TotalMicros
 }
@@ -215,32 +223,72 @@ func (s *Service) windowKey(kind, skey string, from, to time.Time) string {
 		to.UTC().Format(time.RFC3339)
 }
 
-// slotRows are the Slots of [from, to): the settled part cached, the rest
-// asked every time.
-func (s *Service) slotRows(ctx context.Context, v *indexView, skey string, from, to time.Time) ([]callindex.SlotRow, error) {
+// slotAgg is what a run of slot rows adds up to, by bucket and in total:
+// a warm report adds up a few hundred of these numbers, not a year of rows.
+type slotAgg struct {
+	Buckets         []callindex.Sums // by the report's bucket index
+	Total, Compared callindex.Sums   // Compared: the slots before cmpEnd
+	Outcomes        [5]int64         // as Breakdown.Outcomes
+	Quality         [5]int64         // as Breakdown.Quality
+	HourWeekday     [7][24]int64     // in the viewer's zone
+}
+
+// foldSlots adds up the Slots of [from, to) into buckets ending at ends
+// (nil: totals only), in time order: the settled part once (cached under
+// key, which must name everything fold depends on besides from and the
+// cut), the rest every time.
+func (s *Service) foldSlots(ctx context.Context, v *indexView, key string, from, to time.Time, ends []time.Time,
+	cmpEnd time.Time, loc *time.Location) ([]*slotAgg, error) {
 	cut := v.settledUntil(from, to)
 	f := v.base
-	var out []callindex.SlotRow
+	var out []*slotAgg
 	if cut.After(from) {
-		val, _, err := s.cached(ctx, s.windowKey("slots", skey, from, cut), true, func(ctx context.Context) (any, error) {
+		val, _, err := s.cached(ctx, s.windowKey("slots", key, from, cut), true, func(ctx context.Context) (any, error) {
 			f.From, f.To = from, cut
-			return v.ix.Slots(ctx, f)
+			rows, err := v.ix.Slots(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			return foldRows(rows, ends, cmpEnd, loc), nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("report: index slots: %w", err)
 		}
-		out = val.([]callindex.SlotRow)
+		out = append(out, val.(*slotAgg))
 	}
 	if to.After(cut) {
 		f.From, f.To = cut, to
-		live, err := v.ix.Slots(ctx, f)
+		rows, err := v.ix.Slots(ctx, f)
 		if err != nil {
 			return nil, fmt.Errorf("report: index slots: %w", err)
 		}
-		// A new slice: the cached one is shared.
-		out = append(append(make([]callindex.SlotRow, 0, len(out)+len(live)), out...), live...)
+		out = append(out, foldRows(rows, ends, cmpEnd, loc))
 	}
 	return out, nil
+}
+
+// foldRows adds up slot rows (in time order) by bucket, outcome, band and
+// local hour × weekday (a 15-minute slot lies in one local hour).
+func foldRows(rows []callindex.SlotRow, ends []time.Time, cmpEnd time.Time, loc *time.Location) *slotAgg {
+	a := &slotAgg{Buckets: make([]callindex.Sums, len(ends))}
+	i := 0
+	for _, r := range rows {
+		for i < len(ends) && !r.Slot.Before(ends[i]) {
+			i++
+		}
+		if i < len(ends) {
+			a.Buckets[i].Add(r.Sums)
+		}
+		a.Total.Add(r.Sums)
+		if r.Slot.Before(cmpEnd) {
+			a.Compared.Add(r.Sums)
+		}
+		a.Outcomes[outcomeIndex(r.Outcome)] += r.Calls
+		a.Quality[bandIndex(r.Band)] += r.Calls
+		t := r.Slot.In(loc)
+		a.HourWeekday[(int(t.Weekday())+6)%7][t.Hour()] += r.Calls
+	}
+	return a
 }
 
 // groups is Groups of [from, to), cached like slotRows.
@@ -310,15 +358,6 @@ func (s *Service) windowCurrency(ctx context.Context, v *indexView, from, to tim
 		return ""
 	}
 	return t.Currency
-}
-
-// addSlot counts one slot row in the breakdown: outcome, quality band and
-// the local hour × weekday (a 15-minute slot lies in one local hour).
-func (b *Breakdown) addSlot(r callindex.SlotRow, loc *time.Location) {
-	b.Outcomes[outcomeIndex(r.Outcome)] += r.Calls
-	b.Quality[bandIndex(r.Band)] += r.Calls
-	t := r.Slot.In(loc)
-	b.HourWeekday[(int(t.Weekday())+6)%7][t.Hour()] += r.Calls
 }
 
 // addSums adds a slot's sums to a bucket's summary.
