@@ -335,8 +335,10 @@ func (ix *Index) rollupSlots(ctx context.Context, f Filter, band string) (out []
 	b := &builder{ix: ix}
 	dims := append([]string{b.ranges("slot", whole)}, b.rollupConds(f)...)
 	// Counted first: growing a slice of a year's rows (with the write
-	// barriers of their strings) cost more than the count. On one
-	// connection, so the rows read find the count's pages in its cache.
+	// barriers of their strings) cost more than the count. Everything on
+	// one connection, so the rows read find the count's pages in its cache,
+	// and so that Slots never holds one connection while waiting for
+	// another from a full pool.
 	conn, err := ix.db.Conn(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("callindex: slots: %w", err)
@@ -361,7 +363,7 @@ func (ix *Index) rollupSlots(ctx context.Context, f Filter, band string) (out []
 	if err != nil {
 		return nil, false, err
 	}
-	edge, err := ix.scanSlots(ctx, nil, whereClause{}, "SELECT "+slotExpr+", "+slotKeyExpr("outcome", "call_direction", band)+", "+
+	edge, err := ix.scanSlots(ctx, conn, whereClause{}, "SELECT "+slotExpr+", "+slotKeyExpr("outcome", "call_direction", band)+", "+
 		sumColumns+ix.aggFrom(whereClause{})+where+" GROUP BY "+slotExpr+", outcome, call_direction, "+band+
 		" ORDER BY 1, outcome, call_direction, "+band, b.args, 0, false)
 	if err != nil {
@@ -416,7 +418,11 @@ func (ix *Index) Groups(ctx context.Context, f Filter, g GroupBy) ([]Group, erro
 		return nil, err
 	}
 	if g == ByMOSBucket {
-		w.sql += map[bool]string{true: " WHERE ", false: " AND "}[w.sql == ""] + mosCond
+		if w.sql == "" {
+			w.sql = " WHERE " + mosCond
+		} else {
+			w.sql += " AND " + mosCond
+		}
 	}
 	q, args := "SELECT "+key+", "+sumColumns+", COALESCE(MAX(mos), 0)"+ix.aggFrom(w)+w.sql+" GROUP BY 1", w.args
 	if !ix.noRollup && rolled(f, g) {
