@@ -87,7 +87,7 @@ func (q *filterQuery) err() error {
 			v.Fields = append(v.Fields, vobiz.FieldError{Field: f.name, Message: m})
 		}
 	}
-	for _, name := range []string{paramSort, vobiz.ParamPage, vobiz.ParamPerPage, "q", paramIndex} {
+	for _, name := range []string{paramSort, vobiz.ParamPage, vobiz.ParamPerPage, "q", paramIndex, paramPeriod, paramBucket} {
 		if m, ok := q.errs[name]; ok {
 			v.Fields = append(v.Fields, vobiz.FieldError{Field: name, Message: m})
 		}
@@ -263,7 +263,7 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 			form.Errors = append(form.Errors, f.label+": "+m)
 		}
 	}
-	for _, name := range []string{paramSort, vobiz.ParamPage, vobiz.ParamPerPage, "q", paramIndex} {
+	for _, name := range []string{paramSort, vobiz.ParamPage, vobiz.ParamPerPage, "q", paramIndex, paramPeriod, paramBucket} {
 		if m, ok := q.errs[name]; ok {
 			form.Errors = append(form.Errors, m)
 		}

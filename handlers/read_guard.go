@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
@@ -116,8 +117,12 @@ func noteSource(ctx context.Context, source string) {
 // page used when none was given.
 func (h *Handler) reportDetails(r *http.Request) any {
 	q := h.parseFilters(r)
-	h.reportRange(q)
-	return map[string]any{"filters": q.subject().Encode()}
+	rw := parseReportWindow(q, h.zone(r), h.Now())
+	d := map[string]any{"filters": q.subject().Encode()}
+	if !rw.From.IsZero() {
+		d["from"], d["to"] = rw.From.UTC().Format(time.RFC3339), rw.To.UTC().Format(time.RFC3339)
+	}
+	return d
 }
 
 // lookupDetails is the text typed into the quick lookup.

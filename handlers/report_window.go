@@ -93,14 +93,22 @@ func parseReportWindow(q *filterQuery, loc *time.Location, now time.Time) report
 			w.From = localMidnight(w.To.Add(-time.Nanosecond), loc).AddDate(0, 0, -(report.DefaultDays - 1))
 		}
 	case hasDays:
-		if q.filter.StartDate == "" || q.filter.EndDate == "" {
-			q.errs[vobiz.ParamEndDate] = "Give both From date and To date, or neither."
+		switch {
+		case q.filter.StartDate == "":
+			q.errs[vobiz.ParamStartDate] = "Give a start date too: the API takes the two dates only together."
+			return reportWindow{}
+		case q.filter.EndDate == "":
+			q.errs[vobiz.ParamEndDate] = "Give an end date too: the API takes the two dates only together."
 			return reportWindow{}
 		}
 		s, err1 := time.ParseInLocation(vobiz.DateLayout, q.filter.StartDate, time.UTC)
 		e, err2 := time.ParseInLocation(vobiz.DateLayout, q.filter.EndDate, time.UTC)
-		if err1 != nil || err2 != nil || e.Before(s) {
+		switch {
+		case err1 != nil || err2 != nil:
 			q.errs[vobiz.ParamEndDate] = "These dates do not make a range."
+			return reportWindow{}
+		case e.Before(s):
+			q.errs[vobiz.ParamEndDate] = "The end date is before the start date."
 			return reportWindow{}
 		}
 		w = reportWindow{From: s, To: e.AddDate(0, 0, 1)}
@@ -109,12 +117,18 @@ func parseReportWindow(q *filterQuery, loc *time.Location, now time.Time) report
 		w = reportWindow{From: today.AddDate(0, 0, -(report.DefaultDays - 1)), To: today.AddDate(0, 0, 1),
 			Local: true, Defaulted: true}
 	}
+	if !w.Local {
+		// Whole UTC days: counted as the API counts them, not in loc.
+		if n := w.Days(time.UTC); n > report.MaxDays {
+			q.errs[vobiz.ParamEndDate] = fmt.Sprintf("A report covers at most %d days; these dates span %d days. "+
+				"Choose a shorter range.", report.MaxDays, n)
+			return reportWindow{}
+		}
+		return w
+	}
 	if n := w.Days(loc); n > report.MaxDays {
 		name := paramTo
-		switch {
-		case !w.Local:
-			name = vobiz.ParamEndDate
-		case w.Period != "":
+		if w.Period != "" {
 			name = paramPeriod
 		}
 		q.errs[name] = fmt.Sprintf("A report covers at most %d days; this window spans %d. Choose a shorter one.",

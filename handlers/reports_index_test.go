@@ -123,9 +123,11 @@ func TestReportDrillDownsThroughCalls(t *testing.T) {
 			t.Fatalf("status %d", res.StatusCode)
 		}
 		svc := report.New(a.client, report.Options{Now: func() time.Time { return testNow }, Index: a.ix})
+		// The page's window: the UTC days, bucketed in local (IST) days.
 		rep, err := svc.Build(context.Background(), report.Request{Zone: mustZone(t, "Asia/Kolkata"),
 			Thresholds: diagnosis.DefaultThresholds(),
-			Filter:     vobiz.Filter{CallDirection: vobiz.DirectionOutbound, StartDate: "2026-11-10", EndDate: "2026-11-23"}})
+			From:       time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC),
+			Filter: vobiz.Filter{CallDirection: vobiz.DirectionOutbound, StartDate: "2026-11-10", EndDate: "2026-11-23"}})
 		if err != nil || rep.Origin != report.OriginIndex {
 			t.Fatalf("report: origin %s, %v", rep.Origin, err)
 		}
@@ -191,7 +193,8 @@ func TestReportsNarrowedByIndexFilters(t *testing.T) {
 		for _, tc := range []struct{ name, path, says string }{
 			{"before the coverage", "/reports?start_date=2026-09-01&end_date=2026-09-10&outcome=failed",
 				"Outcome can only be answered by the call index, and it does not cover these dates"},
-			{"local times", "/reports?from=2026-11-10T00:00&to=2026-11-12T00:00", "Reports cover whole days"},
+			{"local times before the coverage", "/reports?from=2026-01-10T00:00&to=2026-01-12T00:00",
+				"Reports in your time zone (From/To, a billing period) come from the call index, and it does not cover this period"},
 			{"hour", "/reports?start_date=2026-11-10&end_date=2026-11-23&hour=14", "Hour of day applies to the calls list"},
 		} {
 			res, body := a.get(t, c, tc.path)

@@ -66,6 +66,7 @@ func (h *Handler) Routes() http.Handler {
 				r.Get("/calls/export", h.wrap(h.exportCalls))
 				r.Get("/calls/{uuid}", h.wrap(h.showCall))
 				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports", h.wrap(h.showReports))
+				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports/download", h.wrap(h.downloadReport))
 			})
 			r.Post("/index/refresh", h.wrap(h.refreshIndex))
 			r.Get("/diagnose", h.wrap(h.showDiagnose))

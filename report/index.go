@@ -80,6 +80,9 @@ func (s *Service) indexView(ctx context.Context, first, last time.Time, base cal
 // page, so that filters only the index can apply are refused with a 400
 // (ErrNeedsIndex) rather than inside a page already sent as a 200.
 func (s *Service) Plan(ctx context.Context, req Request) (Origin, *IndexState, error) {
+	if !req.From.IsZero() {
+		return s.windowPlan(ctx, req)
+	}
 	f := req.Filter.WithoutPaging()
 	start, end, err := parseRange(f.StartDate, f.EndDate, s.zone)
 	if err != nil {

@@ -209,6 +209,16 @@ type Request struct {
 	// When any is set, only the index can answer: Build returns
 	// ErrNeedsIndex unless it covers the range (Plan says beforehand).
 	Narrow callindex.Filter
+	// From and To, when set, are the window (half-open instants), and
+	// Filter's dates are ignored on the index path. The index answers it
+	// with buckets cut in Zone (local.go). When it does not cover the
+	// window, a Local window fails with ErrNotCovered; otherwise Filter's
+	// StartDate and EndDate (the same window as whole UTC days) go to the API.
+	From, To time.Time
+	Local    bool
+	// Unit is the bucket unit (UnitDay, UnitWeek, UnitMonth); "" chooses
+	// by the window's length (ChooseUnit). The API path has UTC days.
+	Unit string
 }
 
 // Totals is the summary block of one period, as the search endpoint
@@ -231,15 +241,32 @@ type Period struct {
 	Origin Origin
 }
 
-// Day is one day's summary or the reason it is missing. A missing day is
-// never a zero: callers must show Err.
-type Day struct {
-	Date    string // YYYY-MM-DD as the API cuts days
+// Bucket is one point of the report's series (a day, a week or a month)
+// or the reason it is missing. A missing bucket is never a zero: callers
+// must show Err. The API path's buckets are whole UTC days; the index
+// path's are cut at midnight in the viewer's zone (bucket.go).
+type Bucket struct {
+	Date string // YYYY-MM-DD: the first day, as the bucket's zone writes it
+	// Start and End bound the bucket, half-open; a bucket cut by the
+	// window is shorter than its unit.
+	Start, End time.Time
+	// Label names the bucket on the axis and in the table, e.g. "Mon 2 Nov".
+	Label   string
 	Summary vobiz.Summary
-	Err     error
-	Cached  bool // served from the cache
-	Live    bool // not finished: asked again every time
+	// TotalMicros is the exact total cost in millionths (index path only;
+	// the API's summary carries a float).
+	TotalMicros int64
+	Err         error
+	Cached      bool // served from the cache
+	Live        bool // not finished: asked again every time
+	// Partial: the bucket holds less than its unit, because the window
+	// cuts it or because it is still running (SoFar).
+	Partial bool
+	SoFar   bool // it contains now: its numbers are "so far"
 }
+
+// Day is the API path's name for a bucket: one UTC day.
+type Day = Bucket
 
 // Report is everything the page shows. Each part carries its own error, so
 // one failing part never hides the others.
@@ -262,6 +289,20 @@ type Report struct {
 	// drill-downs that must keep within them.
 	Narrowed bool
 	Narrow   callindex.Filter
+	// From and To bound the window (half-open); Zone cuts its buckets
+	// (UTC on the API path), in Unit.
+	From, To time.Time
+	Zone     *time.Location
+	Unit     string
+	// TotalMicros is the window's exact total cost in millionths; Exact
+	// says it is set (index path). The API path has Range.Summary.TotalCost.
+	TotalMicros int64
+	Exact       bool
+	// Compared is the current side of the comparison with Previous: the
+	// window without today's unfinished day (index path), or Range.
+	Compared Period
+	// CompareMicros and PreviousMicros are their exact costs (index path).
+	CompareMicros, PreviousMicros int64
 }
 
 // Missing returns the days that could not be loaded.
@@ -344,6 +385,12 @@ var errNotRun = errors.New("report: not started")
 // failures are carried by the part they affect. All work stops when ctx
 // ends.
 func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
+	if !req.From.IsZero() {
+		rep, err := s.buildWindow(ctx, req)
+		if !errors.Is(err, errUseAPI) {
+			return rep, err
+		}
+	}
 	f := req.Filter.WithoutPaging()
 	start, end, err := parseRange(f.StartDate, f.EndDate, s.zone)
 	if err != nil {
@@ -391,7 +438,10 @@ func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 		previous)
 	for i := range n {
 		d := start.AddDate(0, 0, i)
-		rep.Days[i] = Day{Date: day(d), Err: errNotRun, Live: !s.finished(d)}
+		next, now := d.AddDate(0, 0, 1), s.now()
+		soFar := !now.Before(d) && now.Before(next)
+		rep.Days[i] = Day{Date: day(d), Start: d, End: next, Label: day(d), Err: errNotRun, Live: !s.finished(d),
+			SoFar: soFar, Partial: soFar}
 		jobs = append(jobs, func(ctx context.Context) { s.day(ctx, &rep.Days[i], subject, skey, d, rangeIx) })
 	}
 
@@ -401,6 +451,8 @@ func (s *Service) Build(ctx context.Context, req Request) (*Report, error) {
 	})
 	s.run(ctx, jobs)
 	wg.Wait()
+	rep.From, rep.To, rep.Zone, rep.Unit = start, end.AddDate(0, 0, 1), s.zone, UnitDay
+	rep.Compared = rep.Range
 
 	if err := ctx.Err(); err != nil {
 		return rep, err

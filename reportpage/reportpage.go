@@ -47,6 +47,9 @@ type Input struct {
 	// Log records charts that cannot be marshalled (a bug); nil means
 	// slog.Default().
 	Log *slog.Logger
+	// DownloadURL is the CSV download of one chart's table (by chart ID);
+	// nil means no download links.
+	DownloadURL func(part string) string
 }
 
 type builder struct{ in Input }
@@ -90,10 +93,10 @@ func Build(rep *report.Report, in Input) views.ReportView {
 	}
 	b := builder{in: in}
 	zone := views.ZoneLabel(loc, in.Now)
-	v := views.ReportView{RangeLabel: rep.Start + " – " + rep.End + " · " + views.Count(int64(len(rep.Days)), "day", "days") +
-		" as Vobiz cuts days (" + in.DayZone + ")"}
+	v := views.ReportView{RangeLabel: rangeLabel(rep, in)}
 	rangeURL := in.CallsURL(vobiz.ParamPerPage, "")
 	currency := Currency(rep)
+	v.PeriodCost = periodCost(rep, currency)
 
 	// Totals, compared with the period before.
 	v.ExportURL = in.ExportURL
@@ -108,14 +111,7 @@ func Build(rep *report.Report, in Input) views.ReportView {
 		}
 		v.Applied = in.Applied
 		v.Tiles = slices.Clone(in.Tiles)
-		if rep.Previous.Err != nil {
-			v.Compare = "No comparison: the previous period (" + rep.Previous.Start + " – " + rep.Previous.End +
-				") could not be loaded: " + b.explain("previous period", rep.Previous.Err)
-		} else {
-			v.Tiles = compareTiles(v.Tiles, rep.Range.Summary, rep.Previous.Summary, currency)
-			v.Compare = "▲/▼ compare with the previous " + views.Count(int64(len(rep.Days)), "day", "days") +
-				" (" + rep.Previous.Start + " – " + rep.Previous.End + ")."
-		}
+		b.compare(&v, rep, currency)
 	}
 
 	// Days that failed are named, and drawn as gaps: never as zeros.
@@ -174,31 +170,113 @@ func Build(rep *report.Report, in Input) views.ReportView {
 	return v
 }
 
+// rangeLabel states the period in words with its zone ("1 Nov – 30 Nov
+// 2026, IST"), how many buckets, and how days are cut.
+func rangeLabel(rep *report.Report, in Input) string {
+	if !rep.Exact || rep.Zone == nil {
+		return rep.Start + " – " + rep.End + " · " + views.Count(int64(len(rep.Days)), "day", "days") +
+			"; days are UTC days, as Vobiz cuts them (" + in.DayZone + ")"
+	}
+	loc := rep.Zone
+	a, z := rep.From.In(loc), rep.To.Add(-time.Nanosecond).In(loc)
+	first := a.Format("2 Jan 2006")
+	if a.Year() == z.Year() {
+		first = a.Format("2 Jan")
+	}
+	text := first + " – " + z.Format("2 Jan 2006")
+	if !a.Equal(time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, loc)) ||
+		!rep.To.In(loc).Equal(time.Date(rep.To.In(loc).Year(), rep.To.In(loc).Month(), rep.To.In(loc).Day(), 0, 0, 0, 0, loc)) {
+		text = a.Format("2 Jan 2006, 15:04") + " – " + rep.To.In(loc).Format("2 Jan 2006, 15:04")
+	}
+	return text + ", " + zoneAbbr(loc, rep.From) + " · " + views.Count(int64(len(rep.Days)), rep.Unit, rep.Unit+"s") +
+		", cut at midnight in " + loc.String()
+}
+
+// zoneAbbr is the zone's abbreviation ("IST"), or its offset when it has none.
+func zoneAbbr(loc *time.Location, at time.Time) string {
+	abbr := at.In(loc).Format("MST")
+	if strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return "UTC" + at.In(loc).Format("-07:00")
+	}
+	return abbr
+}
+
+// periodCost states the period's total cost: exact (millionths summed as
+// integers) from the index, the API's summary otherwise.
+func periodCost(rep *report.Report, currency string) string {
+	if rep.Range.Err != nil {
+		return ""
+	}
+	if rep.Exact {
+		return views.FormatMoney(float64(rep.TotalMicros)/1e6, currency)
+	}
+	return views.FormatMoney(float64(rep.Range.Summary.TotalCost), currency)
+}
+
+// compare adds the ▲/▼ deltas against the previous period, or says why
+// there are none: it failed, or it has too few calls for a percentage to
+// mean anything (report.MinCompareCalls).
+func (b builder) compare(v *views.ReportView, rep *report.Report, currency string) {
+	cur, prev := rep.Compared, rep.Previous
+	if cur.Start == "" {
+		cur = rep.Range
+		cur.Start, cur.End = rep.Start, rep.End
+	}
+	switch {
+	case prev.Err != nil:
+		v.Compare = "No comparison: the previous period (" + prev.Start + " – " + prev.End +
+			") could not be loaded: " + b.explain("previous period", prev.Err)
+		return
+	case cur.Err != nil:
+		v.Compare = "No comparison: " + b.explain("compared period", cur.Err)
+		return
+	case int64(prev.Summary.TotalCalls) < report.MinCompareCalls:
+		v.CompareGuard = "Too few calls in the previous period to compare: " +
+			views.Count(int64(prev.Summary.TotalCalls), "call", "calls") + " (" + prev.Start + " – " + prev.End + ")."
+		return
+	}
+	v.Tiles = compareTiles(v.Tiles, cur.Summary, prev.Summary, currency)
+	v.Compare = "▲/▼ compare " + cur.Start + " – " + cur.End + " with the same length just before (" +
+		prev.Start + " – " + prev.End + ")."
+	if cur.End != rep.End {
+		v.Compare += " Today is left out: it is not over."
+	}
+}
+
 // dayCharts builds the two per-day charts with their tables. Clicking a
 // day opens /calls for that day with the same filters.
 func (b builder) dayCharts(rep *report.Report, currency string) []views.ChartView {
 	links := make([]string, len(rep.Days))
 	for i, d := range rep.Days {
-		links[i] = b.in.CallsURL(vobiz.ParamStartDate, d.Date, vobiz.ParamEndDate, d.Date)
+		links[i] = b.bucketURL(rep, d)
 	}
 	missing := len(rep.Missing())
 	gaps := ""
 	if missing > 0 {
 		gaps = " Days that could not be loaded are gaps marked “not loaded”, not zeros."
 	}
+	unit := rep.Unit
+	if unit == "" {
+		unit = report.UnitDay
+	}
+	partial := ""
+	if slices.ContainsFunc(rep.Days, func(d report.Day) bool { return d.Partial }) {
+		partial = " Lighter, outlined bars are partial " + unit + "s (“so far” is still running)."
+	}
 
-	callsDesc := "Answered and not answered calls per day (bars, left axis) and the answer rate (line, right axis)." +
-		gaps + " Click a day to list its calls."
-	calls := views.ChartView{ID: chart.IDCallsPerDay, Title: "Calls per day", Description: callsDesc,
-		Wide: true, Links: links, AxisClick: true,
-		Table: views.DataTable{Head: []string{"Day", "Calls", "Answered", "Not answered", "Answer rate"}}}
-	talkDesc := "Billable minutes of talk per day (bars, left axis) and cost (dashed line, right axis)." +
-		gaps + " Click a day to list its calls."
-	talk := views.ChartView{ID: chart.IDTalkCost, Title: "Talk time and cost per day", Description: talkDesc,
-		Wide: true, Links: links, AxisClick: true,
-		Table: views.DataTable{Head: []string{"Day", "Talk time", "Billable minutes", "Cost"}}}
+	head := strings.ToUpper(unit[:1]) + unit[1:]
+	callsDesc := "Answered and not answered calls per " + unit + " (bars, left axis) and the answer rate (line, right axis)." +
+		gaps + partial + " Click a " + unit + " to list its calls."
+	calls := views.ChartView{ID: chart.IDCallsPerDay, Title: "Calls per " + unit, Description: callsDesc,
+		Wide: true, Links: links, AxisClick: true, DownloadURL: b.download(chart.IDCallsPerDay),
+		Table: views.DataTable{Head: []string{head, "Calls", "Answered", "Not answered", "Answer rate"}}}
+	talkDesc := "Billable minutes of talk per " + unit + " (bars, left axis) and cost (dashed line, right axis)." +
+		gaps + partial + " Click a " + unit + " to list its calls."
+	talk := views.ChartView{ID: chart.IDTalkCost, Title: "Talk time and cost per " + unit, Description: talkDesc,
+		Wide: true, Links: links, AxisClick: true, DownloadURL: b.download(chart.IDTalkCost),
+		Table: views.DataTable{Head: []string{head, "Talk time", "Billable minutes", "Cost"}}}
 	for i, d := range rep.Days {
-		day := views.TableCell{Text: d.Date, URL: links[i]}
+		day := views.TableCell{Text: BucketText(d), URL: links[i]}
 		if d.Err != nil {
 			na := views.TableCell{Text: "not loaded"}
 			calls.Table.Rows = append(calls.Table.Rows, views.TableRow{Missing: true, Cells: []views.TableCell{day, na, na, na, na}})
@@ -216,11 +294,61 @@ func (b builder) dayCharts(rep *report.Report, currency string) []views.ChartVie
 		talk.Table.Rows = append(talk.Table.Rows, views.TableRow{Cells: []views.TableCell{day,
 			{Text: vobiz.FormatShortDuration(seconds(int64(s.TotalBillableSeconds))), Num: true},
 			{Text: strconv.FormatFloat(float64(s.TotalBillableSeconds)/60, 'f', 1, 64), Num: true},
-			{Text: views.FormatMoney(float64(s.TotalCost), currency), Num: true}}})
+			{Text: bucketCost(d, currency), Num: true}}})
 	}
 	b.setOptions(&calls, chart.CallsPerDay(rep.Days, callsDesc))
 	b.setOptions(&talk, chart.TalkCostPerDay(rep.Days, currency, talkDesc))
 	return []views.ChartView{calls, talk}
+}
+
+// BucketText names a bucket in the table as on the chart's axis.
+func BucketText(d report.Day) string {
+	l := d.Label
+	if l == "" {
+		l = d.Date
+	}
+	switch {
+	case d.SoFar:
+		return l + " (so far)"
+	case d.Partial:
+		return l + " (partial)"
+	}
+	return l
+}
+
+// bucketCost is a bucket's cost, exact from the index.
+func bucketCost(d report.Day, currency string) string {
+	if d.TotalMicros != 0 {
+		return views.FormatMoney(float64(d.TotalMicros)/1e6, currency)
+	}
+	return views.FormatMoney(float64(d.Summary.TotalCost), currency)
+}
+
+// bucketURL lists a bucket's calls: its local from/to on the index path,
+// its UTC day on the API path.
+func (b builder) bucketURL(rep *report.Report, d report.Day) string {
+	if !rep.Exact || d.Start.IsZero() {
+		return b.in.CallsURL(vobiz.ParamStartDate, d.Date, vobiz.ParamEndDate, d.Date, "from", "", "to", "", "period", "")
+	}
+	loc := rep.Zone
+	return b.in.CallsURL("from", localParam(d.Start, loc), "to", localParam(d.End, loc),
+		vobiz.ParamStartDate, "", vobiz.ParamEndDate, "", "period", "", "bucket", "")
+}
+
+// localParam writes t as /calls reads from and to: a local date and time.
+func localParam(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	if t.Second() != 0 {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return t.Format("2006-01-02T15:04")
+}
+
+func (b builder) download(part string) string {
+	if b.in.DownloadURL == nil {
+		return ""
+	}
+	return b.in.DownloadURL(part)
 }
 
 // breakdownCharts builds the export-based charts. Causes drill down to
@@ -365,6 +493,9 @@ func (bu builder) breakdownCharts(b *report.Breakdown, rangeURL, zone string, ex
 	}
 	bu.setOptions(&hw, chart.HourWeekday(b, hwDesc))
 
+	for _, c := range []*views.ChartView{&outcomes, &causes, &quality, &mos, &hw} {
+		c.DownloadURL = bu.download(c.ID)
+	}
 	return []views.ChartView{outcomes, causes, quality, mos, hw}
 }
 
@@ -446,6 +577,10 @@ func deltaText(cur, prev float64, prevText string) (string, string) {
 		return "▲ new (previous 0)", "up"
 	}
 	pct := math.Round((cur-prev)/prev*1000) / 10
+	if pct > 999.9 {
+		// A tiny previous amount makes any percentage absurd.
+		return "▲ over 10× (previous " + prevText + ")", "up"
+	}
 	return deltaArrow(pct) + " " + strconv.FormatFloat(math.Abs(pct), 'f', 1, 64) + " % (previous " + prevText + ")", deltaDir(pct)
 }
 

@@ -38,7 +38,7 @@ func fullReport() *report.Report {
 		Start: "2026-11-01", End: "2026-11-02",
 		Days:     []report.Day{day("2026-11-01", 3, 2), day("2026-11-02", 1, 1)},
 		Range:    report.Period{Totals: report.Totals{Summary: vobiz.Summary{TotalCalls: 4, AnsweredCalls: 3, TotalCost: 12}}},
-		Previous: report.Period{Start: "2026-10-30", End: "2026-10-31", Totals: report.Totals{Summary: vobiz.Summary{TotalCalls: 2, AnsweredCalls: 2, TotalCost: 6}}},
+		Previous: report.Period{Start: "2026-10-30", End: "2026-10-31", Totals: report.Totals{Summary: vobiz.Summary{TotalCalls: 200, AnsweredCalls: 200, TotalCost: 600}}},
 		Breakdown: &report.Breakdown{Rows: 4, Causes: map[string]int64{"NORMAL_CLEARING": 3, report.NoCause: 1},
 			Outcomes: [5]int64{3, 1}},
 		RowCap: 50_000,
@@ -49,6 +49,8 @@ func TestBuild(t *testing.T) {
 	rangeDown := fullReport()
 	rangeDown.Range.Err = errUpstream
 	prevDown := fullReport()
+	tinyPrev := fullReport()
+	tinyPrev.Previous.Summary = vobiz.Summary{TotalCalls: 12, AnsweredCalls: 1, TotalCost: 0.01}
 	prevDown.Previous.Err = errUpstream
 	empty := fullReport()
 	empty.Range.Summary = vobiz.Summary{}
@@ -89,23 +91,33 @@ func TestBuild(t *testing.T) {
 			if v.ExportLabel != "Download 4 calls" || v.ExportURL != "/calls/export?x=1" {
 				t.Errorf("export %q %q", v.ExportLabel, v.ExportURL)
 			}
-			if want := "▲/▼ compare with the previous 2 days (2026-10-30 – 2026-10-31)."; v.Compare != want {
+			if want := "▲/▼ compare 2026-11-01 – 2026-11-02 with the same length just before (2026-10-30 – 2026-10-31)."; v.Compare != want {
 				t.Errorf("compare %q, want %q", v.Compare, want)
 			}
-			if got := v.Tiles[0].Delta; got != "▲ 100.0 % (previous 2)" {
+			if got := v.Tiles[0].Delta; got != "▼ 98.0 % (previous 200)" {
 				t.Errorf("total delta %q", got)
 			}
 			if got := v.Tiles[1]; got.Delta != "▼ 25.0 pts (previous 100.0 %)" || got.DeltaDir != "down" {
 				t.Errorf("rate delta %+v", got)
 			}
-			if got := v.Tiles[2]; got.DeltaDir != "flat" || !strings.HasPrefix(got.Delta, "▲ 100.0 %") {
+			if got := v.Tiles[2]; got.DeltaDir != "flat" || !strings.HasPrefix(got.Delta, "▼ 98.0 %") {
 				t.Errorf("cost delta %+v: rising spend must stay neutral", got)
 			}
 			if len(v.Notices) != 0 || v.TilesError != "" || v.BreakdownError != "" || v.CapNotice != "" {
 				t.Errorf("unexpected messages %+v", v)
 			}
-			if want := "2026-11-01 – 2026-11-02 · 2 days as Vobiz cuts days (UTC)"; v.RangeLabel != want {
+			if want := "2026-11-01 – 2026-11-02 · 2 days; days are UTC days, as Vobiz cuts them (UTC)"; v.RangeLabel != want {
 				t.Errorf("range %q, want %q", v.RangeLabel, want)
+			}
+		}},
+		{"a tiny previous period is not compared", tinyPrev, func(t *testing.T, v views.ReportView) {
+			if want := "Too few calls in the previous period to compare: 12 calls (2026-10-30 – 2026-10-31)."; v.CompareGuard != want {
+				t.Errorf("guard %q, want %q", v.CompareGuard, want)
+			}
+			for _, tile := range v.Tiles {
+				if tile.Delta != "" {
+					t.Errorf("tile %s has a delta %q beside the guard", tile.Key, tile.Delta)
+				}
 			}
 		}},
 		{"range totals failed", rangeDown, func(t *testing.T, v views.ReportView) {
@@ -174,7 +186,7 @@ func TestBuild(t *testing.T) {
 		}},
 		{"drill-down links keep the filters", fullReport(), func(t *testing.T, v views.ReportView) {
 			calls := v.DayCharts[0]
-			if calls.ID != chart.IDCallsPerDay || calls.Links[0] != "/calls?start_date,2026-11-01,end_date,2026-11-01" {
+			if calls.ID != chart.IDCallsPerDay || calls.Links[0] != "/calls?start_date,2026-11-01,end_date,2026-11-01,from,,to,,period," {
 				t.Errorf("day link %q", calls.Links)
 			}
 			if got := calls.Table.Rows[0].Cells; got[1].Text != "3" || got[4].Text != "66.7 %" {

@@ -163,8 +163,9 @@ func CallsPerDay(days []report.Day, description string) *charts.Bar {
 			continue
 		}
 		s := d.Summary
-		answered[i] = opts.BarData{Value: int64(s.AnsweredCalls)}
-		notAnswered[i] = opts.BarData{Value: max(int64(s.TotalCalls)-int64(s.AnsweredCalls), 0)}
+		answered[i] = opts.BarData{Value: int64(s.AnsweredCalls), ItemStyle: partialStyle(d, colorBlue)}
+		notAnswered[i] = opts.BarData{Value: max(int64(s.TotalCalls)-int64(s.AnsweredCalls), 0),
+			ItemStyle: partialStyle(d, colorOrange)}
 		if s.TotalCalls > 0 {
 			rate[i] = opts.LineData{Value: round(report.AnswerRate(s.AnsweredCalls, s.TotalCalls), answerRateDigits)}
 		} else {
@@ -210,7 +211,8 @@ func TalkCostPerDay(days []report.Day, currency, description string) *charts.Bar
 			cost[i] = opts.LineData{Value: missingValue}
 			continue
 		}
-		talk[i] = opts.BarData{Value: round(float64(d.Summary.TotalBillableSeconds)/60, talkMinutesDigits)}
+		talk[i] = opts.BarData{Value: round(float64(d.Summary.TotalBillableSeconds)/60, talkMinutesDigits),
+			ItemStyle: partialStyle(d, colorSky)}
 		cost[i] = opts.LineData{Value: round(float64(d.Summary.TotalCost), 2)}
 	}
 	c.SetXAxis(cats)
@@ -321,7 +323,7 @@ func HourWeekday(b *report.Breakdown, description string) *charts.HeatMap {
 		for h := range 24 {
 			n := b.HourWeekday[d][h]
 			peak = max(peak, n)
-			data = append(data, opts.HeatMapData{Value: [3]int64{int64(h), int64(d), n}})
+			data = append(data, opts.HeatMapData{Name: HeatCellName(d, h), Value: [3]int64{int64(h), int64(d), n}})
 		}
 	}
 	c.SetGlobalOptions(append(common(c, IDHourWeekday, description, "item"),
@@ -338,13 +340,39 @@ func HourWeekday(b *report.Breakdown, description string) *charts.HeatMap {
 	return c
 }
 
-// dayLabel marks a missing day on the axis too, so the gap is explained
-// where it is seen.
+// dayLabel marks a missing bucket on the axis too, so the gap is explained
+// where it is seen, and a partial one ("so far"), so its short bar is not
+// read as a drop. The tooltip shows the same category name.
 func dayLabel(d report.Day) string {
-	if d.Err != nil {
-		return d.Date + " (not loaded)"
+	l := d.Label
+	if l == "" {
+		l = d.Date
 	}
-	return d.Date
+	switch {
+	case d.Err != nil:
+		return l + " (not loaded)"
+	case d.SoFar:
+		return l + " (so far)"
+	case d.Partial:
+		return l + " (partial)"
+	}
+	return l
+}
+
+// partialStyle draws a partial bucket (today so far, or one the window
+// cuts) lighter with a solid outline in the series colour: nil for a
+// whole one, which keeps the series style.
+func partialStyle(d report.Day, color string) *opts.ItemStyle {
+	if !d.Partial {
+		return nil
+	}
+	return &opts.ItemStyle{Color: color, Opacity: opts.Float(0.4), BorderColor: color, BorderWidth: 1.5}
+}
+
+// HeatCellName names a heat map cell for its tooltip: "Tue 14:00–15:00"
+// (weekday d, Monday first, and hour h in the viewer's zone).
+func HeatCellName(d, h int) string {
+	return fmt.Sprintf("%s %02d:00–%02d:00", report.Weekdays[d], h, h+1)
 }
 
 func round(v float64, digits int) float64 {
