@@ -86,6 +86,7 @@ func TestIndex(t *testing.T) {
 		t.Run("QualityMatchesDiagnosis", fx.testQuality)
 		t.Run("BadFilters", fx.testBadFilters)
 		t.Run("SummaryRollup", fx.testSummaryRollup)
+		t.Run("Aggregates", fx.testAggregates)
 		t.Run("SearchNotNarrowed", func(t *testing.T) {
 			// More matches than a search narrows to: the same results
 			// through the identifiers' index directly.
