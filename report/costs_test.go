@@ -22,7 +22,7 @@ func micros(t testing.TB, v float64) int64 {
 	if len(frac) > 6 {
 		t.Fatalf("amount %s has more than 6 decimals", s)
 	}
-	n, err := strconv.ParseInt(whole+(frac+"000000")[:6], 10, 64)
+	n, err := strconv.ParseInt(whole+(frac + "000000")[:6], 10, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
