@@ -24,7 +24,7 @@ func exactMicros(t testing.TB, v float64) int64 {
 	if len(frac) > 6 {
 		t.Fatalf("amount %s has more than 6 decimals", s)
 	}
-	n, err := strconv.ParseInt(whole+(frac+"000000")[:6], 10, 64)
+	n, err := strconv.ParseInt(whole+(frac + "000000")[:6], 10, 64)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,4 +264,3 @@ func TestCostsPageWithoutIndex(t *testing.T) {
 		t.Error("no breakdown without the index")
 	}
 }
-
