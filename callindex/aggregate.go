@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cdrdash/cdrdash/diagnosis"
@@ -164,11 +164,18 @@ func (ix *Index) Slots(ctx context.Context, f Filter) ([]SlotRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT start_time / " + strconv.FormatInt(slotMicros, 10) + " * " + strconv.FormatInt(slotMicros, 10) +
-		", outcome, call_direction, " + band + ", " + sumColumns + ix.aggFrom(w) + w.sql +
-		" GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	const order = " ORDER BY 1, 2, 3, 4"
+	q, args := "SELECT "+slotExpr+", outcome, call_direction, "+band+", "+sumColumns+ix.aggFrom(w)+w.sql+
+		" GROUP BY 1, 2, 3, 4"+order, w.args
+	if !ix.noRollup && rollupable(f) && t == diagnosis.DefaultThresholds() {
+		if rq, rargs, ok, err := ix.rollupSlotsSQL(f, band); err != nil {
+			return nil, err
+		} else if ok {
+			q, args = rq+order, rargs
+		}
+	}
 	var out []SlotRow
-	err = ix.aggQuery(ctx, w, q, w.args, func(rows *sql.Rows) error {
+	err = ix.aggQuery(ctx, w, q, args, func(rows *sql.Rows) error {
 		var r SlotRow
 		var slot int64
 		var outcome, band string
@@ -185,64 +192,89 @@ func (ix *Index) Slots(ctx context.Context, f Filter) ([]SlotRow, error) {
 	return out, nil
 }
 
-// groupKeys are the SQL expressions of the text dimensions' keys.
-var groupKeys = map[GroupBy]string{
-	ByCause:       "COALESCE(hangup_cause, '')",
-	ByTrunk:       "COALESCE(trunk_id, '')",
-	ByCampaign:    "COALESCE(campaign_id, '')",
-	ByRegion:      "region",
-	ByDestination: "destination_number",
+// rollupSlotsSQL is Slots read from call_index_slots for the whole slots of
+// f's window and from call_index for the partial slots at its edges (no
+// slot is both), or ok false when the window holds no whole slot.
+func (ix *Index) rollupSlotsSQL(f Filter, band string) (q string, args []any, ok bool, err error) {
+	sp, err := spans(f)
+	if err != nil || len(sp) == 0 {
+		return "", nil, false, err
+	}
+	whole, edges := split(sp, slotMicros)
+	if len(whole) == 0 {
+		return "", nil, false, nil
+	}
+	b := &builder{ix: ix}
+	dims := append([]string{b.ranges("slot", whole)}, b.rollupConds(f)...)
+	q = "SELECT slot, outcome, call_direction, band, calls, answered, duration, billsec, cost_micros, streaming_micros, " +
+		"total_micros FROM call_index_slots WHERE " + strings.Join(dims, " AND ")
+	if len(edges) > 0 {
+		where, err := ix.edgeWhere(b, f, edges)
+		if err != nil {
+			return "", nil, false, err
+		}
+		q += " UNION ALL SELECT " + slotExpr + ", outcome, call_direction, " + band + ", " + sumColumns +
+			ix.aggFrom(whereClause{}) + where + " GROUP BY 1, 2, 3, 4"
+	}
+	return q, b.args, true, nil
 }
 
-// mosBucketExpr is ByMOSBucket's key for calls with 1 ≤ mos ≤ 5.
-func (ix *Index) mosBucketExpr() string {
-	floor := "CAST((mos - 1) * 4 AS INTEGER)" // truncation is floor here: mos ≥ 1
-	if ix.dialect != store.DialectSQLite {
-		floor = "CAST(FLOOR((mos - 1) * 4) AS BIGINT)"
+// groupKey is the SQL expression of g's key, as text.
+func (ix *Index) groupKey(g GroupBy) string {
+	switch g {
+	case ByCause:
+		return "COALESCE(hangup_cause, '')"
+	case ByTrunk:
+		return "COALESCE(trunk_id, '')"
+	case ByCampaign:
+		return "COALESCE(campaign_id, '')"
+	case ByRegion:
+		return "region"
+	case ByDestination:
+		return "destination_number"
+	case ByMOSBucket:
+		floor := "CAST((mos - 1) * 4 AS INTEGER)" // truncation is floor here: mos ≥ 1
+		if ix.dialect != store.DialectSQLite {
+			floor = "CAST(FLOOR((mos - 1) * 4) AS BIGINT)"
+		}
+		return "CAST(CASE WHEN mos >= 5 THEN 15 ELSE " + floor + " END AS TEXT)"
 	}
-	return "CASE WHEN mos >= 5 THEN 15 ELSE " + floor + " END"
+	return ""
 }
+
+// mosCond selects the calls ByMOSBucket counts.
+const mosCond = "mos >= 1 AND mos <= 5"
 
 // Groups returns the calls f selects (as Slots) grouped by g, in no
 // particular order. ByMOSBucket fills only Calls and MaxMOS.
 func (ix *Index) Groups(ctx context.Context, f Filter, g GroupBy) ([]Group, error) {
-	key, ok := groupKeys[g]
-	mos := g == ByMOSBucket
-	if mos {
-		key = ix.mosBucketExpr()
-	} else if !ok {
+	key := ix.groupKey(g)
+	if key == "" {
 		return nil, fmt.Errorf("callindex: unknown grouping %q", g)
 	}
 	w, err := ix.aggWhere(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	sums := sumColumns
-	if mos {
-		sums = "COUNT(*)"
-		cond := "mos >= 1 AND mos <= 5"
-		if w.sql == "" {
-			w.sql = " WHERE " + cond
-		} else {
-			w.sql += " AND " + cond
+	if g == ByMOSBucket {
+		w.sql += map[bool]string{true: " WHERE ", false: " AND "}[w.sql == ""] + mosCond
+	}
+	q, args := "SELECT "+key+", "+sumColumns+", COALESCE(MAX(mos), 0)"+ix.aggFrom(w)+w.sql+" GROUP BY 1", w.args
+	if !ix.noRollup && rolled(g) && rollupable(f) {
+		if rq, rargs, ok, err := ix.rollupGroupsSQL(f, g); err != nil {
+			return nil, err
+		} else if ok {
+			q, args = rq, rargs
 		}
 	}
-	q := "SELECT " + key + ", " + sums + ", COALESCE(MAX(mos), 0)" + ix.aggFrom(w) + w.sql + " GROUP BY 1"
 	var out []Group
-	err = ix.aggQuery(ctx, w, q, w.args, func(rows *sql.Rows) error {
+	err = ix.aggQuery(ctx, w, q, args, func(rows *sql.Rows) error {
 		var gr Group
-		var bucket int64
-		dest := []any{&gr.Key}
-		if mos {
-			dest = []any{&bucket, &gr.Calls}
-		} else {
-			dest = append(dest, gr.Sums.dest()...)
-		}
-		if err := rows.Scan(append(dest, &gr.MaxMOS)...); err != nil {
+		if err := rows.Scan(append(append([]any{&gr.Key}, gr.Sums.dest()...), &gr.MaxMOS)...); err != nil {
 			return err
 		}
-		if mos {
-			gr.Key = strconv.FormatInt(bucket, 10)
+		if g == ByMOSBucket {
+			gr.Sums = Sums{Calls: gr.Calls}
 		}
 		out = append(out, gr)
 		return nil
@@ -251,4 +283,37 @@ func (ix *Index) Groups(ctx context.Context, f Filter, g GroupBy) ([]Group, erro
 		return nil, fmt.Errorf("callindex: groups by %s: %w", g, err)
 	}
 	return out, nil
+}
+
+// rollupGroupsSQL is Groups read from call_index_day_groups for the whole
+// UTC days of f's window and from call_index for the partial days at its
+// edges, added up per key, or ok false when the window holds no whole day.
+func (ix *Index) rollupGroupsSQL(f Filter, g GroupBy) (q string, args []any, ok bool, err error) {
+	sp, err := spans(f)
+	if err != nil || len(sp) == 0 {
+		return "", nil, false, err
+	}
+	whole, edges := split(sp, dayMicros)
+	if len(whole) == 0 {
+		return "", nil, false, nil
+	}
+	b := &builder{ix: ix}
+	dims := append([]string{"dim = " + b.arg(string(g)), b.ranges("day", whole)}, b.rollupConds(f)...)
+	q = "SELECT key AS k, SUM(calls) AS n, SUM(answered) AS a, SUM(duration) AS d, SUM(billsec) AS s, " +
+		"SUM(cost_micros) AS c, SUM(streaming_micros) AS st, SUM(total_micros) AS t, MAX(max_mos) AS m " +
+		"FROM call_index_day_groups WHERE " + strings.Join(dims, " AND ") + " GROUP BY key"
+	if len(edges) > 0 {
+		where, err := ix.edgeWhere(b, f, edges)
+		if err != nil {
+			return "", nil, false, err
+		}
+		if g == ByMOSBucket {
+			where += " AND " + mosCond
+		}
+		q += " UNION ALL SELECT " + ix.groupKey(g) + ", " + sumColumns + ", COALESCE(MAX(mos), 0)" +
+			ix.aggFrom(whereClause{}) + where + " GROUP BY 1"
+	}
+	q = "SELECT k, CAST(SUM(n) AS BIGINT), CAST(SUM(a) AS BIGINT), CAST(SUM(d) AS BIGINT), CAST(SUM(s) AS BIGINT), " +
+		"CAST(SUM(c) AS BIGINT), CAST(SUM(st) AS BIGINT), CAST(SUM(t) AS BIGINT), MAX(m) FROM (" + q + ") AS parts GROUP BY k"
+	return q, b.args, true, nil
 }

@@ -198,7 +198,7 @@ func bigPostgresIndex(b *testing.B) *callindex.Index {
 		if bigPostgres.err == nil {
 			var size int64
 			if err := db.SQL().QueryRowContext(ctx, "SELECT pg_total_relation_size('call_index') + "+
-				"pg_total_relation_size('call_index_hourly')").Scan(&size); err == nil {
+				"pg_total_relation_size('call_index_slots') + pg_total_relation_size('call_index_day_groups')").Scan(&size); err == nil {
 				fmt.Fprintf(os.Stderr, "PostgreSQL call index %.0f MB (%.0f MB per million calls)\n", float64(size)/1e6, float64(size)/float64(sb.Len()))
 			}
 		}
@@ -248,8 +248,10 @@ func buildBig(ctx context.Context, b *testing.B, db *store.DB, sb *sandbox.Serve
 	if _, err := db.SQL().ExecContext(ctx, "DELETE FROM call_index"); err != nil {
 		return nil, err
 	}
-	if _, err := db.SQL().ExecContext(ctx, "DELETE FROM call_index_hourly"); err != nil {
-		return nil, err
+	for _, t := range []string{"call_index_slots", "call_index_day_groups"} {
+		if _, err := db.SQL().ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			return nil, err
+		}
 	}
 	start, cpu0 := time.Now(), processCPU()
 	batch := make([]vobiz.CDR, 0, callindex.BatchSize)

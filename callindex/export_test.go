@@ -66,29 +66,56 @@ func WithoutRollup(ix *Index) *Index {
 	return &c
 }
 
-// RollupRows returns the hourly rollup as stored, and as recomputed from
-// call_index now, one line per row, sorted, to check writers keep it.
+// RollupRows returns the rollups (slots and day groups) as stored, and as
+// recomputed from call_index now, one line per row, sorted, to check writers
+// keep them.
 func RollupRows(ctx context.Context, ix *Index) (stored, fresh []string, err error) {
-	read := func(q string) ([]string, error) {
-		rows, err := ix.db.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
+	const (
+		slotCols = "SELECT slot, outcome, call_direction, band, calls, answered, duration, billsec, cost_micros, " +
+			"streaming_micros, total_micros, last_start FROM call_index_slots"
+		dayCols = "SELECT dim, day, key, outcome, call_direction, band, calls, answered, duration, billsec, cost_micros, " +
+			"streaming_micros, total_micros, max_mos FROM call_index_day_groups"
+	)
+	read := func(db querier) ([]string, error) {
 		var out []string
-		for rows.Next() {
-			var hour, calls, answered, duration, billsec, cost, last int64
-			var outcome, dir, band string
-			if err := rows.Scan(&hour, &outcome, &dir, &band, &calls, &answered, &duration, &billsec, &cost, &last); err != nil {
+		for _, q := range []string{slotCols, dayCols} {
+			rows, err := db.QueryContext(ctx, q)
+			if err != nil {
 				return nil, err
 			}
-			out = append(out, fmt.Sprint(hour, outcome, dir, band, calls, answered, duration, billsec, cost, last))
+			cols, err := rows.Columns()
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			for rows.Next() {
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				line := ""
+				for _, v := range vals {
+					if b, ok := v.([]byte); ok {
+						v = string(b)
+					}
+					line += fmt.Sprint(v) + " "
+				}
+				out = append(out, line)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
 		}
 		sort.Strings(out)
-		return out, rows.Err()
+		return out, nil
 	}
-	const cols = "SELECT hour, outcome, call_direction, band, calls, answered, duration, billsec, cost_micros, last_start FROM "
-	if stored, err = read(cols + "call_index_hourly"); err != nil {
+	if stored, err = read(ix.db); err != nil {
 		return nil, nil, err
 	}
 	tx, err := ix.db.BeginTx(ctx, nil)
@@ -100,33 +127,22 @@ func RollupRows(ctx context.Context, ix *Index) (stored, fresh []string, err err
 	if err := tx.QueryRowContext(ctx, "SELECT MIN(start_time), MAX(start_time) FROM call_index").Scan(&lo, &hi); err != nil {
 		return nil, nil, err
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_hourly"); err != nil {
-		return nil, nil, err
+	for _, q := range []string{"DELETE FROM call_index_slots", "DELETE FROM call_index_day_groups"} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return nil, nil, err
+		}
 	}
 	if lo.Valid {
-		h := hourSet{}
-		for t := hourOf(lo.Int64); t <= hi.Int64; t += hourMicros {
-			h[t] = struct{}{}
+		t := newTouched()
+		for us := slotOf(lo.Int64); us <= hi.Int64; us += slotMicros {
+			t.add(us)
 		}
-		if err := ix.refreshHours(ctx, tx, h); err != nil {
+		if err := ix.refresh(ctx, tx, t); err != nil {
 			return nil, nil, err
 		}
 	}
-	rows, err := tx.QueryContext(ctx, cols+"call_index_hourly")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var hour, calls, answered, duration, billsec, cost, last int64
-		var outcome, dir, band string
-		if err := rows.Scan(&hour, &outcome, &dir, &band, &calls, &answered, &duration, &billsec, &cost, &last); err != nil {
-			return nil, nil, err
-		}
-		fresh = append(fresh, fmt.Sprint(hour, outcome, dir, band, calls, answered, duration, billsec, cost, last))
-	}
-	sort.Strings(fresh)
-	return stored, fresh, rows.Err()
+	fresh, err = read(tx)
+	return stored, fresh, err
 }
 
 // SetMaxNarrow changes how many matches a search may narrow to, returning

@@ -125,7 +125,7 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 
-	touched := hourSet{}
+	touched := newTouched()
 	if ix.dialect == store.DialectSQLite {
 		err = ix.writeSQLite(ctx, tx, keep, touched)
 	} else {
@@ -134,7 +134,7 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 	if err != nil {
 		return invalid, err
 	}
-	if err := ix.refreshHours(ctx, tx, touched); err != nil {
+	if err := ix.refresh(ctx, tx, touched); err != nil {
 		return invalid, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -144,29 +144,29 @@ func (ix *Index) upsertBatch(ctx context.Context, cdrs []vobiz.CDR) (invalid int
 }
 
 // writePostgres upserts keep with multi-row statements, saving round trips.
-// Every record's hour goes into touched, and the hour a stored version of
-// it started in (read first), in case the newer one moved.
-func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched hourSet) error {
+// Every record's start goes into touched, and the start of a stored version
+// of it (read first), in case the newer one moved to another slot or day.
+func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched *touched) error {
 	ids := make([]string, len(keep))
 	for i, c := range keep {
 		ids[i] = string(c.UUID)
 		touched.add(c.StartTime.UnixMicro())
 	}
-	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT start_time / 3600000000 * 3600000000 FROM call_index WHERE uuid = ANY($1)", ids)
+	rows, err := tx.QueryContext(ctx, "SELECT DISTINCT start_time FROM call_index WHERE uuid = ANY($1)", ids)
 	if err != nil {
-		return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+		return fmt.Errorf("callindex: upsert: stored starts: %w", err)
 	}
 	for rows.Next() {
 		var h int64
 		if err := rows.Scan(&h); err != nil {
 			rows.Close()
-			return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+			return fmt.Errorf("callindex: upsert: stored starts: %w", err)
 		}
 		touched.add(h)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("callindex: upsert: stored hours: %w", err)
+		return fmt.Errorf("callindex: upsert: stored starts: %w", err)
 	}
 
 	stmts := map[int]*sql.Stmt{}
@@ -205,9 +205,9 @@ func (ix *Index) writePostgres(ctx context.Context, tx *sql.Tx, keep []*vobiz.CD
 // statement, which cost more than the rows themselves; a plain single-row
 // insert needs none, and in-process SQLite has no round trips to save.
 //
-// The hours of the rows inserted or changed go into touched, with the hour
-// a changed row started in before.
-func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched hourSet) error {
+// New rows are added to the rollups as a delta; the starts of the rows
+// changed go into touched, with the start a changed row had before.
+func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR, touched *touched) error {
 	var maxSeq int64
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM call_index").Scan(&maxSeq); err != nil {
 		return fmt.Errorf("callindex: upsert: %w", err)
@@ -219,7 +219,7 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR,
 	defer ins.Close()
 	args := make([]any, 0, len(columns)+1)
 	var existing []*vobiz.CDR
-	added := rollupDelta{}
+	added := newRollupDelta()
 	for _, c := range keep {
 		res, err := ins.ExecContext(ctx, appendRow(args[:0], c)...)
 		if err != nil {
@@ -233,7 +233,7 @@ func (ix *Index) writeSQLite(ctx context.Context, tx *sql.Tx, keep []*vobiz.CDR,
 			added.add(c)
 		}
 	}
-	if err := added.write(ctx, tx); err != nil {
+	if err := added.write(ctx, tx, ix); err != nil {
 		return err
 	}
 	if len(existing) > 0 {
@@ -455,15 +455,24 @@ func (ix *Index) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("callindex: delete calls: %w", err)
 	}
-	// The rollup: hours that ended by t go, the one t cuts is recomputed.
+	// The rollups: slots and days that ended by t go, the ones t cuts are
+	// recomputed.
 	cut := t.UnixMicro()
-	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_hourly WHERE hour < "+ix.placeholder(1), hourOf(cut)); err != nil {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_slots WHERE slot < "+ix.placeholder(1), slotOf(cut)); err != nil {
 		return 0, fmt.Errorf("callindex: delete rollup: %w", err)
 	}
-	if hourOf(cut) != cut {
-		if err := ix.refreshHours(ctx, tx, hourSet{hourOf(cut): {}}); err != nil {
-			return 0, err
-		}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_day_groups WHERE day < "+ix.placeholder(1), dayOf(cut)); err != nil {
+		return 0, fmt.Errorf("callindex: delete day rollup: %w", err)
+	}
+	cuts := newTouched()
+	if slotOf(cut) != cut {
+		cuts.slots[slotOf(cut)] = struct{}{}
+	}
+	if dayOf(cut) != cut {
+		cuts.days[dayOf(cut)] = struct{}{}
+	}
+	if err := ix.refresh(ctx, tx, cuts); err != nil {
+		return 0, err
 	}
 	// Day d ends at d+24h; it is gone entirely when d+24h <= t.
 	lastGone := t.UTC().Add(-24 * time.Hour).Format(dayLayout)

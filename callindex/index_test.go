@@ -131,12 +131,12 @@ func (fx *fixture) testPlans(t *testing.T) {
 		f             callindex.Filter
 		summary, list string
 	}{
-		// Whole hours from the rollup, the edges from the covering index.
+		// Whole slots from the rollup, the edges from the covering index.
 		{"window", callindex.Filter{From: sbNow.AddDate(0, 0, -7).Add(-time.Minute), To: sbNow.Add(-time.Minute)},
-			"SEARCH call_index_hourly USING PRIMARY KEY (hour>? AND hour<?)",
+			"SEARCH call_index_slots USING PRIMARY KEY (slot>? AND slot<?)",
 			"INDEX call_index_start_idx"},
 		{"outcome", callindex.Filter{From: sbNow.AddDate(0, 0, -7), Outcomes: []diagnosis.Outcome{diagnosis.Failed}},
-			"SEARCH call_index_hourly USING PRIMARY KEY (hour>?)", "INDEX call_index_start_idx"},
+			"SEARCH call_index_slots USING PRIMARY KEY (slot>?)", "INDEX call_index_start_idx"},
 		{"min_mos", callindex.Filter{From: sbNow.AddDate(0, 0, -7), MinMOS: ptr(4.0)},
 			"COVERING INDEX call_index_start_idx", "INDEX call_index_start_idx"},
 		{"number", callindex.Filter{API: vobiz.Filter{FromNumber: num[len(num)-6:]}}, "call_index_fts", "call_index_fts"},
@@ -149,7 +149,7 @@ func (fx *fixture) testPlans(t *testing.T) {
 			"SEARCH call_index USING INTEGER PRIMARY KEY (rowid=?)", "SEARCH call_index USING INTEGER PRIMARY KEY (rowid=?)"},
 		// Sorted: one UTC day at a time down the day-led sort index.
 		{"sort_cost", callindex.Filter{Sort: callindex.Sort{Key: callindex.SortCost}},
-			"SCAN call_index_hourly", "SEARCH call_index USING INDEX call_index_cost_day_idx (<expr>=?)"},
+			"SCAN call_index_slots", "SEARCH call_index USING INDEX call_index_cost_day_idx (<expr>=?)"},
 	} {
 		s, l, err := fx.ix.Explain(ctx, tc.f)
 		if err != nil {

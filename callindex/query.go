@@ -692,7 +692,7 @@ func (ix *Index) tableStats(ctx context.Context) (tableStats, error) {
 
 // dayMicros is a UTC day in the unit of start_time; the SQLite sort indexes
 // are led by start_time / dayMicros (migration 0006).
-const dayMicros = 24 * hourMicros
+const dayMicros = int64(24 * time.Hour / time.Microsecond)
 
 // listPlan is how SQLite reads a page.
 type listPlan struct {

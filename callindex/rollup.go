@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,36 +16,64 @@ import (
 	"github.com/cdrdash/cdrdash/vobiz"
 )
 
-// The hourly rollup (call_index_hourly, migration 0006): per UTC hour,
-// outcome, direction and quality band under the default thresholds, the sums
-// behind the summary tiles. Writers recompute every hour they touch from
-// call_index in the same transaction, so the rollup always equals what a scan
-// of call_index would add up; a summary reads whole hours from it and only the
-// partial hours at its window's edges from call_index.
+// The rollups (migration 0008). call_index_slots: per 15-minute slot
+// (SlotLength), outcome, direction and quality band under the default
+// thresholds, the sums behind the summary tiles and Slots.
+// call_index_day_groups: per UTC day, dimension (rolledDims), key, outcome,
+// direction and band, the same sums and the largest MOS, behind Groups.
+// Writers keep both in the same transaction as the calls: new calls are
+// added as deltas summed in Go (SQLite), every slot and day a changed or
+// deleted call touched is recomputed from call_index, so the rollups always
+// equal what a scan of call_index would add up. Readers take whole slots or
+// days from them and only the partial ones at their window's edges from
+// call_index.
 
-// hourMicros is the rollup's granularity, in the unit of start_time.
-const hourMicros = int64(time.Hour / time.Microsecond)
+// slotOf and dayOf are the start of us's slot and UTC day, as the rollups'
+// SQL computes them.
+func slotOf(us int64) int64 { return us / slotMicros * slotMicros }
+func dayOf(us int64) int64  { return us / dayMicros * dayMicros }
 
-// hourOf is the start of us's UTC hour, as the rollup's SQL computes it.
-func hourOf(us int64) int64 { return us / hourMicros * hourMicros }
+// touched collects the slots and days whose rollup rows a write changed.
+type touched struct{ slots, days map[int64]struct{} }
 
-// hourSet collects the hours a write touched.
-type hourSet map[int64]struct{}
+func newTouched() *touched {
+	return &touched{slots: map[int64]struct{}{}, days: map[int64]struct{}{}}
+}
 
-func (h hourSet) add(us int64) { h[hourOf(us)] = struct{}{} }
+func (t *touched) add(us int64) {
+	t.slots[slotOf(us)] = struct{}{}
+	t.days[dayOf(us)] = struct{}{}
+}
 
-// refreshHours recomputes the rollup rows of the hours in h from call_index,
-// one DELETE and one INSERT … SELECT per run of consecutive hours (a day's
-// export touches one run of 24).
-func (ix *Index) refreshHours(ctx context.Context, tx *sql.Tx, h hourSet) error {
-	if len(h) == 0 {
-		return nil
+// runs groups sorted unit starts into half-open runs of consecutive units.
+func runs(set map[int64]struct{}, unit int64) []span {
+	keys := make([]int64, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
 	}
-	hours := make([]int64, 0, len(h))
-	for k := range h {
-		hours = append(hours, k)
+	slices.Sort(keys)
+	var out []span
+	for _, k := range keys {
+		if n := len(out); n > 0 && out[n-1].hi == k {
+			out[n-1].hi = k + unit
+			continue
+		}
+		out = append(out, span{k, k + unit})
 	}
-	slices.Sort(hours)
+	return out
+}
+
+// rolledDims are the dimensions call_index_day_groups keeps.
+var rolledDims = []GroupBy{ByCause, ByMOSBucket, ByTrunk, ByCampaign, ByRegion}
+
+// rolled reports whether g is kept in call_index_day_groups.
+func rolled(g GroupBy) bool { return slices.Contains(rolledDims, g) }
+
+// refresh recomputes the rollup rows of the slots and days in t from
+// call_index, one DELETE and one INSERT … SELECT per run of consecutive
+// slots (a day's export touches one run of 96) and per dimension and run of
+// days.
+func (ix *Index) refresh(ctx context.Context, tx *sql.Tx, t *touched) error {
 	band, err := ix.qualityExpr(diagnosis.DefaultThresholds())
 	if err != nil {
 		return err
@@ -53,64 +82,160 @@ func (ix *Index) refreshHours(ctx context.Context, tx *sql.Tx, h hourSet) error 
 	if ix.dialect == store.DialectSQLite {
 		from += " INDEXED BY call_index_start_idx"
 	}
-	del := "DELETE FROM call_index_hourly WHERE hour >= " + ix.placeholder(1) + " AND hour < " + ix.placeholder(2)
-	ins := "INSERT INTO call_index_hourly (hour, outcome, call_direction, band, calls, answered, duration, billsec, cost_micros, last_start) " +
-		"SELECT start_time / 3600000000 * 3600000000, outcome, call_direction, " + band + ", COUNT(*), " +
-		"SUM(CASE WHEN billsec > 0 THEN 1 ELSE 0 END), SUM(duration), SUM(billsec), " +
-		"SUM(CAST(ROUND(total_cost * 1000000) AS BIGINT)), MAX(start_time)" + from +
-		" WHERE start_time >= " + ix.placeholder(1) + " AND start_time < " + ix.placeholder(2) + " GROUP BY 1, 2, 3, 4"
-	for i := 0; i < len(hours); {
-		j := i + 1
-		for j < len(hours) && hours[j] == hours[j-1]+hourMicros {
-			j++
-		}
-		lo, hi := hours[i], hours[j-1]+hourMicros
-		if _, err := tx.ExecContext(ctx, del, lo, hi); err != nil {
+	window := " WHERE start_time >= " + ix.placeholder(1) + " AND start_time < " + ix.placeholder(2)
+	slotDel := "DELETE FROM call_index_slots WHERE slot >= " + ix.placeholder(1) + " AND slot < " + ix.placeholder(2)
+	slotIns := "INSERT INTO call_index_slots (slot, outcome, call_direction, band, calls, answered, duration, billsec, " +
+		"cost_micros, streaming_micros, total_micros, last_start) SELECT " + slotExpr + ", outcome, call_direction, " +
+		band + ", " + sumColumns + ", MAX(start_time)" + from + window + " GROUP BY 1, 2, 3, 4"
+	for _, r := range runs(t.slots, slotMicros) {
+		if _, err := tx.ExecContext(ctx, slotDel, r.lo, r.hi); err != nil {
 			return fmt.Errorf("callindex: rollup: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, ins, lo, hi); err != nil {
+		if _, err := tx.ExecContext(ctx, slotIns, r.lo, r.hi); err != nil {
 			return fmt.Errorf("callindex: rollup: %w", err)
 		}
-		i = j
+	}
+	days := runs(t.days, dayMicros)
+	if len(days) == 0 {
+		return nil
+	}
+	dayDel := "DELETE FROM call_index_day_groups WHERE day >= " + ix.placeholder(1) + " AND day < " + ix.placeholder(2)
+	var dayIns []string
+	for _, g := range rolledDims {
+		cond := window
+		if g == ByMOSBucket {
+			cond += " AND " + mosCond
+		}
+		dayIns = append(dayIns, "INSERT INTO call_index_day_groups (dim, day, key, outcome, call_direction, band, calls, "+
+			"answered, duration, billsec, cost_micros, streaming_micros, total_micros, max_mos) SELECT '"+string(g)+"', "+
+			dayExpr+", "+ix.groupKey(g)+", outcome, call_direction, "+band+", "+sumColumns+", COALESCE(MAX(mos), 0)"+
+			from+cond+" GROUP BY 2, 3, 4, 5, 6")
+	}
+	for _, r := range days {
+		if _, err := tx.ExecContext(ctx, dayDel, r.lo, r.hi); err != nil {
+			return fmt.Errorf("callindex: day rollup: %w", err)
+		}
+		for _, q := range dayIns {
+			if _, err := tx.ExecContext(ctx, q, r.lo, r.hi); err != nil {
+				return fmt.Errorf("callindex: day rollup: %w", err)
+			}
+		}
 	}
 	return nil
 }
 
-// rollupDelta adds new calls to the rollup without reading them back (SQLite):
-// what refreshHours would compute for them, summed in Go. The band and
+// slotExpr and dayExpr are slotOf and dayOf in SQL.
+var (
+	slotExpr = "start_time / " + strconv.FormatInt(slotMicros, 10) + " * " + strconv.FormatInt(slotMicros, 10)
+	dayExpr  = "start_time / " + strconv.FormatInt(dayMicros, 10) + " * " + strconv.FormatInt(dayMicros, 10)
+)
+
+// rollupDelta adds new calls to the rollups without reading them back
+// (SQLite): what refresh would compute for them, summed in Go. The band and
 // outcome are diagnosis's own functions, which the SQL of qualityExpr and the
 // stored outcome equal (TestIndex/*/QualityMatchesDiagnosis); a recompute of
 // the whole rollup equals the sums (TestRollupFollowsWrites, checkRollupRows).
-type rollupDelta map[rollupKey]*rollupSums
+type rollupDelta struct {
+	slots map[slotKey]*slotSums
+	days  map[dayKey]*daySums
+}
 
-type rollupKey struct {
-	hour                     int64
+func newRollupDelta() *rollupDelta {
+	return &rollupDelta{slots: map[slotKey]*slotSums{}, days: map[dayKey]*daySums{}}
+}
+
+type slotKey struct {
+	slot                     int64
 	outcome, direction, band string
 }
 
-type rollupSums struct{ calls, answered, duration, billsec, costMicros, last int64 }
-
-func (d rollupDelta) add(c *vobiz.CDR) {
-	start := c.StartTime.UnixMicro()
-	k := rollupKey{hourOf(start), string(diagnosis.OutcomeOf(c)), string(c.CallDirection),
-		string(diagnosis.OverallBand(c, diagnosis.DefaultThresholds()))}
-	s := d[k]
-	if s == nil {
-		s = &rollupSums{last: start}
-		d[k] = s
-	}
-	s.calls++
-	if c.Billsec > 0 {
-		s.answered++
-	}
-	s.duration += int64(c.Duration)
-	s.billsec += int64(c.Billsec)
-	s.costMicros += sqliteRound(float64(c.TotalCost) * 1e6)
-	s.last = max(s.last, start)
+type slotSums struct {
+	Sums
+	last int64
 }
 
-// sqliteRound is SQLite's round(x) cast to an integer, as refreshHours's
-// SQL computes it: half away from zero by adding a half and truncating.
+type dayKey struct {
+	dim                           GroupBy
+	day                           int64
+	key, outcome, direction, band string
+}
+
+type daySums struct {
+	Sums
+	maxMOS float64
+}
+
+// sumsOf is what c adds to an aggregate, as sumColumns computes it.
+func sumsOf(c *vobiz.CDR) Sums {
+	s := Sums{Calls: 1, Duration: int64(c.Duration), Billsec: int64(c.Billsec),
+		CostMicros: sqliteRound(float64(c.Cost) * 1e6), StreamingMicros: sqliteRound(float64(c.StreamingCost) * 1e6),
+		TotalMicros: sqliteRound(float64(c.TotalCost) * 1e6)}
+	if c.Billsec > 0 {
+		s.Answered = 1
+	}
+	return s
+}
+
+// keyOf is c's key under g as groupKey computes it, ok false when g leaves
+// c out.
+func keyOf(g GroupBy, c *vobiz.CDR) (string, bool) {
+	switch g {
+	case ByCause:
+		return c.HangupCause.String, true
+	case ByTrunk:
+		return c.TrunkID.String, true
+	case ByCampaign:
+		return c.CampaignID.String, true
+	case ByRegion:
+		return string(c.Region), true
+	case ByDestination:
+		return string(c.DestinationNumber), true
+	case ByMOSBucket:
+		m := c.MOS.Float64
+		if !c.MOS.Valid || m < 1 || m > 5 {
+			return "", false
+		}
+		if m >= 5 {
+			return "15", true
+		}
+		return strconv.Itoa(int((m - 1) * 4)), true
+	}
+	return "", false
+}
+
+func (d *rollupDelta) add(c *vobiz.CDR) {
+	start := c.StartTime.UnixMicro()
+	outcome, dir := string(diagnosis.OutcomeOf(c)), string(c.CallDirection)
+	band := string(diagnosis.OverallBand(c, diagnosis.DefaultThresholds()))
+	sums := sumsOf(c)
+	k := slotKey{slotOf(start), outcome, dir, band}
+	s := d.slots[k]
+	if s == nil {
+		s = &slotSums{last: start}
+		d.slots[k] = s
+	}
+	s.Add(sums)
+	s.last = max(s.last, start)
+	for _, g := range rolledDims {
+		key, ok := keyOf(g, c)
+		if !ok {
+			continue
+		}
+		dk := dayKey{g, dayOf(start), key, outcome, dir, band}
+		ds := d.days[dk]
+		if ds == nil {
+			ds = &daySums{}
+			d.days[dk] = ds
+		}
+		ds.Add(sums)
+		if c.MOS.Valid && (ds.Calls == 1 || c.MOS.Float64 > ds.maxMOS) {
+			ds.maxMOS = c.MOS.Float64
+		}
+	}
+}
+
+// sqliteRound is SQLite's round(x) cast to an integer, as sumColumns
+// computes it: half away from zero by adding a half and truncating.
 func sqliteRound(x float64) int64 {
 	if x < 0 {
 		return int64(x - 0.5)
@@ -118,28 +243,67 @@ func sqliteRound(x float64) int64 {
 	return int64(x + 0.5)
 }
 
-// write adds d to call_index_hourly.
-func (d rollupDelta) write(ctx context.Context, tx *sql.Tx) error {
-	if len(d) == 0 {
-		return nil
+// write adds d to the rollups.
+func (d *rollupDelta) write(ctx context.Context, tx *sql.Tx, ix *Index) error {
+	greatest := "max("
+	if ix.dialect != store.DialectSQLite {
+		greatest = "GREATEST("
 	}
-	stmt, err := tx.PrepareContext(ctx, "INSERT INTO call_index_hourly (hour, outcome, call_direction, band, calls, answered, "+
-		"duration, billsec, cost_micros, last_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "+
-		"ON CONFLICT (hour, outcome, call_direction, band) DO UPDATE SET calls = calls + excluded.calls, "+
-		"answered = answered + excluded.answered, duration = duration + excluded.duration, "+
-		"billsec = billsec + excluded.billsec, cost_micros = cost_micros + excluded.cost_micros, "+
-		"last_start = max(last_start, excluded.last_start)")
-	if err != nil {
-		return fmt.Errorf("callindex: rollup: %w", err)
+	const add = "calls = calls + excluded.calls, answered = answered + excluded.answered, " +
+		"duration = duration + excluded.duration, billsec = billsec + excluded.billsec, " +
+		"cost_micros = cost_micros + excluded.cost_micros, streaming_micros = streaming_micros + excluded.streaming_micros, " +
+		"total_micros = total_micros + excluded.total_micros"
+	ph := func(n int) string {
+		p := make([]string, n)
+		for i := range p {
+			p[i] = ix.placeholder(i + 1)
+		}
+		return strings.Join(p, ", ")
 	}
-	defer stmt.Close()
-	for k, s := range d {
-		if _, err := stmt.ExecContext(ctx, k.hour, k.outcome, k.direction, k.band, s.calls, s.answered, s.duration,
-			s.billsec, s.costMicros, s.last); err != nil {
+	if len(d.slots) > 0 {
+		stmt, err := tx.PrepareContext(ctx, "INSERT INTO call_index_slots AS r (slot, outcome, call_direction, band, calls, answered, "+
+			"duration, billsec, cost_micros, streaming_micros, total_micros, last_start) VALUES ("+ph(12)+") "+
+			"ON CONFLICT (slot, outcome, call_direction, band) DO UPDATE SET "+qualify(add)+
+			", last_start = "+greatest+"r.last_start, excluded.last_start)")
+		if err != nil {
 			return fmt.Errorf("callindex: rollup: %w", err)
+		}
+		defer stmt.Close()
+		for k, s := range d.slots {
+			if _, err := stmt.ExecContext(ctx, k.slot, k.outcome, k.direction, k.band, s.Calls, s.Answered, s.Duration,
+				s.Billsec, s.CostMicros, s.StreamingMicros, s.TotalMicros, s.last); err != nil {
+				return fmt.Errorf("callindex: rollup: %w", err)
+			}
+		}
+	}
+	if len(d.days) > 0 {
+		stmt, err := tx.PrepareContext(ctx, "INSERT INTO call_index_day_groups AS r (dim, day, key, outcome, call_direction, band, "+
+			"calls, answered, duration, billsec, cost_micros, streaming_micros, total_micros, max_mos) VALUES ("+ph(14)+") "+
+			"ON CONFLICT (dim, day, key, outcome, call_direction, band) DO UPDATE SET "+qualify(add)+
+			", max_mos = "+greatest+"r.max_mos, excluded.max_mos)")
+		if err != nil {
+			return fmt.Errorf("callindex: day rollup: %w", err)
+		}
+		defer stmt.Close()
+		for k, s := range d.days {
+			if _, err := stmt.ExecContext(ctx, string(k.dim), k.day, k.key, k.outcome, k.direction, k.band, s.Calls, s.Answered,
+				s.Duration, s.Billsec, s.CostMicros, s.StreamingMicros, s.TotalMicros, s.maxMOS); err != nil {
+				return fmt.Errorf("callindex: day rollup: %w", err)
+			}
 		}
 	}
 	return nil
+}
+
+// qualify writes "x = x + excluded.x" as "x = r.x + excluded.x": PostgreSQL
+// needs the target's alias where SQLite would take the bare name.
+func qualify(set string) string {
+	parts := strings.Split(set, ", ")
+	for i, p := range parts {
+		col, _, _ := strings.Cut(p, " = ")
+		parts[i] = col + " = r." + col + " + excluded." + col
+	}
+	return strings.Join(parts, ", ")
 }
 
 // span is a half-open interval of start times in microseconds; math.MinInt64
@@ -203,37 +367,30 @@ func spans(f Filter) ([]span, error) {
 	return merged, nil
 }
 
-// ceilHour and floorHour round to whole hours, keeping open ends open.
-func ceilHour(us int64) int64 {
+// ceilTo and floorTo round to whole units, keeping open ends open.
+func ceilTo(us, unit int64) int64 {
 	if us == openLo || us == openHi {
 		return us
 	}
-	h := hourOf(us)
+	h := us / unit * unit
 	if h < us {
-		h += hourMicros
+		h += unit
 	}
 	return h
 }
 
-func floorHour(us int64) int64 {
+func floorTo(us, unit int64) int64 {
 	if us == openLo || us == openHi {
 		return us
 	}
-	return hourOf(us)
+	return us / unit * unit
 }
 
-// rollupSummarySQL is the summary of f read from the rollup for the whole
-// hours of its window and from call_index for the partial hours at the edges,
-// or ok false when the window has no whole hour (then the plain summary is
-// as cheap).
-func (ix *Index) rollupSummarySQL(f Filter) (q string, args []any, ok bool, err error) {
-	sp, err := spans(f)
-	if err != nil || len(sp) == 0 {
-		return "", nil, false, err
-	}
-	var whole, edges []span
+// split cuts spans into the whole units they hold and the partial pieces at
+// their edges.
+func split(sp []span, unit int64) (whole, edges []span) {
 	for _, s := range sp {
-		lo, hi := ceilHour(s.lo), floorHour(s.hi)
+		lo, hi := ceilTo(s.lo, unit), floorTo(s.hi, unit)
 		if lo >= hi {
 			edges = append(edges, s)
 			continue
@@ -246,30 +403,32 @@ func (ix *Index) rollupSummarySQL(f Filter) (q string, args []any, ok bool, err 
 			edges = append(edges, span{hi, s.hi})
 		}
 	}
-	if len(whole) == 0 {
-		return "", nil, false, nil
-	}
-	b := &builder{ix: ix}
-	ranges := func(col string, ss []span) string {
-		ors := make([]string, 0, len(ss))
-		for _, s := range ss {
-			var c []string
-			if s.lo != openLo {
-				c = append(c, col+" >= "+b.arg(s.lo))
-			}
-			if s.hi != openHi {
-				c = append(c, col+" < "+b.arg(s.hi))
-			}
-			if len(c) == 0 {
-				c = []string{"1 = 1"}
-			}
-			ors = append(ors, "("+strings.Join(c, " AND ")+")")
-		}
-		return "(" + strings.Join(ors, " OR ") + ")"
-	}
+	return whole, edges
+}
 
-	// The rollup's part: whole hours, with the dimensions it keeps.
-	dims := []string{ranges("hour", whole)}
+// ranges is "col is inside one of ss".
+func (b *builder) ranges(col string, ss []span) string {
+	ors := make([]string, 0, len(ss))
+	for _, s := range ss {
+		var c []string
+		if s.lo != openLo {
+			c = append(c, col+" >= "+b.arg(s.lo))
+		}
+		if s.hi != openHi {
+			c = append(c, col+" < "+b.arg(s.hi))
+		}
+		if len(c) == 0 {
+			c = []string{"1 = 1"}
+		}
+		ors = append(ors, "("+strings.Join(c, " AND ")+")")
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
+}
+
+// rollupConds are f's conditions on the dimensions the rollups keep
+// (direction, outcome, band), for a rollup table.
+func (b *builder) rollupConds(f Filter) []string {
+	var dims []string
 	if d := f.API.CallDirection; d != "" {
 		dims = append(dims, "call_direction = "+b.arg(d))
 	}
@@ -287,18 +446,47 @@ func (ix *Index) rollupSummarySQL(f Filter) (q string, args []any, ok bool, err 
 		}
 		dims = append(dims, "band IN ("+strings.Join(ph, ", ")+")")
 	}
+	return dims
+}
+
+// edgeWhere is the WHERE clause of f's calls inside edges: every condition
+// of f but its time ones, which edges replace.
+func (ix *Index) edgeWhere(b *builder, f Filter, edges []span) (string, error) {
+	b.conds = []string{b.ranges("start_time", edges)}
+	g := f
+	g.From, g.To, g.Windows, g.API.StartDate, g.API.EndDate = time.Time{}, time.Time{}, nil, "", ""
+	if err := ix.otherConds(b, g); err != nil {
+		return "", err
+	}
+	return b.clause().sql, nil
+}
+
+// rollupSummarySQL is the summary of f read from the slot rollup for the
+// whole slots of its window and from call_index for the partial slots at
+// the edges, or ok false when the window has no whole slot (then the plain
+// summary is as cheap).
+func (ix *Index) rollupSummarySQL(f Filter) (q string, args []any, ok bool, err error) {
+	sp, err := spans(f)
+	if err != nil || len(sp) == 0 {
+		return "", nil, false, err
+	}
+	whole, edges := split(sp, slotMicros)
+	if len(whole) == 0 {
+		return "", nil, false, nil
+	}
+	b := &builder{ix: ix}
+	// The rollup's part: whole slots, with the dimensions it keeps.
+	dims := append([]string{b.ranges("slot", whole)}, b.rollupConds(f)...)
 	q = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(SUM(a), 0) AS BIGINT), " +
 		"CAST(COALESCE(SUM(d), 0) AS BIGINT), CAST(COALESCE(SUM(s), 0) AS BIGINT), " +
 		"CAST(COALESCE(SUM(c), 0) AS BIGINT), COALESCE(MAX(l), 0) FROM (" +
 		"SELECT SUM(calls) AS n, SUM(answered) AS a, SUM(duration) AS d, SUM(billsec) AS s, " +
-		"SUM(cost_micros) AS c, MAX(last_start) AS l FROM call_index_hourly WHERE " + strings.Join(dims, " AND ")
+		"SUM(total_micros) AS c, MAX(last_start) AS l FROM call_index_slots WHERE " + strings.Join(dims, " AND ")
 
 	// The edges' part: the calls themselves, with every condition of f.
 	if len(edges) > 0 {
-		b.conds = []string{ranges("start_time", edges)}
-		g := f
-		g.From, g.To, g.Windows, g.API.StartDate, g.API.EndDate = time.Time{}, time.Time{}, nil, "", ""
-		if err := ix.otherConds(b, g); err != nil {
+		where, err := ix.edgeWhere(b, f, edges)
+		if err != nil {
 			return "", nil, false, err
 		}
 		from := " FROM call_index"
@@ -306,7 +494,7 @@ func (ix *Index) rollupSummarySQL(f Filter) (q string, args []any, ok bool, err 
 			from += " INDEXED BY call_index_start_idx"
 		}
 		q += " UNION ALL SELECT COUNT(*), SUM(CASE WHEN billsec > 0 THEN 1 ELSE 0 END), SUM(duration), SUM(billsec), " +
-			"SUM(CAST(ROUND(total_cost * 1000000) AS BIGINT)), MAX(start_time)" + from + b.clause().sql
+			"SUM(CAST(ROUND(total_cost * 1000000) AS BIGINT)), MAX(start_time)" + from + where
 	}
 	return q + ") AS parts", b.args, true, nil
 }

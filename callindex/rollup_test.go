@@ -3,6 +3,7 @@ package callindex_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,25 @@ func TestRollupFollowsWrites(t *testing.T) {
 				want, err2 := callindex.WithoutRollup(ix).Query(ctx, f)
 				if err1 != nil || err2 != nil || got.Summary != want.Summary {
 					t.Errorf("%s: summary %+v (%v), from the calls %+v (%v)", step, got.Summary, err1, want.Summary, err2)
+				}
+			}
+			// Slots and Groups read the rollups for whole slots and days.
+			for _, f := range []callindex.Filter{{From: sbNow.AddDate(0, 0, -5), To: sbNow.AddDate(0, 0, 1)},
+				{From: sbNow.Add(-50*time.Hour + 7*time.Minute), To: sbNow.Add(-90 * time.Minute), Outcomes: []diagnosis.Outcome{diagnosis.Busy}}} {
+				got, err1 := ix.Slots(ctx, f)
+				want, err2 := callindex.WithoutRollup(ix).Slots(ctx, f)
+				if err1 != nil || err2 != nil || !slices.Equal(got, want) {
+					t.Errorf("%s: %d slot rows (%v), from the calls %d (%v)", step, len(got), err1, len(want), err2)
+				}
+				for _, g := range allGroupings {
+					got, err1 := ix.Groups(ctx, f, g)
+					want, err2 := callindex.WithoutRollup(ix).Groups(ctx, f, g)
+					byKey := func(a, b callindex.Group) int { return strings.Compare(a.Key, b.Key) }
+					slices.SortFunc(got, byKey)
+					slices.SortFunc(want, byKey)
+					if err1 != nil || err2 != nil || !slices.Equal(got, want) {
+						t.Errorf("%s: %s: %+v (%v), from the calls %+v (%v)", step, g, got, err1, want, err2)
+					}
 				}
 			}
 		}
