@@ -151,6 +151,7 @@ func (s *Service) Costs(ctx context.Context, f callindex.Filter) (*Costs, error)
 	}
 
 	out := &Costs{From: f.From, To: f.To, Currency: currency}
+	dests := classify(groups[callindex.ByDestination])
 	byDir := map[string]*CostRow{}
 	byOutcome := map[string]*CostRow{}
 	for _, r := range slots {
@@ -160,8 +161,8 @@ func (s *Service) Costs(ctx context.Context, f callindex.Filter) (*Costs, error)
 	}
 	out.Tables = []CostTable{
 		{Part: PartDirection, Title: "By direction", Column: "Direction", Rows: sorted(byDir)},
-		countryTable(groups[callindex.ByDestination]),
-		prefixTable(groups[callindex.ByDestination]),
+		countryTable(dests),
+		prefixTable(dests),
 		groupTable(PartTrunk, "By trunk", "Trunk", groups[callindex.ByTrunk]),
 		groupTable(PartCampaign, "By campaign", "Campaign", groups[callindex.ByCampaign]),
 		groupTable(PartRegion, "By region", "Region", groups[callindex.ByRegion]),
@@ -244,14 +245,29 @@ func groupTable(part, title, column string, gs []callindex.Group) CostTable {
 	return CostTable{Part: part, Title: title, Column: column, Rows: sorted(m)}
 }
 
-// countryTable splits destinations by country and line type.
-func countryTable(gs []callindex.Group) CostTable {
+// destination is a destination number's calls with its class.
+type destination struct {
+	class phone.Class
+	sums  callindex.Sums
+}
+
+// classify classifies every destination once, for the country and the
+// prefix tables.
+func classify(gs []callindex.Group) []destination {
 	var cl phone.Classifier
+	out := make([]destination, len(gs))
+	for i, g := range gs {
+		out[i] = destination{class: cl.Classify(g.Key), sums: g.Sums}
+	}
+	return out
+}
+
+// countryTable splits destinations by country and line type.
+func countryTable(ds []destination) CostTable {
 	m := map[string]*CostRow{}
-	for _, g := range gs {
-		c := cl.Classify(g.Key)
-		label := c.Country + " · " + c.Type.Label()
-		add(m, label, label, g.Sums)
+	for _, d := range ds {
+		label := d.class.Country + " · " + d.class.Type.Label()
+		add(m, label, label, d.sums)
 	}
 	return CostTable{Part: PartCountry, Title: "By destination country and number type",
 		Column: "Country · type", Rows: sorted(m)}
@@ -259,33 +275,39 @@ func countryTable(gs []callindex.Group) CostTable {
 
 // prefixTable lists the TopPrefixes most expensive destination prefixes
 // and gathers the rest, with destinations that are not numbers, in Other.
-func prefixTable(gs []callindex.Group) CostTable {
-	var cl phone.Classifier
+func prefixTable(ds []destination) CostTable {
 	m := map[string]*CostRow{}
 	var unknown callindex.Sums
-	for _, g := range gs {
-		c := cl.Classify(g.Key)
-		if c.Prefix == "" {
-			unknown.Add(g.Sums)
+	for _, d := range ds {
+		if d.class.Prefix == "" {
+			unknown.Add(d.sums)
 			continue
 		}
-		add(m, c.Prefix, c.Prefix, g.Sums)
+		add(m, d.class.Prefix, d.class.Prefix, d.sums)
 	}
 	rows := topN(sorted(m), TopPrefixes, "Other prefixes and non-numbers", unknown)
 	return CostTable{Part: PartPrefix, Title: "By destination prefix", Column: "Prefix", Rows: rows}
 }
 
-// numbersTable is the TopNumbers destinations that cost most.
+// numbersTable is the TopNumbers destinations that cost most. Only the
+// rows kept are formatted for reading: a month can reach 100,000
+// numbers, and libphonenumber takes microseconds for each.
 func numbersTable(gs []callindex.Group) CostTable {
-	m := make(map[string]*CostRow, len(gs))
+	rows := make([]CostRow, 0, len(gs))
 	for _, g := range gs {
-		label := phone.Format(g.Key)
-		if g.Key == "" {
-			label = NoneLabel
-		}
-		add(m, g.Key, label, g.Sums)
+		rows = append(rows, CostRow{Key: g.Key, Label: g.Key, Sums: g.Sums})
 	}
-	rows := topN(sorted(m), TopNumbers, "All other numbers", callindex.Sums{})
+	slices.SortFunc(rows, byCost)
+	rows = topN(rows, TopNumbers, "All other numbers", callindex.Sums{})
+	for i := range rows {
+		switch {
+		case rows[i].Other:
+		case rows[i].Key == "":
+			rows[i].Label = NoneLabel
+		default:
+			rows[i].Label = phone.Format(rows[i].Key)
+		}
+	}
 	return CostTable{Part: PartNumbers, Title: "Top numbers by cost", Column: "Destination number", Rows: rows}
 }
 
