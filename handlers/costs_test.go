@@ -274,3 +274,20 @@ func TestCostsPageWithoutIndex(t *testing.T) {
 		t.Error("no breakdown without the index")
 	}
 }
+
+// When Vobiz cannot be reached, only the reconciliation says so: the
+// costs come from the index as usual.
+func TestCostsReconciliationAPIFailure(t *testing.T) {
+	a := newIndexedApp(t, storetest.SQLiteTarget(t), 60, withUpstreamURL(t, closedURL(t)))
+	res, body := a.get(t, a.demo(t), "/reports/costs?period=2026-10")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	pg := parsePage(t, body)
+	if !pg.has("costs-total") || !pg.has("costs-trunk") {
+		t.Error("the costs are missing")
+	}
+	if !strings.Contains(pg.text("recon-error"), "could not be fetched") || pg.has("recon-ok") || pg.has("download-reconciliation") {
+		t.Errorf("recon %q", pg.text("recon"))
+	}
+}
