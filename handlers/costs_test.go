@@ -291,3 +291,26 @@ func TestCostsReconciliationAPIFailure(t *testing.T) {
 		t.Errorf("recon %q", pg.text("recon"))
 	}
 }
+
+// A period the index does not cover: the page says what it covers and
+// shows Vobiz's own totals, with 200.
+func TestCostsPageNotCovered(t *testing.T) {
+	a := newIndexedApp(t, storetest.SQLiteTarget(t), 10)
+	res, body := a.get(t, a.demo(t), "/reports/costs?period=2026-10")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	pg := parsePage(t, body)
+	if got := pg.text("costs-not-covered"); !strings.Contains(got, "does not cover this period: it covers 17 Nov – 26 Nov") {
+		t.Errorf("not covered %q", got)
+	}
+	if !pg.has("tile-total") || pg.has("costs-total") || pg.has("recon") {
+		t.Error("want Vobiz's totals only")
+	}
+	// Index-only filters cannot be totalled by Vobiz either.
+	_, body = a.get(t, a.demo(t), "/reports/costs?period=2026-10&trunk_id=trunk-blr-01")
+	pg = parsePage(t, body)
+	if !strings.Contains(pg.text("costs-api-note"), "Trunk ID can only be applied by the call index") || pg.has("tile-total") {
+		t.Errorf("index-only filter: %q", pg.text("costs-api-note"))
+	}
+}
