@@ -139,7 +139,7 @@ func (s *Service) Costs(ctx context.Context, f callindex.Filter) (*Costs, error)
 		})
 	}
 	wg.Go(func() {
-		c, err := s.accountCurrency(ctx)
+		c, err := s.accountCurrency(ctx, f.From, f.To)
 		if err != nil {
 			fail("currency", err)
 		}
@@ -172,14 +172,24 @@ func (s *Service) Costs(ctx context.Context, f callindex.Filter) (*Costs, error)
 	return out, nil
 }
 
-// accountCurrency is the newest indexed call's currency: every call of
-// an account is billed in the account's currency.
-func (s *Service) accountCurrency(ctx context.Context) (string, error) {
-	p, err := s.ix.Query(ctx, callindex.Filter{Limit: 1})
-	if err != nil || len(p.Calls) == 0 {
-		return "", err
+// accountCurrency is the newest indexed call's currency in [from, to):
+// every call of an account is billed in the account's currency. It asks
+// the window's last day first, since Query also sums the calls it
+// selects, and the whole window only when that day had no call.
+func (s *Service) accountCurrency(ctx context.Context, from, to time.Time) (string, error) {
+	for _, start := range []time.Time{to.Add(-24 * time.Hour), from} {
+		if start.Before(from) {
+			start = from
+		}
+		p, err := s.ix.Query(ctx, callindex.Filter{From: start, To: to, Limit: 1})
+		if err != nil {
+			return "", err
+		}
+		if len(p.Calls) > 0 {
+			return string(p.Calls[0].CDR.Currency), nil
+		}
 	}
-	return string(p.Calls[0].CDR.Currency), nil
+	return "", nil
 }
 
 func directionLabel(d string) string {
