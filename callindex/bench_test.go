@@ -1,6 +1,7 @@
 package callindex_test
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -95,6 +96,9 @@ type bigIndex struct {
 	err  error
 	// cleanup removes a temporary index at the end of the process.
 	cleanup func()
+	// open opens another store on the same index, with fresh connections
+	// (the aggregates' cold runs).
+	open func(context.Context) (*store.DB, error)
 }
 
 var (
@@ -144,7 +148,10 @@ func bigSQLiteIndex(b *testing.B) *callindex.Index {
 			}
 			dir, bigSQLite.cleanup = tmp, func() { os.RemoveAll(tmp) }
 		}
-		db, err := store.Open(ctx, "", dir, store.WithCleanupInterval(0))
+		bigSQLite.open = func(ctx context.Context) (*store.DB, error) {
+			return store.Open(ctx, "", dir, store.WithCleanupInterval(0))
+		}
+		db, err := bigSQLite.open(ctx)
 		if err != nil {
 			bigSQLite.err = err
 			return
@@ -189,7 +196,10 @@ func bigPostgresIndex(b *testing.B) *callindex.Index {
 		}
 		// The benchmark outlives this sub-benchmark's cleanups, so the
 		// store is opened here, not through tg.Open.
-		db, err := store.Open(ctx, dsn, "", store.WithCleanupInterval(0))
+		bigPostgres.open = func(ctx context.Context) (*store.DB, error) {
+			return store.Open(ctx, dsn, "", store.WithCleanupInterval(0))
+		}
+		db, err := bigPostgres.open(ctx)
 		if err != nil {
 			bigPostgres.err = err
 			return
@@ -221,7 +231,9 @@ func benchSchema(ctx context.Context, n int) (string, error) {
 		return "", err
 	}
 	defer admin.Close()
-	schema := "cdrdash_bench_" + strconv.Itoa(n)
+	// CDRDASH_BENCH_SCHEMA names another one, to keep indexes built by
+	// different versions of the schema apart.
+	schema := cmp.Or(os.Getenv("CDRDASH_BENCH_SCHEMA"), "cdrdash_bench_"+strconv.Itoa(n))
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema); err != nil {
 		return "", err
 	}

@@ -506,7 +506,9 @@ func (ix *Index) Count(ctx context.Context, from, to time.Time) (int64, error) {
 func (ix *Index) Analyze(ctx context.Context) error {
 	q := "ANALYZE call_index"
 	if ix.dialect != store.DialectSQLite {
-		q = "VACUUM (ANALYZE) call_index"
+		// The rollups too: without statistics PostgreSQL expected a few
+		// hundred of a year's 100,000 slot rows and sorted them.
+		q = "VACUUM (ANALYZE) call_index, call_index_slots, call_index_day_groups"
 	}
 	if _, err := ix.db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("callindex: analyze: %w", err)

@@ -64,10 +64,20 @@ func runs(set map[int64]struct{}, unit int64) []span {
 }
 
 // rolledDims are the dimensions call_index_day_groups keeps.
-var rolledDims = []GroupBy{ByCause, ByMOSBucket, ByTrunk, ByCampaign, ByRegion}
+var rolledDims = []GroupBy{ByCause, ByMOSBucket, ByTrunk, ByCampaign, ByRegion, ByDestination}
 
-// rolled reports whether g is kept in call_index_day_groups.
-func rolled(g GroupBy) bool { return slices.Contains(rolledDims, g) }
+// bare reports whether call_index_day_groups keeps g without outcome,
+// direction and band (stored as empty strings): split by them, a day's numbers take
+// about a row per call (migration 0009).
+func bare(g GroupBy) bool { return g == ByDestination }
+
+// rolled reports whether call_index_day_groups can answer Groups(f, g).
+func rolled(f Filter, g GroupBy) bool {
+	if !slices.Contains(rolledDims, g) || !rollupable(f) {
+		return false
+	}
+	return !bare(g) || f.API.CallDirection == "" && len(f.Outcomes) == 0 && len(f.Qualities) == 0
+}
 
 // refresh recomputes the rollup rows of the slots and days in t from
 // call_index, one DELETE and one INSERT … SELECT per run of consecutive
@@ -106,10 +116,13 @@ func (ix *Index) refresh(ctx context.Context, tx *sql.Tx, t *touched) error {
 		if g == ByMOSBucket {
 			cond += " AND " + mosCond
 		}
+		dims, group := "outcome, call_direction, "+band, " GROUP BY 2, 3, 4, 5, 6"
+		if bare(g) {
+			dims, group = "'', '', ''", " GROUP BY 2, 3"
+		}
 		dayIns = append(dayIns, "INSERT INTO call_index_day_groups (dim, day, key, outcome, call_direction, band, calls, "+
 			"answered, duration, billsec, cost_micros, streaming_micros, total_micros, max_mos) SELECT '"+string(g)+"', "+
-			dayExpr+", "+ix.groupKey(g)+", outcome, call_direction, "+band+", "+sumColumns+", COALESCE(MAX(mos), 0)"+
-			from+cond+" GROUP BY 2, 3, 4, 5, 6")
+			dayExpr+", "+ix.groupKey(g)+", "+dims+", "+sumColumns+", COALESCE(MAX(mos), 0)"+from+cond+group)
 	}
 	for _, r := range days {
 		if _, err := tx.ExecContext(ctx, dayDel, r.lo, r.hi); err != nil {
@@ -222,6 +235,9 @@ func (d *rollupDelta) add(c *vobiz.CDR) {
 			continue
 		}
 		dk := dayKey{g, dayOf(start), key, outcome, dir, band}
+		if bare(g) {
+			dk.outcome, dk.direction, dk.band = "", "", ""
+		}
 		ds := d.days[dk]
 		if ds == nil {
 			ds = &daySums{}
