@@ -20,7 +20,7 @@ import (
 )
 
 // The costs benchmarks: the Costs page's data for November 2026 in IST
-// (about 330,000 calls) out of an index of 1,000,000 calls over 90 days
+// (355,295 calls) out of an index of 1,000,000 calls over 90 days
 // (CDRDASH_BENCH_CALLS to change), on SQLite and PostgreSQL. Target:
 // 500 ms cold.
 //
