@@ -150,8 +150,9 @@ bench:
 	@$(MAKE) --no-print-directory bench-index
 
 ## bench-index: the call index's benchmarks on SQLite and PostgreSQL: backfill of 100,000 calls from the sandbox's
-## export, and the list page and the reports' aggregates at 1,000,000 calls (built once into BENCH_INDEX_DIR / a kept schema; docs/performance.md),
-## and a 12-month Reports window over 1,000,000 calls, cold and warm (its index is built on every run: several minutes)
+## export, the list page, the reports' aggregates and the Costs page's month at 1,000,000 calls (built once into BENCH_INDEX_DIR /
+## a kept schema; docs/performance.md), and a 12-month Reports window over 1,000,000 calls, cold and warm (its index is built on
+## every run: several minutes)
 # The first run builds the two million-call indexes (3-5 minutes each on a
 # busy 2-CPU machine); later runs reuse them, about 3 minutes in all. Delete
 # BENCH_INDEX_DIR and drop the schema cdrdash_bench_1000000 to rebuild, e.g.
@@ -169,6 +170,8 @@ bench-index:
 	  CDRDASH_BENCH_DIR=$(BENCH_INDEX_DIR) go test -timeout 60m -run '^$$' -bench '^BenchmarkAggregates(SQLite|Postgres)$$' \
 		-count $(BENCH_INDEX_COUNT) -benchtime 10x ./callindex; \
 	  go test -timeout 60m -run '^$$' -bench '^BenchmarkWindowReport12Months$$' -count 1 ./report; \
+	  CDRDASH_BENCH_DIR=$(BENCH_INDEX_DIR) go test -timeout 60m -run '^$$' -bench '^BenchmarkCostsMonth(SQLite|Postgres)$$' \
+		-count $(BENCH_INDEX_COUNT) -benchtime 3x ./report; \
 	} 2>&1 | tee $(BENCH_OUT)/index-bench.txt | grep --line-buffered -E '^(Benchmark|!!!|---|FAIL|ok|sqlite|postgres|SQLite|PostgreSQL)'
 
 ## screenshots: full-page screenshots of the sign-in, home, list, detail and reports pages at 1366x768 and

@@ -96,15 +96,6 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-// csvSafe keeps a spreadsheet from reading a cell as a formula (a hangup
-// cause is data from the API).
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // reportFilename is cdrdash-<part>-<from>_<to>[-<filters>].csv: the
 // window's first and last local day (with times when it does not cut at
 // midnight), then the other filters as name-value pairs.

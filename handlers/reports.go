@@ -42,7 +42,7 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 	picker := h.periodPicker(r.Context(), q, rw, loc, now)
 	if q.invalid() {
 		head := views.ReportsHead{Invalid: true, Form: h.filterForm("/reports", q, nil, causeNames(), now, loc),
-			Period: picker}
+			Period: picker, Tabs: h.reportsTabLinks(q)}
 		return h.render(w, r, http.StatusBadRequest, views.ReportsPage(p, head, nil))
 	}
 	days := rw.Days(loc)
@@ -59,6 +59,7 @@ func (h *Handler) showReports(w http.ResponseWriter, r *http.Request) error {
 		Progress: "Building the report: fetching " + views.Count(int64(days), "day", "days") +
 			" and reading the export…",
 		Period: picker,
+		Tabs:   h.reportsTabLinks(q),
 	}
 	if h.Index != nil {
 		// Whether the index or the API answers is decided while building.

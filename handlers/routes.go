@@ -67,6 +67,8 @@ func (h *Handler) Routes() http.Handler {
 				r.Get("/calls/{uuid}", h.wrap(h.showCall))
 				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports", h.wrap(h.showReports))
 				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports/download", h.wrap(h.downloadReport))
+				r.With(h.auditRead(auth.ActionReportView, h.costsDetails)).Get("/reports/costs", h.wrap(h.showCosts))
+				r.With(h.auditRead(auth.ActionReportView, h.costsDetails)).Get("/reports/costs/download", h.wrap(h.downloadCosts))
 			})
 			r.Post("/index/refresh", h.wrap(h.refreshIndex))
 			r.Get("/diagnose", h.wrap(h.showDiagnose))
