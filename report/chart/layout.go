@@ -4,8 +4,8 @@ package chart
 // Marshal, so each chart function only says what it draws. The rules make
 // a chart readable from a 390 px phone to a wide screen:
 //
-//   - the legend sits below the plot (it scrolls rather than wraps), never
-//     over the axis names at the top;
+//   - the legend sits below the plot, never over the axis names at the
+//     top, and wraps on a narrow chart, where the plot makes room for it;
 //   - the grid contains its axis labels, and the axis names are aligned
 //     inward so the chart's edge does not cut them;
 //   - category labels of a horizontal bar chart are truncated to a fixed
@@ -25,10 +25,14 @@ const (
 	// Category label width of horizontal bar charts, narrow and wide.
 	barLabelNarrow = 104
 	barLabelWide   = 220
+	// fewCategories is the most categories an x axis names all of.
+	fewCategories = 8
 	// Grid margins. The top leaves room for the value axes' names.
 	gridTop    = 32
 	gridSide   = 12
 	legendRoom = 40 // below the grid, for the legend under the axis labels
+	// legendRoomNarrow is legendRoom for a legend on two rows.
+	legendRoomNarrow = 60
 )
 
 func fitLayout(m map[string]any) {
@@ -66,6 +70,19 @@ func fitLayout(m map[string]any) {
 			switch ax["type"] {
 			case "category":
 				label["hideOverlap"] = true
+				if key == "xAxis" && !seriesTypes["heatmap"] {
+					// The first label, centred on its bar, reaches left under the
+					// value axis' "0": a little more gap below the axis keeps them
+					// apart.
+					label["margin"] = 12
+					if data, ok := ax["data"].([]any); ok && len(data) <= fewCategories {
+						// A few categories (quality bands) are each named: ECharts'
+						// automatic interval skips every other one when labels are
+						// wide, though they fit; truly overlapping ones are still
+						// hidden.
+						label["interval"] = 0
+					}
+				}
 				if key == "yAxis" && !seriesTypes["heatmap"] {
 					horizontalBars = true
 					label["width"] = barLabelNarrow
@@ -107,6 +124,29 @@ func fitLayout(m map[string]any) {
 		})
 	}
 
+	if legend {
+		// On a narrow chart the legend wraps onto a second row: the plot
+		// makes room for it.
+		narrow := map[string]any{}
+		if grids := list(m["grid"]); len(grids) > 0 {
+			g := make([]any, len(grids))
+			for i := range g {
+				g[i] = map[string]any{"bottom": legendRoomNarrow}
+			}
+			narrow["grid"] = g
+		}
+		var pies []any
+		for _, s := range list(m["series"]) {
+			if s["type"] == "pie" {
+				pies = append(pies, map[string]any{"center": []any{"50%", "42%"}, "radius": []any{"32%", "56%"}})
+			} else {
+				pies = append(pies, map[string]any{})
+			}
+		}
+		narrow["series"] = pies
+		media = append(media, map[string]any{"query": map[string]any{"maxWidth": wideChart - 1}, "option": narrow})
+	}
+
 	if len(media) > 0 {
 		// ECharts reads root-level "media" with the rest of the option as the
 		// base option.
@@ -126,7 +166,10 @@ func showLegend(m map[string]any) bool {
 		delete(l, "top")
 		l["bottom"] = 0
 		l["left"] = "center"
-		l["type"] = "scroll"
+		// Plain, not "scroll": a scrolling legend hides entries behind
+		// arrows on a phone; a plain one wraps onto a second row.
+		l["type"] = "plain"
+		l["itemGap"] = 12
 	}
 	return shown
 }

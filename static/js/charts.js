@@ -94,6 +94,16 @@
     return Array.isArray(d) ? d[d.length - 1] : d;
   }
 
+  var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // shortDay shortens an ISO date at the start of a label ("2026-11-18
+  // (not loaded)" → "18 Nov (not loaded)"); other labels stay as they are.
+  function shortDay(label) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(.*)$/.exec(String(label));
+    if (!m || !months[Number(m[2]) - 1]) return label;
+    return Number(m[3]) + " " + months[Number(m[2]) - 1] + m[4];
+  }
+
   function pad2(n) { return (n < 10 ? "0" : "") + n; }
 
   function axisList(option, key) {
@@ -127,6 +137,13 @@
         ax.axisLabel.formatter = function (v) { return formatMoney(v, currency, 0); };
       }
     }
+    // Day categories ("2026-11-18") read "18 Nov" on the axis, so more of
+    // them fit a phone's width; the tooltip names the whole date.
+    axisList(option, "xAxis").forEach(function (ax) {
+      if (ax.type !== "category") return;
+      ax.axisLabel = ax.axisLabel || {};
+      if (!ax.axisLabel.formatter) ax.axisLabel.formatter = shortDay;
+    });
     // Value axes: counts grouped like the tables (1,615, not 1615).
     ["xAxis", "yAxis"].forEach(function (key) {
       axisList(option, key).forEach(function (ax, i) {
@@ -134,6 +151,12 @@
         ax.axisLabel = ax.axisLabel || {};
         if (!ax.axisLabel.formatter) ax.axisLabel.formatter = function (v) { return Math.round(v) === v ? formatInt(v) : String(v); };
       });
+    });
+    // Value labels on bars: grouped, or money on the money axis.
+    series.forEach(function (s, i) {
+      if (s.label && s.label.show && !s.label.formatter && s.type !== "pie") {
+        s.label.formatter = function (p) { return value(i, valueOf(p.value)); };
+      }
     });
     option.tooltip = option.tooltip || {};
     if (hints.kind === "hour-weekday") {
