@@ -106,6 +106,20 @@ func TestChartTooltips(t *testing.T) {
 	if !strings.Contains(cause.Text, cause.Name) {
 		t.Errorf("hangup-cause tooltip does not name %q in full; the chart's texts: %s", cause.Name, cause.Text)
 	}
+
+	// The cost of a day reads as money, grouped as in the tables.
+	eval[bool](p, `(() => {
+  const el = document.querySelector('[data-chart="talk-cost-per-day"]');
+  el.scrollIntoView({ block: "center" });
+  echarts.getInstanceByDom(el).dispatchAction({ type: "showTip", seriesIndex: 1, dataIndex: 0 });
+  return true;
+})()`)
+	costTexts := `[...document.querySelectorAll('[data-chart="talk-cost-per-day"] svg text')].map((t) => t.textContent)`
+	p.waitUntil("the cost tooltip", costTexts+`.some((s) => s.includes("Cost (INR): "))`)
+	costTip := eval[string](p, costTexts+`.find((s) => s.includes("Cost (INR): "))`)
+	if i := strings.Index(costTip, "Cost (INR): "); i < 0 || !indianMoney.MatchString(strings.Fields(costTip[i+len("Cost (INR): "):])[0]) {
+		t.Errorf("cost tooltip %q, want the day's cost as ₹1,234.50", costTip)
+	}
 }
 
 // chartShotDir is where chart screenshots go.
@@ -245,3 +259,65 @@ func (p *tab) elementShot(sel string) ([]byte, error) {
 }
 
 var safeFile = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// TestMoneyAtPhoneWidth: on the pages that show money (the sandbox bills
+// in INR), at a phone's width, every amount has Indian digit grouping
+// (₹1,50,328.20) and sits on one line.
+func TestMoneyAtPhoneWidth(t *testing.T) {
+	p := newTab(t)
+	p.signIn()
+	p.deviceMetrics(390, 844, 3)
+	for _, path := range []string{"/reports", "/calls"} {
+		p.open(path)
+		p.openAllDetails()
+		amounts := eval[[]struct {
+			Text  string
+			Lines int
+			Chart bool
+		}](p, moneyJS)
+		if len(amounts) == 0 {
+			t.Errorf("%s shows no amount in rupees", path)
+		}
+		for _, a := range amounts {
+			re := indianMoney
+			if a.Chart {
+				re = indianAxisMoney // axis labels are whole rupees
+			}
+			if !re.MatchString(a.Text) {
+				t.Errorf("%s: %q is not grouped the Indian way (₹1,50,328.20)", path, a.Text)
+			}
+			if a.Lines != 1 {
+				t.Errorf("%s: %q is wrapped over %d lines", path, a.Text, a.Lines)
+			}
+		}
+		t.Logf("%s: %d amounts, e.g. %v", path, len(amounts), amounts[:min(3, len(amounts))])
+	}
+}
+
+// indianMoney is an amount in rupees: the last three digits, then pairs.
+var (
+	indianMoney     = regexp.MustCompile(`^₹-?(\d{1,2}(,\d\d)*,\d{3}|\d{1,3})\.\d\d$`)
+	indianAxisMoney = regexp.MustCompile(`^₹-?(\d{1,2}(,\d\d)*,\d{3}|\d{1,3})(\.\d\d)?$`)
+)
+
+// moneyJS lists every rupee amount in the page's main content that is
+// laid out (inside closed <details> it is not), with the number of line
+// boxes it takes and whether a chart drew it.
+const moneyJS = `(() => {
+  const out = [];
+  const walk = document.createTreeWalker(document.querySelector("main") || document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const re = /₹[-\d,.]*\d/g;
+    let m;
+    while ((m = re.exec(n.data))) {
+      const r = document.createRange();
+      r.setStart(n, m.index);
+      r.setEnd(n, m.index + m[0].length);
+      const rects = [...r.getClientRects()].filter((b) => b.width > 0);
+      if (rects.length === 0) continue;
+      const tops = new Set(rects.map((b) => Math.round(b.top)));
+      out.push({ text: m[0], lines: tops.size, chart: n.parentNode.closest("svg") !== null });
+    }
+  }
+  return out;
+})()`
