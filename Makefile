@@ -175,9 +175,10 @@ bench-index:
 	} 2>&1 | tee $(BENCH_OUT)/index-bench.txt | grep --line-buffered -E '^(Benchmark|!!!|---|FAIL|ok|sqlite|postgres|SQLite|PostgreSQL)'
 
 ## screenshots: full-page screenshots of the sign-in, home, list, detail and reports pages at 1366x768 and
-## 390x844 (and 1366x768 dark) into docs/screenshots/, taken by the browser tests (needs Chromium)
+## 390x844 (and 1366x768 dark) into docs/screenshots/, and one of every chart at 390x844 and 1280x800 into
+## docs/screenshots/charts/ (checked for overlapping labels), taken by the browser tests (needs Chromium)
 screenshots:
-	CDRDASH_SCREENSHOTS=docs/screenshots CDRDASH_TEST_STRICT=1 go test -tags screenshots -count=1 -run '^TestScreenshots$$' ./e2e/
+	CDRDASH_SCREENSHOTS=docs/screenshots CDRDASH_TEST_STRICT=1 go test -tags screenshots -count=1 -run '^(TestScreenshots|TestChartLabels)$$' ./e2e/
 
 ## docker: the container image, tagged cdrdash:latest (what the README runs) and cdrdash:VERSION, with VERSION
 ## stamped into the binary (cdrdash version)

@@ -239,7 +239,7 @@ func TestReports(t *testing.T) {
 		Name   string
 		Series int
 		Points int
-		Canvas bool
+		Drawn  bool
 	}
 	charts := eval[[]chart](p, `[...document.querySelectorAll("[data-chart]")].map((el) => {
   const o = echarts.getInstanceByDom(el).getOption();
@@ -247,11 +247,11 @@ func TestReports(t *testing.T) {
   const value = (d) => (d !== null && typeof d === "object" && !Array.isArray(d) ? d.value : d);
   return { name: el.dataset.chart, series: series.length,
     points: series.reduce((n, s) => n + (s.data || []).filter((d) => { const v = value(d); return v !== null && v !== undefined && v !== "-"; }).length, 0),
-    canvas: el.querySelector("canvas") !== null };
+    drawn: el.querySelector("svg, canvas") !== null };
 })`)
 	for _, c := range charts {
-		if c.Series == 0 || c.Points == 0 || !c.Canvas {
-			t.Errorf("chart %q: %d series, %d data points, drawn: %v", c.Name, c.Series, c.Points, c.Canvas)
+		if c.Series == 0 || c.Points == 0 || !c.Drawn {
+			t.Errorf("chart %q: %d series, %d data points, drawn: %v", c.Name, c.Series, c.Points, c.Drawn)
 		}
 	}
 	t.Logf("charts: %+v", charts)

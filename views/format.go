@@ -48,11 +48,13 @@ func FormatInt(n int64) string {
 
 // FormatMoney formats an amount with its currency: "₹1,50,328.20" for INR
 // (lakh and crore groups, as Indian readers expect), "$150,328.20" for USD,
-// "12.30\u00a0EUR" for others. A negative sign sits between symbol and
-// digits ("₹-1,234.50"), where no line may break (Unicode line breaking,
-// UAX #14, rule LB25), and a trailing code is joined by a no-break space,
-// so an amount is never wrapped mid-number. It runs for every row of the
-// calls table, so it builds the text in one buffer.
+// "€150,328.20" for EUR, "£12.30" for GBP, and the code first for others
+// ("XYZ\u00a01,234.50"). A negative sign sits between symbol and digits
+// ("₹-1,234.50"), where no line may break (Unicode line breaking, UAX #14,
+// rule LB25), and a code is joined by a no-break space, so an amount is
+// never wrapped mid-number. static/js/charts.js formats chart axes and
+// tooltips the same way. It runs for every row of the calls table, so it
+// builds the text in one buffer.
 func FormatMoney(v float64, currency string) string {
 	// Amounts beyond any real bill (or not numbers at all) would overflow
 	// the cents arithmetic below; show them as recorded instead.
@@ -78,6 +80,13 @@ func FormatMoney(v float64, currency string) string {
 		g = lakhs
 	case "USD":
 		b = append(b, '$')
+	case "EUR":
+		b = append(b, "€"...)
+	case "GBP":
+		b = append(b, "£"...)
+	case "":
+	default:
+		b = append(append(b, currency...), nbsp...)
 	}
 	if neg {
 		b = append(b, '-')
@@ -89,11 +98,7 @@ func FormatMoney(v float64, currency string) string {
 	} else {
 		b = strconv.AppendInt(b, c, 10)
 	}
-	switch upper {
-	case "INR", "USD", "":
-		return string(b)
-	}
-	return string(append(append(b, nbsp...), currency...))
+	return string(b)
 }
 
 // nbsp joins an amount to its currency code.
