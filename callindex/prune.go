@@ -2,6 +2,7 @@ package callindex
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -13,7 +14,9 @@ const deleteChunk = 500
 // DeleteCalls deletes the calls with these uuids and returns how many it
 // deleted. The sync job uses it when a day's fresh export no longer lists
 // calls the index holds (a call the API removed), so the day's count can
-// equal the API's total again.
+// equal the API's total again. The rollups are recomputed for the slots
+// and days the deleted calls started in, in the same transaction, or the
+// reports and the costs page would go on counting a call Vobiz removed.
 func (ix *Index) DeleteCalls(ctx context.Context, uuids []string) (int64, error) {
 	if len(uuids) == 0 {
 		return 0, nil
@@ -24,6 +27,7 @@ func (ix *Index) DeleteCalls(ctx context.Context, uuids []string) (int64, error)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	var n int64
+	t := newTouched()
 	for len(uuids) > 0 {
 		chunk := uuids[:min(len(uuids), deleteChunk)]
 		uuids = uuids[len(chunk):]
@@ -32,7 +36,11 @@ func (ix *Index) DeleteCalls(ctx context.Context, uuids []string) (int64, error)
 		for i, u := range chunk {
 			marks[i], args[i] = ix.placeholder(i+1), u
 		}
-		res, err := tx.ExecContext(ctx, "DELETE FROM call_index WHERE uuid IN ("+strings.Join(marks, ", ")+")", args...)
+		in := " WHERE uuid IN (" + strings.Join(marks, ", ") + ")"
+		if err := touchedBy(ctx, tx, "SELECT start_time FROM call_index"+in, args, t); err != nil {
+			return 0, fmt.Errorf("callindex: delete calls: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, "DELETE FROM call_index"+in, args...)
 		if err != nil {
 			return 0, fmt.Errorf("callindex: delete calls: %w", err)
 		}
@@ -42,8 +50,28 @@ func (ix *Index) DeleteCalls(ctx context.Context, uuids []string) (int64, error)
 		}
 		n += k
 	}
+	if err := ix.refresh(ctx, tx, t); err != nil {
+		return 0, fmt.Errorf("callindex: delete calls: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("callindex: delete calls: commit: %w", err)
 	}
 	return n, nil
+}
+
+// touchedBy adds the start_time of every row query returns to t.
+func touchedBy(ctx context.Context, tx *sql.Tx, query string, args []any, t *touched) error {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var us int64
+		if err := rows.Scan(&us); err != nil {
+			return err
+		}
+		t.add(us)
+	}
+	return rows.Err()
 }

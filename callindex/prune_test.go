@@ -11,7 +11,8 @@ import (
 
 // DeleteCalls deletes exactly the calls named (in chunks, so more than one
 // statement's worth), ignores unknown uuids, and the number search (FTS on
-// SQLite, trigram on PostgreSQL) no longer finds the deleted calls.
+// SQLite, trigram on PostgreSQL) no longer finds the deleted calls, and
+// the rollups no longer count them.
 func TestDeleteCalls(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
 		ctx := context.Background()
@@ -46,6 +47,7 @@ func TestDeleteCalls(t *testing.T) {
 		if err != nil || total != int64(len(calls)-len(gone)) {
 			t.Fatalf("count after delete = %d, %v; want %d", total, err, len(calls)-len(gone))
 		}
+		checkRollupRows(t, ix)
 		err = ix.Each(ctx, byNumber, func(c *callindex.Call) error {
 			if deleted[string(c.CDR.UUID)] {
 				t.Errorf("number search finds deleted call %s", c.CDR.UUID)
