@@ -29,7 +29,7 @@ var chartSizes = []struct {
 	{"1280x800", 1280, 800, 1},
 }
 
-// TestChartLabels: every chart on /reports, at every size in chartSizes,
+// TestChartLabels: every chart on /reports and /reports/costs, at every size in chartSizes,
 // has no overlapping or cut labels. Screenshots of each chart go to
 // CDRDASH_SCREENSHOTS/charts when that is set (make screenshots), to a
 // temporary folder otherwise; the test logs where.
@@ -40,6 +40,7 @@ func TestChartLabels(t *testing.T) {
 			p.signIn()
 			p.deviceMetrics(sz.w, sz.h, sz.scale)
 			p.checkChartLabels("/reports", chartShotDir(t), sz.name)
+			p.checkChartLabels("/reports/costs", chartShotDir(t), sz.name)
 		})
 	}
 }
@@ -267,7 +268,7 @@ func TestMoneyAtPhoneWidth(t *testing.T) {
 	p := newTab(t)
 	p.signIn()
 	p.deviceMetrics(390, 844, 3)
-	for _, path := range []string{"/reports", "/calls"} {
+	for _, path := range []string{"/reports", "/reports/costs", "/calls"} {
 		p.open(path)
 		p.openAllDetails()
 		amounts := eval[[]struct {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/report/chart"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
@@ -27,7 +27,6 @@ import (
 
 // periodCustom is the period select's value for a from/to window.
 const periodCustom = "custom"
-
 
 // partReconciliation is the reconciliation's CSV part.
 const partReconciliation = "reconciliation"
@@ -234,7 +233,7 @@ func (h *Handler) indexedCosts(r *http.Request, c *costsRequest, v *views.CostsV
 			Rows: costRows(t.Rows, res.costs.Total, cur), DownloadURL: h.costsDownloadURL(c, t.Part)})
 	}
 	if t := res.costs.Table(report.PartCountry); t != nil && len(t.Rows) > 0 {
-		v.Chart = costChart(t, cur)
+		v.Chart = h.costChart(t, cur)
 	}
 	v.Recon = h.reconView(r, c, res, cur)
 }
@@ -573,14 +572,10 @@ func costsFilename(c *costsRequest, part string) string {
 	return string(name) + ".csv"
 }
 
-// costChartID is the cost-by-destination chart's data-chart id.
-const costChartID = "costs-by-country"
-
 // costChart is the cost by destination country and type as horizontal
-// bars, in the pattern of report/chart (options as inert JSON, tooltips
-// drawn on the canvas for the CSP). Amounts are rounded to the minor unit
-// the table shows.
-func costChart(t *report.CostTable, cur string) *views.ChartView {
+// bars (report/chart). Amounts are rounded to the minor unit the table
+// shows. A chart that cannot be drawn (a bug) leaves its table.
+func (h *Handler) costChart(t *report.CostTable, cur string) *views.ChartView {
 	cats := make([]string, len(t.Rows))
 	vals := make([]float64, len(t.Rows))
 	table := views.DataTable{Head: []string{t.Column, "Total cost"}}
@@ -590,24 +585,17 @@ func costChart(t *report.CostTable, cur string) *views.ChartView {
 		table.Rows = append(table.Rows, views.TableRow{Cells: []views.TableCell{{Text: r.Label},
 			{Text: money(r.TotalMicros, cur), Num: true}}})
 	}
-	opts := map[string]any{
-		"backgroundColor": "transparent",
-		"aria":            map[string]any{"enabled": true, "decal": map[string]any{"show": true}},
-		"tooltip":         map[string]any{"show": true, "trigger": "axis", "renderMode": "richText", "confine": true},
-		"legend":          map[string]any{"show": false},
-		"grid":            map[string]any{"containLabel": true, "top": "16", "left": "8", "right": "48", "bottom": "8"},
-		"xAxis":           map[string]any{"type": "value", "name": "Total cost (" + cur + ")", "min": 0},
-		"yAxis":           map[string]any{"type": "category", "inverse": true, "data": cats},
-		"series": []any{map[string]any{"type": "bar", "name": "Total cost", "data": vals,
-			"itemStyle": map[string]any{"color": "#0072B2"}}},
-	}
-	b, err := json.Marshal(opts)
+	const description = "Horizontal bars: total cost per destination country and number type, most expensive first."
+	v := &views.ChartView{ID: chart.IDCostsByCountry, Title: "Total cost by destination country and number type",
+		Description: description, Tall: len(cats) > 6, Table: table}
+	b, err := chart.Marshal(chart.CostBars(chart.IDCostsByCountry, cats, vals, cur, description))
 	if err != nil {
-		return nil // plain values: cannot fail
+		h.Log.Error("chart options", "chart", v.ID, "err", err)
+		v.Empty = "This chart could not be drawn; its numbers are in the table below."
+		return v
 	}
-	return &views.ChartView{ID: costChartID, Title: "Total cost by destination country and number type",
-		Description: "Horizontal bars: total cost per destination country and number type, most expensive first.",
-		Tall:        len(cats) > 6, Options: b, Table: table}
+	v.Options = b
+	return v
 }
 
 // costsDetails is the audit event's account of a Costs page view: the

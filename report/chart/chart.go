@@ -31,6 +31,7 @@ const (
 	IDQuality         = "quality"
 	IDMOS             = "mos-histogram"
 	IDHourWeekday     = "hour-weekday"
+	IDCostsByCountry  = "costs-by-country"
 	assetsHost        = "/static/vendor/echarts/" // never used: we do not Render
 	missingValue      = "-"                       // ECharts' "no data here": a gap, never a zero
 	answerRateDigits  = 1
@@ -315,6 +316,29 @@ func Causes(counts []report.Count, description string) *charts.Bar {
 	c.SetXAxis(cats).XYReversal()
 	c.AddSeries("Calls", data, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue}),
 		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "right"}))
+	return c
+}
+
+// CostBars: an amount per category as horizontal bars, most first as
+// given (the Costs page's cost by destination country and number type).
+// Amounts are in the currency's main unit; the axis and tooltip format
+// them as money (charts.js), and long labels are truncated like the
+// hangup causes', in full in the tooltip.
+func CostBars(id string, labels []string, amounts []float64, currency, description string) *charts.Bar {
+	c := charts.NewBar()
+	c.SetGlobalOptions(append(common(c, id, description, "axis"),
+		charts.WithGridOpts(opts.Grid{ContainLabel: opts.Bool(true), Top: "16", Left: "8", Right: "48", Bottom: "8"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+		charts.WithXAxisOpts(opts.XAxis{Type: "value", Min: 0, SplitNumber: 3}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true)}),
+	)...)
+	Money(c, currency, "x", 0)
+	data := make([]opts.BarData, len(amounts))
+	for i, a := range amounts {
+		data[i] = opts.BarData{Value: a}
+	}
+	c.SetXAxis(labels).XYReversal()
+	c.AddSeries("Total cost", data, charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue}))
 	return c
 }
 

@@ -94,6 +94,9 @@ func fitLayout(m map[string]any) {
 				}
 			case "value":
 				nameInward(ax, key)
+				// Money labels ("₹1,50,000") are wide: on a phone a horizontal
+				// value axis would print them over each other.
+				label["hideOverlap"] = true
 			}
 		}
 	}
