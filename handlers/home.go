@@ -117,10 +117,8 @@ func (h *Handler) indexedHome(r *http.Request, loc *time.Location) (v views.Home
 		TodayCalls: h.urlWith("/calls", todayQuery),
 		AllCalls:   h.url("/calls"),
 	}
-	// Reports still cut whole UTC days (docs/call-index.md): the charts of
-	// today are those of the UTC day it is now.
-	utcToday := now.In(apiDayZone).Format(vobiz.DateLayout)
-	v.TodayReports = h.urlWith("/reports", url.Values{vobiz.ParamStartDate: {utcToday}, vobiz.ParamEndDate: {utcToday}})
+	// The index answers a report over the same local day (docs/reports.md).
+	v.TodayReports = h.urlWith("/reports", todayQuery)
 	cdrs := make([]vobiz.CDR, len(recent.Calls))
 	for i := range recent.Calls {
 		cdrs[i] = recent.Calls[i].CDR
