@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,26 +11,11 @@ import (
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/handlers"
+	"github.com/cdrdash/cdrdash/report/reporttest"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
-
-// exactMicros reads an amount as the API wrote it into millionths,
-// exactly (the shortest decimal that reads back as the float).
-func exactMicros(t testing.TB, v float64) int64 {
-	t.Helper()
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 6 {
-		t.Fatalf("amount %s has more than 6 decimals", s)
-	}
-	n, err := strconv.ParseInt(whole+(frac + "000000")[:6], 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // paisa rounds millionths half away from zero to hundredths.
 func paisa(m int64) int64 { return (m + 5_000) / 10_000 }
@@ -56,7 +40,7 @@ func TestCostsPageMonthEqualsRawExport(t *testing.T) {
 		for i := range a.raw {
 			st := a.raw[i].StartTime.Time
 			if !st.Before(from) && st.Before(to) {
-				want += exactMicros(t, float64(a.raw[i].TotalCost))
+				want += reporttest.Micros(t, float64(a.raw[i].TotalCost))
 				calls++
 			}
 		}
@@ -120,7 +104,7 @@ func TestCostsReconciliationShowsDifferingDay(t *testing.T) {
 	rest := make([]vobiz.CDR, 0, len(raw))
 	for i := range raw {
 		if raw[i].StartTime.UTC().Format(vobiz.DateLayout) == "2026-10-14" {
-			dayMicros += exactMicros(t, float64(raw[i].TotalCost))
+			dayMicros += reporttest.Micros(t, float64(raw[i].TotalCost))
 		}
 		if raw[i].UUID != gone.UUID {
 			rest = append(rest, raw[i])
@@ -142,7 +126,7 @@ func TestCostsReconciliationShowsDifferingDay(t *testing.T) {
 	if n := len(pg.all("recon-index")); n != 1 {
 		t.Errorf("%d differing days, want 1", n)
 	}
-	lost := paisa(dayMicros) - paisa(dayMicros-exactMicros(t, float64(gone.TotalCost)))
+	lost := paisa(dayMicros) - paisa(dayMicros-reporttest.Micros(t, float64(gone.TotalCost)))
 	if got, want := row.text("recon-diff"), views.FormatMoney(-float64(lost)/100, "INR"); got != want {
 		t.Errorf("difference %q, want %q", got, want)
 	}
@@ -211,7 +195,7 @@ func TestCostsDownload(t *testing.T) {
 		r := &a.raw[i]
 		if st := r.StartTime.Time; !st.Before(from) && st.Before(to) && r.CallDirection == vobiz.DirectionOutbound {
 			calls++
-			want += exactMicros(t, float64(r.TotalCost))
+			want += reporttest.Micros(t, float64(r.TotalCost))
 		}
 	}
 	res, body := a.get(t, a.demo(t), "/reports/costs/download?part=trunk&period=2026-10&call_direction=outbound")
@@ -256,7 +240,7 @@ func TestCostsPageWithoutIndex(t *testing.T) {
 	for i := range raw {
 		st := raw[i].StartTime.Time
 		if !st.Before(first) && st.Before(to.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)) {
-			want += exactMicros(t, float64(raw[i].TotalCost))
+			want += reporttest.Micros(t, float64(raw[i].TotalCost))
 		}
 	}
 	res, body := a.get(t, a.demo(t), "/reports/costs?period=2026-10")

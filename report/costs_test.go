@@ -2,33 +2,17 @@ package report_test
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/report"
+	"github.com/cdrdash/cdrdash/report/reporttest"
 	"github.com/cdrdash/cdrdash/store"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/vobiz"
 )
-
-// micros reads an amount as the API wrote it (its shortest decimal) into
-// exact millionths, the independent truth the costs are checked against.
-func micros(t testing.TB, v float64) int64 {
-	t.Helper()
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 6 {
-		t.Fatalf("amount %s has more than 6 decimals", s)
-	}
-	n, err := strconv.ParseInt(whole+(frac + "000000")[:6], 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
 
 // November 2026 in IST: the costs equal the decimal sums over the raw
 // export rows that started in it, and every breakdown adds up to them.
@@ -67,9 +51,9 @@ func TestCostsAddUpToTheRawExport(t *testing.T) {
 					if c.Billsec > 0 {
 						want.Answered++
 					}
-					want.CostMicros += micros(t, float64(c.Cost))
-					want.StreamingMicros += micros(t, float64(c.StreamingCost))
-					want.TotalMicros += micros(t, float64(c.TotalCost))
+					want.CostMicros += reporttest.Micros(t, float64(c.Cost))
+					want.StreamingMicros += reporttest.Micros(t, float64(c.StreamingCost))
+					want.TotalMicros += reporttest.Micros(t, float64(c.TotalCost))
 				}
 				f := tc.f
 				f.From, f.To = from, to
@@ -189,13 +173,13 @@ func TestReconcile(t *testing.T) {
 		var dayMicros int64
 		for i := range rest {
 			if rest[i].StartTime.UTC().Format(vobiz.DateLayout) == "2026-11-12" {
-				dayMicros += micros(t, float64(rest[i].TotalCost))
+				dayMicros += reporttest.Micros(t, float64(rest[i].TotalCost))
 			}
 		}
 		if d.IndexMicros != dayMicros {
 			t.Errorf("index total %d micros, want %d", d.IndexMicros, dayMicros)
 		}
-		all := dayMicros + micros(t, float64(gone.TotalCost))
+		all := dayMicros + reporttest.Micros(t, float64(gone.TotalCost))
 		if got, want := d.Diff(), report.MicrosToMinor(dayMicros)-report.MicrosToMinor(all); got != want || want >= 0 {
 			t.Errorf("difference %d, want %d", got, want)
 		}

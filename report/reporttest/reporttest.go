@@ -9,6 +9,8 @@ import (
 	"errors"
 	"io"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,4 +169,21 @@ func MarkValues(rep *report.Report, chartID string) []int64 {
 		}
 	}
 	return out
+}
+
+// Micros reads an amount as the API wrote it (its shortest decimal) into
+// exact millionths: the independent truth the exact sums of the index are
+// checked against, never added up as floats.
+func Micros(t testing.TB, v float64) int64 {
+	t.Helper()
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 6 {
+		t.Fatalf("amount %s has more than 6 decimals", s)
+	}
+	n, err := strconv.ParseInt(whole+(frac + "000000")[:6], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
