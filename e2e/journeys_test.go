@@ -271,9 +271,12 @@ func TestReports(t *testing.T) {
     if (!s || !s.data) continue;
     for (let i = links.length - 1; i >= 0; i--) {
       const u = new URL(links[i] || "", location.href);
+      // A day is one UTC day (start_date = end_date) or, in the user's
+      // zone, a From/To pair (the default local-time report).
       const day = u.searchParams.get("start_date");
+      const local = u.searchParams.get("from") && u.searchParams.get("to");
       const v = Number(value(s.data[i]));
-      if (!day || day !== u.searchParams.get("end_date") || !(v > 0)) continue;
+      if (!(local || (day && day === u.searchParams.get("end_date"))) || !(v > 0)) continue;
       el.scrollIntoView({ block: "center" });
       const [x, top] = inst.convertToPixel({ seriesIndex: 0 }, [i, v]);
       const bottom = inst.convertToPixel({ seriesIndex: 0 }, [i, 0])[1];
@@ -289,8 +292,12 @@ func TestReports(t *testing.T) {
 	p.navigateBy("click a day in chart "+pt.Chart, chromedp.MouseClickXY(pt.X, pt.Y))
 	want, _ := url.Parse(pt.URL)
 	u := p.url()
-	day := want.Query().Get("start_date")
-	if u.Path != "/calls" || u.Query().Get("start_date") != day || u.Query().Get("end_date") != day {
+	day := want.Query().Get("start_date") + want.Query().Get("from")
+	same := u.Path == "/calls"
+	for _, k := range []string{"start_date", "end_date", "from", "to"} {
+		same = same && u.Query().Get(k) == want.Query().Get(k)
+	}
+	if !same {
 		t.Errorf("clicking %s in chart %s led to %s, want the calls of that day (%s)", day, pt.Chart, u, pt.URL)
 	}
 	if p.count(rowSel) == 0 {

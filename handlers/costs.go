@@ -550,12 +550,15 @@ func csvSafe(s string) string {
 
 // costsFilename is cdrdash-costs-<part>-<from>_<to>[-<filters>].csv: the
 // window's local dates (the last day included) and the filters of the
-// form, which are IDs and directions, never personal data.
+// form, which are IDs and directions, never personal data (none for the
+// reconciliation, which ignores them).
 func costsFilename(c *costsRequest, part string) string {
 	last := c.win.To.Add(-time.Nanosecond).In(c.loc)
 	parts := []string{"cdrdash-costs", part, c.win.From.In(c.loc).Format(dayLayout) + "_" + last.Format(dayLayout)}
 	for _, name := range []string{vobiz.ParamCallDirection, paramTrunkID, vobiz.ParamCampaignID, paramRegion} {
-		if v := c.q.clean.Get(name); v != "" {
+		// The reconciliation is the whole account's, filters or not: a
+		// filter in its name would say otherwise.
+		if v := c.q.clean.Get(name); v != "" && part != partReconciliation {
 			parts = append(parts, v)
 		}
 	}

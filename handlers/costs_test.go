@@ -223,9 +223,14 @@ func TestCostsDownload(t *testing.T) {
 	if got, exp := parsePage(t, page).text("costs-total"), views.FormatMoney(float64(paisa(want))/100, "INR"); got != exp {
 		t.Errorf("outbound total %q, want %q", got, exp)
 	}
-	res, body = a.get(t, a.demo(t), "/reports/costs/download?part=reconciliation&period=2026-10")
+	// The reconciliation is the whole account's: the filters change
+	// neither its rows nor its file name.
+	res, body = a.get(t, a.demo(t), "/reports/costs/download?part=reconciliation&period=2026-10&call_direction=outbound")
 	if res.StatusCode != http.StatusOK || strings.Count(body, "\n") != 33 {
 		t.Errorf("reconciliation: %d, %d lines", res.StatusCode, strings.Count(body, "\n"))
+	}
+	if got := res.Header.Get("Content-Disposition"); got != `attachment; filename="cdrdash-costs-reconciliation-2026-10-01_2026-10-31.csv"` {
+		t.Errorf("reconciliation: Content-Disposition %q", got)
 	}
 }
 

@@ -222,9 +222,15 @@ func (f flushWriter) Flush()                      { _ = f.rc.Flush() }
 
 // reportInput is what reportpage.Build needs besides the report.
 func (h *Handler) reportInput(r *http.Request, q *filterQuery, req report.Request, rep *report.Report, loc *time.Location) reportpage.Input {
+	tiles := summaryTiles(rep.Range.Summary, reportpage.Currency(rep), loc)
+	if rep.Range.Summary.LastCallAt.IsZero() && rep.Range.Summary.TotalCalls > 0 {
+		// The index's rollups keep sums, not the newest call's time: a
+		// "Last call —" beside thousands of calls would read as none.
+		tiles = slices.DeleteFunc(tiles, func(t views.Tile) bool { return t.Key == "last" })
+	}
 	return reportpage.Input{
 		Zone: loc, Now: h.Now(), DayZone: h.Reports.DayZone().String(), Thresholds: h.Thresholds,
-		Tiles:     summaryTiles(rep.Range.Summary, reportpage.Currency(rep), loc),
+		Tiles:     tiles,
 		Applied:   appliedNote(q, rep.Range.Echo),
 		ExportURL: h.urlWith("/calls/export", q.with(h.windowPairs(req, loc, vobiz.ParamPerPage, "")...)),
 		CallsURL: func(pairs ...string) string {

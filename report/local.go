@@ -26,6 +26,11 @@ var ErrNotCovered = errors.New("report: the call index does not cover this perio
 // goes on with the API path.
 var errUseAPI = errors.New("report: answer from the API")
 
+// ErrNoFinishedDay: the window holds only today, so there is no finished
+// day to compare with a previous period. Pages say so plainly rather than
+// report it as a failure.
+var ErrNoFinishedDay = errors.New("report: no finished day to compare yet")
+
 // MinCompareCalls is the fewest calls a previous period needs for a
 // percentage change to mean anything: fewer, and the page says so
 // instead ("▲ 101840.8 %" helps nobody).
@@ -185,11 +190,13 @@ func (s *Service) previousWindow(ctx context.Context, rep *Report, v *indexView,
 	rep.Previous = Period{Start: day(pf.In(loc)), End: day(from.Add(-time.Nanosecond).In(loc)), Origin: OriginIndex}
 	switch {
 	case length <= 0:
-		rep.Previous.Err = errors.New("report: no finished day to compare yet")
+		rep.Previous.Err = ErrNoFinishedDay
 		rep.Compared.Err = rep.Previous.Err
 		return
 	case !v.cov.Covers(pf, from, v.now, v.maxLag):
-		rep.Previous.Err = errors.New("report: the call index does not cover the previous period")
+		// Wrapped so pages can tell "outside the index" (a 12-month window's
+		// previous year, usually) from a failure.
+		rep.Previous.Err = fmt.Errorf("the previous period: %w", ErrNotCovered)
 		return
 	}
 	parts, err := s.foldSlots(ctx, v, skey+"\x00previous", pf, from, nil, from, loc)

@@ -6,6 +6,7 @@
 package reportpage
 
 import (
+	"errors"
 	"log/slog"
 	"math"
 	"slices"
@@ -223,6 +224,15 @@ func (b builder) compare(v *views.ReportView, rep *report.Report, currency strin
 		cur.Start, cur.End = rep.Start, rep.End
 	}
 	switch {
+	case errors.Is(prev.Err, report.ErrNoFinishedDay):
+		v.Compare = "No comparison: today is not over yet, and there is no finished day to compare."
+		return
+	case errors.Is(prev.Err, report.ErrNotCovered):
+		// Not a failure: the index keeps a limited number of days (a
+		// 12-month window's previous year is usually older).
+		v.Compare = "No comparison: the call index does not hold the previous period (" + prev.Start + " – " +
+			prev.End + ")."
+		return
 	case prev.Err != nil:
 		v.Compare = "No comparison: the previous period (" + prev.Start + " – " + prev.End +
 			") could not be loaded: " + b.explain("previous period", prev.Err)

@@ -52,6 +52,10 @@ func TestBuild(t *testing.T) {
 	tinyPrev := fullReport()
 	tinyPrev.Previous.Summary = vobiz.Summary{TotalCalls: 12, AnsweredCalls: 1, TotalCost: 0.01}
 	prevDown.Previous.Err = errUpstream
+	prevOutside := fullReport()
+	prevOutside.Previous.Err = fmt.Errorf("the previous period: %w", report.ErrNotCovered)
+	onlyToday := fullReport()
+	onlyToday.Previous.Err = report.ErrNoFinishedDay
 	empty := fullReport()
 	empty.Range.Summary = vobiz.Summary{}
 	empty.Days = []report.Day{day("2026-11-01", 0, 0), day("2026-11-02", 0, 0)}
@@ -135,6 +139,19 @@ func TestBuild(t *testing.T) {
 			}
 			if v.Tiles[0].Delta != "" {
 				t.Errorf("delta %q without a previous period", v.Tiles[0].Delta)
+			}
+		}},
+		{"previous period outside the index is not a failure", prevOutside, func(t *testing.T, v views.ReportView) {
+			if want := "No comparison: the call index does not hold the previous period (2026-10-30 – 2026-10-31)."; v.Compare != want {
+				t.Errorf("compare %q, want %q", v.Compare, want)
+			}
+			if v.Tiles[0].Delta != "" {
+				t.Errorf("delta %q without a previous period", v.Tiles[0].Delta)
+			}
+		}},
+		{"only today: nothing to compare yet", onlyToday, func(t *testing.T, v views.ReportView) {
+			if want := "No comparison: today is not over yet, and there is no finished day to compare."; v.Compare != want {
+				t.Errorf("compare %q, want %q", v.Compare, want)
 			}
 		}},
 		{"no calls: no download, empty charts without options", empty, func(t *testing.T, v views.ReportView) {
