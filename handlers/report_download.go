@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -23,7 +24,8 @@ var reportParts = []string{chart.IDCallsPerDay, chart.IDTalkCost, chart.IDOutcom
 	chart.IDQuality, chart.IDMOS, chart.IDHourWeekday}
 
 // downloadReport is one chart of /reports as CSV: the rows of its data
-// table, exactly the text the page shows. The report is built in full
+// table, as the page shows them but with numbers a spreadsheet can add up
+// (plainNumber). The report is built in full
 // and the file written in memory before a byte is sent, so a failure is
 // an error page, never half a file. The file is small: at most a few
 // hundred rows.
@@ -59,6 +61,10 @@ func (h *Handler) downloadReport(w http.ResponseWriter, r *http.Request) error {
 	for _, row := range c.Table.Rows {
 		rec := make([]string, len(row.Cells))
 		for j, cell := range row.Cells {
+			if cell.Num {
+				rec[j] = plainNumber(cell.Text)
+				continue
+			}
 			rec[j] = csvSafe(cell.Text)
 		}
 		_ = cw.Write(rec)
@@ -72,6 +78,23 @@ func (h *Handler) downloadReport(w http.ResponseWriter, r *http.Request) error {
 	hd.Set("Content-Disposition", `attachment; filename="`+reportFilename(part, q, rep, loc)+`"`)
 	_, err = w.Write(buf.Bytes())
 	return err
+}
+
+// shownNumber is a number as the page shows it: an optional currency
+// (a symbol, or a code and a space), grouping commas or no-break spaces,
+// decimals, an optional percent sign.
+var shownNumber = regexp.MustCompile(`^(?:[₹$€£]|[A-Z]{3}[\s\x{00A0}\x{202F}])?(-?[0-9][0-9,\x{00A0}\x{202F}]*(?:\.[0-9]+)?)[\s\x{00A0}\x{202F}]*%?$`)
+
+// plainNumber turns a shown number ("24,162", "₹1,50,328.20", "68.2 %")
+// into one a spreadsheet reads as a number ("24162", "150328.20",
+// "68.2"); anything else (a duration such as "1h 02m", "—") stays as
+// shown.
+func plainNumber(s string) string {
+	m := shownNumber.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return csvSafe(s)
+	}
+	return strings.NewReplacer(",", "", "\u00a0", "", "\u202f", "").Replace(m[1])
 }
 
 // partErr is the failure that empties a part, if any: a missing bucket

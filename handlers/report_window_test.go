@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/cdrdash/cdrdash/views"
 )
 
 func TestParseReportWindow(t *testing.T) {
@@ -66,5 +68,40 @@ func TestParseReportWindow(t *testing.T) {
 				t.Errorf("window = %+v, want from %v to %v local %v defaulted %v period %q", w, tt.from, tt.to, tt.local, tt.defaulted, tt.period)
 			}
 		})
+	}
+}
+
+func TestPlainNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"24,162":        "24162",
+		"₹1,50,328.20":  "150328.20",
+		"₹-12.50":       "-12.50",
+		"$1,234.50":     "1234.50",
+		"XYZ 1,234.50":  "1234.50",
+		"68.2 %":        "68.2",
+		"68.2%":         "68.2",
+		"12.5":          "12.5",
+		"1h 02m":        "1h 02m",
+		"—":             "—",
+		"=HYPERLINK(1)": "'=HYPERLINK(1)",
+	} {
+		if got := plainNumber(in); got != want {
+			t.Errorf("plainNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// The page's own formatting, whatever characters it uses to keep an
+// amount on one line, reads back as the number.
+func TestPlainNumberOfFormatted(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{views.FormatMoney(150328.2, "INR"), "150328.20"},
+		{views.FormatMoney(-1234.5, "USD"), "-1234.50"},
+		{views.FormatMoney(1234.5, "XYZ"), "1234.50"},
+		{views.FormatInt(1234567), "1234567"},
+	} {
+		if got := plainNumber(c.in); got != c.want {
+			t.Errorf("plainNumber(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }
