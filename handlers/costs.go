@@ -583,7 +583,12 @@ func (h *Handler) costChart(t *report.CostTable, cur string) *views.ChartView {
 	vals := make([]float64, len(t.Rows))
 	table := views.DataTable{Head: []string{t.Column, "Total cost"}}
 	for i, r := range t.Rows {
+		// Type first: at phone width the labels are cut to a few words,
+		// and "India (+91) · F…" would name two rows alike.
 		cats[i] = r.Label
+		if country, typ, ok := strings.Cut(r.Label, " · "); ok {
+			cats[i] = typ + " · " + country
+		}
 		vals[i] = float64(report.MicrosToMinor(r.TotalMicros)) / 100
 		table.Rows = append(table.Rows, views.TableRow{Cells: []views.TableCell{{Text: r.Label},
 			{Text: money(r.TotalMicros, cur), Num: true}}})
