@@ -254,11 +254,22 @@ func (h *Handler) reconView(r *http.Request, c *costsRequest, res *costsComputed
 	n := len(res.recon.Days)
 	diff := res.recon.Differing()
 	unit := minorUnitName(cur)
+	// A day still running differs for a moment after every call (the index
+	// polls Vobiz every few seconds): said, never flagged.
+	pending := res.recon.Pending()
+	for _, d := range pending {
+		rv.Pending = append(rv.Pending, fmt.Sprintf("%s (UTC) is still coming in: the index has %s, Vobiz %s so far. "+
+			"It is compared again once the day is over.", d.Day.Format(dayLayout), minorMoney(d.Index, cur), minorMoney(d.API, cur)))
+	}
 	if len(diff) == 0 {
 		rv.OK = true
-		if n == 1 {
+		switch {
+		case len(pending) > 0:
+			rv.Summary = fmt.Sprintf("%s of %d match Vobiz to the %s.",
+				views.Count(int64(n-len(pending)), "finished UTC day", "finished UTC days"), n, unit)
+		case n == 1:
 			rv.Summary = "The UTC day matches Vobiz to the " + unit + "."
-		} else {
+		default:
 			rv.Summary = fmt.Sprintf("All %d UTC days match Vobiz to the %s.", n, unit)
 		}
 		return rv

@@ -33,7 +33,11 @@ type DayCheck struct {
 	API   int64
 	// IndexMicros is the index's exact total.
 	IndexMicros int64
-	Err         error
+	// Live: the day is not finished (Service's settle time after its
+	// end), so calls still arrive; the index trails Vobiz by up to a poll
+	// and a difference is not yet a discrepancy.
+	Live bool
+	Err  error
 }
 
 // Match reports whether the day agrees to the minor unit.
@@ -42,11 +46,23 @@ func (d DayCheck) Match() bool { return d.Err == nil && d.Index == d.API }
 // Diff is index minus API, in minor units.
 func (d DayCheck) Diff() int64 { return d.Index - d.API }
 
-// Differing returns the days that do not agree (API failures excluded).
+// Differing returns the finished days that do not agree (API failures
+// excluded): the discrepancies.
 func (r *Reconciliation) Differing() []DayCheck {
 	var out []DayCheck
 	for _, d := range r.Days {
-		if d.Err == nil && !d.Match() {
+		if d.Err == nil && !d.Live && !d.Match() {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Pending returns the unfinished days that do not agree yet.
+func (r *Reconciliation) Pending() []DayCheck {
+	var out []DayCheck
+	for _, d := range r.Days {
+		if d.Err == nil && d.Live && !d.Match() {
 			out = append(out, d)
 		}
 	}
@@ -80,6 +96,7 @@ func (s *Service) Reconcile(ctx context.Context, from, to time.Time) (*Reconcili
 	idx := map[time.Time]int{}
 	for i, d := range days {
 		rec.Days[i].Day = d
+		rec.Days[i].Live = !s.finished(d)
 		idx[d] = i
 	}
 	var (
