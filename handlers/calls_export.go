@@ -268,17 +268,7 @@ func exportFilename(f vobiz.Filter, format string) string {
 	if format == formatReport {
 		parts = append(parts, formatReport)
 	}
-	name := []byte(strings.Join(parts, "_"))
-	for i, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
-			name[i] = '-'
-		}
-	}
-	const maxName = 96
-	if len(name) > maxName {
-		name = name[:maxName]
-	}
-	return string(name) + ".csv"
+	return csvFilename(strings.Join(parts, "_"), 96)
 }
 
 // exportRun collects what the audit event of one export says.
@@ -495,4 +485,20 @@ func (h *Handler) exportForm(r *http.Request, q *filterQuery, label string) *vie
 		f.Columns = append(f.Columns, views.ExportColumn{Name: c.Name, Label: c.Label, Checked: slices.Contains(chosen, c.Name)})
 	}
 	return f
+}
+
+// csvFilename makes name safe for a Content-Disposition file name: any
+// byte but ASCII letters, digits, '_', '.' and '-' becomes '-' (no quote,
+// no path, no header injection), cut to max bytes, with ".csv" added.
+func csvFilename(name string, max int) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			b[i] = '-'
+		}
+	}
+	if len(b) > max {
+		b = b[:max]
+	}
+	return string(b) + ".csv"
 }

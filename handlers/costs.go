@@ -573,17 +573,7 @@ func costsFilename(c *costsRequest, part string) string {
 			parts = append(parts, v)
 		}
 	}
-	name := []byte(strings.Join(parts, "-"))
-	for i, ch := range name {
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '.' || ch == '-') {
-			name[i] = '-'
-		}
-	}
-	const maxName = 120
-	if len(name) > maxName {
-		name = name[:maxName]
-	}
-	return string(name) + ".csv"
+	return csvFilename(strings.Join(parts, "-"), 120)
 }
 
 // costChart is the cost by destination country and type as horizontal

@@ -147,15 +147,5 @@ func reportFilename(part string, q *filterQuery, rep *report.Report, loc *time.L
 	for _, k := range keys {
 		name += "-" + k + "-" + strings.Join(q.clean[k], "+")
 	}
-	b := []byte(name)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
-			b[i] = '-'
-		}
-	}
-	const maxName = 120
-	if len(b) > maxName {
-		b = b[:maxName]
-	}
-	return string(b) + ".csv"
+	return csvFilename(name, 120)
 }
