@@ -29,6 +29,10 @@ const (
 	ActionUserDemo       = "user.demo"   // details: {"target": name, "demo": true}: marked as demo mode's account
 	ActionCallView       = "call.view"   // details: e.g. {"call_id": "..."}
 	ActionCallExport     = "call.export" // details: the filters and columns used
+	// A recording's audio reached a browser: played (the first request of a
+	// playback, not every seek) or downloaded. details: {"call_id", "recording_id"}.
+	ActionRecordingPlay     = "recording.play"
+	ActionRecordingDownload = "recording.download"
 )
 
 // Event is what callers pass to Audit.Record.
