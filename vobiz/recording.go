@@ -80,14 +80,25 @@ type RecordingList struct {
 	APIID   Text          `json:"api_id"`
 	Meta    RecordingMeta `json:"meta"`
 	Objects []Recording   `json:"objects"`
+
+	// received counts the objects the page held before those without a
+	// recording_id were dropped: the next page's offset moves by it.
+	received int
 }
 
-// HasNext reports whether another page follows this one.
+// Received returns how many objects the page held as sent, before objects
+// without a recording_id were dropped: the next page starts at
+// Meta.Offset + Received().
+func (l *RecordingList) Received() int { return max(l.received, len(l.Objects)) }
+
+// HasNext reports whether another page follows this one: meta.next, or,
+// when the upstream sent none, total_count beyond this page.
 func (l *RecordingList) HasNext() bool {
 	if l.Meta.Next.Valid && strings.TrimSpace(l.Meta.Next.String) != "" {
 		return true
 	}
-	return int64(l.Meta.Offset)+int64(len(l.Objects)) < int64(l.Meta.TotalCount) && len(l.Objects) > 0
+	n := l.Received()
+	return n > 0 && int64(l.Meta.Offset)+int64(n) < int64(l.Meta.TotalCount)
 }
 
 // RecordingFilter selects recordings. Zero fields are not sent.
@@ -190,6 +201,7 @@ func (c *Client) ListRecordings(ctx context.Context, f RecordingFilter) (*Record
 		if out.Objects == nil && !hasKey(b, "objects") {
 			return errors.New(`the response has no "objects" list`)
 		}
+		out.received = len(out.Objects)
 		kept := out.Objects[:0]
 		for _, r := range out.Objects {
 			if strings.TrimSpace(string(r.ID)) != "" {
@@ -206,26 +218,36 @@ func (c *Client) ListRecordings(ctx context.Context, f RecordingFilter) (*Record
 }
 
 // CallRecordings returns every recording of one call (all pages, at most
-// a few hundred), oldest first.
+// a few hundred), oldest first, each recording once.
 func (c *Client) CallRecordings(ctx context.Context, callUUID string) ([]Recording, error) {
 	var all []Recording
+	seen := map[Text]bool{}
 	f := RecordingFilter{CallUUID: callUUID, Limit: MaxRecordingLimit}
 	for page := 0; page < 5; page++ {
 		l, err := c.ListRecordings(ctx, f)
 		if err != nil {
 			return nil, err
 		}
+		fresh := 0
 		for _, r := range l.Objects {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			fresh++
 			// A tolerant reading of the filter: an upstream that ignored
-			// call_uuid must not show another call's audio on this page.
+			// call_uuid must not show another call's audio on this page
+			// (docs/vobiz-api.md#recordings).
 			if strings.EqualFold(string(r.CallUUID), callUUID) || r.CallUUID == "" {
 				all = append(all, r)
 			}
 		}
-		if !l.HasNext() || len(l.Objects) == 0 {
+		// An upstream that ignores offset sends the same page again:
+		// stop when a page brings nothing new.
+		if !l.HasNext() || l.Received() == 0 || fresh == 0 {
 			break
 		}
-		f.Offset += len(l.Objects)
+		f.Offset += l.Received()
 	}
 	sortRecordingsOldestFirst(all)
 	return all, nil
