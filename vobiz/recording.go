@@ -470,7 +470,12 @@ func (c *Client) audioAttempt(ctx context.Context, u *url.URL, rangeHeader, form
 	}
 	if err != nil {
 		defer cancel(nil)
-		return nil, 0, c.transportError(ctx, actx, epAudio, 0, err)
+		terr := c.transportError(ctx, actx, epAudio, 0, err)
+		var ae *APIError
+		if errors.As(terr, &ae) && ae.kind == ErrUnavailable && closedBeforeHeaders(err) {
+			ae.retryable = true
+		}
+		return nil, 0, terr
 	}
 	status := resp.StatusCode
 	reqID := cleanText(resp.Header.Get("X-Request-Id"), 128)
@@ -532,6 +537,13 @@ func (c *Client) audioAttempt(ctx context.Context, u *url.URL, rangeHeader, form
 		a.ContentRange = cleanText(resp.Header.Get("Content-Range"), 100)
 	}
 	return a, status, nil
+}
+
+// closedBeforeHeaders reports net/http's "server closed idle connection":
+// the server closed a connection before answering, which it reports with
+// an unexported error that isConnError does not know.
+func closedBeforeHeaders(err error) bool {
+	return strings.Contains(err.Error(), "server closed idle connection")
 }
 
 // audioBody is the stream OpenRecordingAudio returns: read errors become

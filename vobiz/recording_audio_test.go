@@ -215,7 +215,7 @@ func TestOpenRecordingAudioRetriesConnectionFailure(t *testing.T) {
 		t.Fatalf("err %v, want ErrUnavailable", err)
 	}
 	if n := len(p.statuses()); n != 3 {
-		t.Errorf("%d attempts, want 3", n)
+		t.Errorf("%d attempts, want 3 (%v)", n, err)
 	}
 	assertNoURL(t, err, "")
 }
