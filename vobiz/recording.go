@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -49,6 +50,60 @@ type Recording struct {
 	ToNumber        Text    `json:"to_number"`
 	ConferenceName  Text    `json:"conference_name"`
 	ResourceURI     Text    `json:"resource_uri"`
+}
+
+// UnmarshalJSON decodes a recording leniently (see Recording). The four
+// millisecond and second counts also accept a fraction ("345100.5" or
+// 345100.5), rounded to the nearest whole number: they are measurements,
+// and an object must not be lost over half a millisecond.
+func (r *Recording) UnmarshalJSON(b []byte) error {
+	type plain Recording
+	aux := struct {
+		*plain
+		DurationMS      json.RawMessage `json:"recording_duration_ms"`
+		RoundedDuration json.RawMessage `json:"rounded_recording_duration"`
+		StartMS         json.RawMessage `json:"recording_start_ms"`
+		EndMS           json.RawMessage `json:"recording_end_ms"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		raw  json.RawMessage
+		dst  *NullInt
+		name string
+	}{
+		{aux.DurationMS, &r.DurationMS, "recording_duration_ms"},
+		{aux.RoundedDuration, &r.RoundedDuration, "rounded_recording_duration"},
+		{aux.StartMS, &r.StartMS, "recording_start_ms"},
+		{aux.EndMS, &r.EndMS, "recording_end_ms"},
+	} {
+		if err := roundedInt(f.raw, f.dst); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return nil
+}
+
+// roundedInt reads a whole number, or a number with a fraction rounded to
+// the nearest whole one; an absent value leaves dst unset.
+func roundedInt(raw json.RawMessage, dst *NullInt) error {
+	*dst = NullInt{}
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := dst.UnmarshalJSON(raw); err == nil {
+		return nil
+	}
+	var f NullFloat
+	if err := f.UnmarshalJSON(raw); err != nil {
+		return err
+	}
+	if !f.Valid || math.Abs(f.Float64) >= 1<<62 {
+		return typeError(raw, nullIntType)
+	}
+	*dst = NullInt{Int64: int64(math.Round(f.Float64)), Valid: true}
+	return nil
 }
 
 // Duration is the recording's length: recording_duration_ms, else the

@@ -23,6 +23,9 @@ func TestRecordingLenientDecoding(t *testing.T) {
 		{"SDK decimal strings",
 			`{"recording_id":"r1","recording_duration_ms":"61000.00000","recording_start_ms":"1778125474000.00000","add_time":"2026-05-07 09:45:35+05:30"}`,
 			61 * time.Second, time.Date(2026, 5, 7, 4, 15, 35, 0, time.UTC)},
+		{"fractions rounded",
+			`{"recording_id":"r1","recording_duration_ms":"345100.6","recording_start_ms":1000.4,"add_time":"2026-05-07 09:45:35+05:30"}`,
+			345101 * time.Millisecond, time.Date(2026, 5, 7, 4, 15, 35, 0, time.UTC)},
 		{"rounded only", `{"recording_id":"r1","rounded_recording_duration":120}`, 120 * time.Second, time.Time{}},
 		{"start and end only", `{"recording_id":"r1","recording_start_ms":1000,"recording_end_ms":4500}`, 3500 * time.Millisecond, time.Time{}},
 		{"missing optional fields, nulls", `{"recording_id":"r1","conference_name":null,"recording_duration_ms":null,"add_time":""}`, 0, time.Time{}},
@@ -42,6 +45,25 @@ func TestRecordingLenientDecoding(t *testing.T) {
 
 // TestCallRecordingsRechecksTheCall: an upstream that ignores call_uuid
 // must not put another call's recording on this call's page.
+func TestRecordingDecodingRefusesGarbage(t *testing.T) {
+	for _, in := range []string{
+		`{"recording_id":"r1","recording_duration_ms":"long"}`,
+		`{"recording_id":"r1","recording_start_ms":{}}`,
+		`{"recording_id":"r1","recording_end_ms":1e300}`,
+		`{"recording_id":"r1","add_time":"yesterday"}`,
+	} {
+		var r Recording
+		if err := json.Unmarshal([]byte(in), &r); err == nil {
+			t.Errorf("%s decoded as %+v", in, r)
+		}
+	}
+	var r Recording
+	if err := json.Unmarshal([]byte(`{"recording_id":"r1","recording_url":"http://h/a.mp3","recording_format":"mp3","call_uuid":"c","from_number":"+91"}`), &r); err != nil ||
+		r.ID != "r1" || r.URL != "http://h/a.mp3" || r.Format != "mp3" || r.CallUUID != "c" || r.FromNumber != "+91" || r.DurationMS.Valid {
+		t.Errorf("plain fields: %+v, %v", r, err)
+	}
+}
+
 func TestCallRecordingsRechecksTheCall(t *testing.T) {
 	const call = "11111111-2222-4333-8444-555555555555"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
