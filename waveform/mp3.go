@@ -12,8 +12,14 @@ import (
 
 // frameHeader is the part of an MPEG audio frame header Analyze needs.
 type frameHeader struct {
-	mono bool // channel mode 3: a single channel
+	mono     bool // channel mode 3: a single channel
+	mpeg25   bool // MPEG 2.5: 8, 11.025 or 12 kHz
+	freeRate bool // "free" bitrate
+	rate     int  // sample rate in Hz
 }
+
+// mp3Rates are the sample rates by version (MPEG 2.5, reserved, 2, 1) and index.
+var mp3Rates = [4][3]int{{11025, 12000, 8000}, {}, {22050, 24000, 16000}, {44100, 48000, 32000}}
 
 // parseFrameHeader reads a 4-byte MPEG audio frame header and accepts only
 // Layer III (MP3) with a valid bitrate and sample rate.
@@ -28,7 +34,12 @@ func parseFrameHeader(b []byte) (frameHeader, bool) {
 	if version == 1 || layer != 1 || bitrate == 0xF || rate == 3 {
 		return frameHeader{}, false
 	}
-	return frameHeader{mono: b[3]>>6 == 3}, true
+	return frameHeader{
+		mono:     b[3]>>6 == 3,
+		mpeg25:   version == 0,
+		freeRate: bitrate == 0,
+		rate:     mp3Rates[version][rate],
+	}, true
 }
 
 // maxJunk is how far past an ID3v2 tag (or the start) Analyze looks for
@@ -55,6 +66,15 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 		if _, err := br.Discard(1); err != nil {
 			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", ErrCorrupt)
 		}
+	}
+	// go-mp3 decodes MPEG 1 and 2 (16 to 48 kHz) but not MPEG 2.5, which
+	// is what an encoder makes of 8 kHz telephone audio, nor "free"
+	// bitrate streams (docs/recordings.md#formats).
+	switch {
+	case fh.mpeg25:
+		return nil, fmt.Errorf("waveform: MP3 at %d Hz (MPEG 2.5) cannot be decoded: %w", fh.rate, ErrUnsupported)
+	case fh.freeRate:
+		return nil, fmt.Errorf("waveform: MP3 with a free bitrate cannot be decoded: %w", ErrUnsupported)
 	}
 	// The decoder is third-party code fed untrusted bytes: a panic in it
 	// is a damaged file, not a crashed server.
