@@ -50,7 +50,8 @@ const maxJunk = 4096
 // streams the decoder's output. go-mp3 always yields 16-bit stereo; a mono
 // MP3 is analysed on its left channel only.
 func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, err error) {
-	if err := skipID3v2(br); err != nil {
+	tagged, err := skipID3v2(br)
+	if err != nil {
 		return nil, err
 	}
 	var fh frameHeader
@@ -60,11 +61,14 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 			fh = h
 			break
 		}
-		if perr != nil || skipped >= maxJunk {
-			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", ErrCorrupt)
-		}
-		if _, err := br.Discard(1); err != nil {
-			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", ErrCorrupt)
+		if _, derr := br.Discard(1); perr != nil || derr != nil || skipped >= maxJunk {
+			// Announced as MP3 but without a tag or a frame, it is most
+			// likely not audio at all (an HTML error page).
+			kind := ErrUnsupported
+			if tagged {
+				kind = ErrCorrupt
+			}
+			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", kind)
 		}
 	}
 	// go-mp3 decodes MPEG 1 and 2 (16 to 48 kHz) but not MPEG 2.5, which
@@ -144,20 +148,23 @@ func mp3Err(src *ioErrReader, err error) error {
 // skipID3v2 discards an ID3v2 tag at the start, if there is one: a
 // 10-byte header whose last four bytes are a 28-bit "syncsafe" size, plus
 // a 10-byte footer when flag 0x10 is set.
-func skipID3v2(br *bufio.Reader) error {
+func skipID3v2(br *bufio.Reader) (bool, error) {
 	b, err := br.Peek(10)
 	if err != nil || string(b[:3]) != "ID3" {
-		return nil
+		if len(b) >= 3 && string(b[:3]) == "ID3" {
+			return true, fmt.Errorf("waveform: MP3 cut short in its ID3 tag: %w", ErrCorrupt)
+		}
+		return false, nil
 	}
 	if (b[6]|b[7]|b[8]|b[9])&0x80 != 0 {
-		return fmt.Errorf("waveform: MP3 ID3 tag with a bad size: %w", ErrCorrupt)
+		return true, fmt.Errorf("waveform: MP3 ID3 tag with a bad size: %w", ErrCorrupt)
 	}
 	size := 10 + (int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9]))
 	if b[5]&0x10 != 0 {
 		size += 10
 	}
 	if n, _ := br.Discard(size); n < size {
-		return fmt.Errorf("waveform: MP3 cut short in its ID3 tag: %w", ErrCorrupt)
+		return true, fmt.Errorf("waveform: MP3 cut short in its ID3 tag: %w", ErrCorrupt)
 	}
-	return nil
+	return true, nil
 }

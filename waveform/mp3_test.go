@@ -82,6 +82,7 @@ func TestAnalyzeMP3Damaged(t *testing.T) {
 		{"an ID3 tag cut short", id3[:12], 0, ErrCorrupt},
 		{"8 kHz (MPEG 2.5)", append([]byte{0xFF, 0xE3, 0x18, 0xC4}, make([]byte, 500)...), 0, ErrUnsupported},
 		{"free bitrate", append([]byte{0xFF, 0xF3, 0x08, 0xC4}, make([]byte, 500)...), 0, ErrUnsupported},
+		{"an HTML page announced as mp3", []byte("<html><body>Forbidden</body></html>"), 0, ErrUnsupported},
 		{"frame sync then noise", append([]byte{0xFF, 0xF3, 0x28, 0x64}, bytes.Repeat([]byte{0xA5, 0x17, 0xFF, 0x00}, 300)...), 0, ErrCorrupt},
 	}
 	for _, tt := range tests {
