@@ -103,6 +103,9 @@ type envelope struct {
 	pk        [2][]float32 // peak per window
 	diff      float64      // sum of (left-right)² over the recording
 	energy    float64      // sum of left²+right² over the recording
+	// peakFromRMS derives the peaks from the loudness, for decoded audio
+	// whose level is right but whose samples are not.
+	peakFromRMS bool
 }
 
 func newEnvelope(rate, keep int, max time.Duration) *envelope {
@@ -230,6 +233,16 @@ func (e *envelope) result(o Options) (*Waveform, error) {
 		return nil, fmt.Errorf("waveform: the recording holds no audio: %w", ErrCorrupt)
 	}
 	w := &Waveform{Duration: e.at(e.frames), SampleRate: e.rate}
+	if e.peakFromRMS {
+		// Sample peaks are not to be trusted (see mpeg25Reader): use the
+		// peak of a sine of the window's loudness.
+		w.Approximate = true
+		for c := 0; c < e.keep; c++ {
+			for i, ms := range e.ms[c] {
+				e.pk[c][i] = float32(min(1, math.Sqrt(2*float64(ms))))
+			}
+		}
+	}
 	chans := e.keep
 	if chans == 2 && e.sameChannels() {
 		chans = 1 // mono saved as stereo

@@ -15,6 +15,7 @@ type frameHeader struct {
 	mono     bool // channel mode 3: a single channel
 	mpeg25   bool // MPEG 2.5: 8, 11.025 or 12 kHz
 	freeRate bool // "free" bitrate
+	bitrate  byte // bitrate index
 	rate     int  // sample rate in Hz
 }
 
@@ -38,6 +39,7 @@ func parseFrameHeader(b []byte) (frameHeader, bool) {
 		mono:     b[3]>>6 == 3,
 		mpeg25:   version == 0,
 		freeRate: bitrate == 0,
+		bitrate:  bitrate,
 		rate:     mp3Rates[version][rate],
 	}, true
 }
@@ -71,14 +73,16 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", kind)
 		}
 	}
-	// go-mp3 decodes MPEG 1 and 2 (16 to 48 kHz) but not MPEG 2.5, which
-	// is what an encoder makes of 8 kHz telephone audio, nor "free"
-	// bitrate streams (docs/recordings.md#formats).
+	// go-mp3 decodes MPEG 1 and 2 but neither "free" bitrate streams nor
+	// MPEG 2.5, which mpeg25Reader turns into MPEG 2 (docs/recordings.md#formats).
+	var in io.Reader = br
 	switch {
-	case fh.mpeg25:
-		return nil, fmt.Errorf("waveform: MP3 at %d Hz (MPEG 2.5) cannot be decoded: %w", fh.rate, ErrUnsupported)
 	case fh.freeRate:
 		return nil, fmt.Errorf("waveform: MP3 with a free bitrate cannot be decoded: %w", ErrUnsupported)
+	case fh.mpeg25 && doubledBitrate[fh.bitrate] == 0:
+		return nil, fmt.Errorf("waveform: MP3 at %d Hz and %d kbit/s cannot be decoded: %w", fh.rate, lsfBitrates[fh.bitrate], ErrUnsupported)
+	case fh.mpeg25:
+		in = &mpeg25Reader{br: br}
 	}
 	// The decoder is third-party code fed untrusted bytes: a panic in it
 	// is a damaged file, not a crashed server.
@@ -87,7 +91,7 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 			w, err = nil, fmt.Errorf("waveform: MP3 decoder failed (%v): %w", p, ErrCorrupt)
 		}
 	}()
-	src := &ioErrReader{r: br}
+	src := &ioErrReader{r: in}
 	d, derr := mp3.NewDecoder(src)
 	if derr != nil {
 		return nil, mp3Err(src, derr)
@@ -96,7 +100,12 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 	if fh.mono {
 		keep = 1
 	}
-	env := newEnvelope(d.SampleRate(), keep, o.MaxLength)
+	rate := d.SampleRate()
+	if fh.mpeg25 {
+		rate = fh.rate // the decoder was told twice the rate
+	}
+	env := newEnvelope(rate, keep, o.MaxLength)
+	env.peakFromRMS = fh.mpeg25
 	buf := make([]byte, readChunk)
 	samples := make([]float32, readChunk/2)
 	for {
