@@ -38,22 +38,33 @@ func BenchmarkAnalyzeWAV1Hour(b *testing.B) {
 	}
 }
 
-// BenchmarkAnalyzeMP3: the 14 s stereo fixture looped to about 10 minutes.
+// BenchmarkAnalyzeMP3: the MP3 fixtures looped to about 10 minutes: 16 kHz
+// stereo (MPEG 2) and 8 kHz mono (MPEG 2.5, through mpeg25Reader).
 func BenchmarkAnalyzeMP3(b *testing.B) {
-	one, err := os.ReadFile("testdata/oneway-stereo.mp3")
-	if err != nil {
-		b.Fatal(err)
-	}
-	mp3 := bytes.Repeat(one, 43)
-	b.SetBytes(int64(len(mp3)))
-	b.ReportAllocs()
-	for b.Loop() {
-		w, err := Analyze(context.Background(), bytes.NewReader(mp3), "mp3", Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if w.Duration < 9*time.Minute {
-			b.Fatalf("only %s", w.Duration)
-		}
+	for _, bc := range []struct {
+		name, file string
+		loops      int
+	}{
+		{"16kHz-stereo-10min", "oneway-stereo.mp3", 43},
+		{"8kHz-mono-10min", "speech-then-silence-mono.mp3", 60},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			one, err := os.ReadFile("testdata/" + bc.file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			mp3 := bytes.Repeat(one, bc.loops)
+			b.SetBytes(int64(len(mp3)))
+			b.ReportAllocs()
+			for b.Loop() {
+				w, err := Analyze(context.Background(), bytes.NewReader(mp3), "mp3", Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if w.Duration < 9*time.Minute {
+					b.Fatalf("only %s", w.Duration)
+				}
+			}
+		})
 	}
 }
