@@ -55,9 +55,10 @@ func Analyze(ctx context.Context, r io.Reader, format string, o Options) (*Wavef
 // MP3 stream that starts with a few bytes of junk before its first frame.
 func sniff(head []byte, hint string) string {
 	switch {
-	case len(head) >= 12 && (string(head[:4]) == "RIFF" || string(head[:4]) == "RF64") && string(head[8:12]) == "WAVE":
-		return "wav"
-	case len(head) >= 4 && (string(head[:3]) == "RIFF" || string(head[:4]) == "RF64"):
+	case string(head[:4]) == "RIFF" || string(head[:4]) == "RF64":
+		if len(head) < 12 || string(head[8:12]) == "WAVE" {
+			return "wav" // one cut short is reported as damaged
+		}
 		return "" // a RIFF that is not WAVE (AVI, WebP…)
 	case string(head[:3]) == "ID3":
 		return "mp3"

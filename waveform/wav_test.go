@@ -216,6 +216,7 @@ func TestAnalyzeWAVLayout(t *testing.T) {
 		{"cut in the fmt chunk", full[:30], 0, ErrCorrupt},
 		{"no data chunk", full[:36], 0, ErrCorrupt},
 		{"empty", nil, 0, ErrCorrupt},
+		{"cut in the RIFF header", full[:10], 0, ErrCorrupt},
 		{"garbage", []byte("<html><body>Access denied</body></html>"), 0, ErrUnsupported},
 		{"RIFF but not WAVE", []byte("RIFF\x00\x00\x00\x00AVI LIST"), 0, ErrUnsupported},
 		{"three channels", makeWAV(wavSpec{code: wavPCM, bits: 16, channels: 3, rate: 8000, dur: s(1)}, mono(piecewise())), 0, ErrUnsupported},
