@@ -25,7 +25,8 @@ var (
 	ErrTooLong     = errors.New("waveform: recording is longer than the limit")
 )
 
-// Options tune Analyze. Zero values select the defaults.
+// Options tune Analyze. Zero values select the defaults, and so does a
+// SilenceDB of zero or above (dBFS cannot be positive).
 type Options struct {
 	Bins       int           // envelope points per channel
 	MinSilence time.Duration // shortest stretch reported as silence
@@ -56,4 +57,9 @@ type Waveform struct {
 	// two-channel one. Stereo whose channels carry the same samples (mono
 	// saved as stereo, which MP3 decoders always produce) is one channel.
 	Channels []Channel
+	// Approximate is set for an 8, 11 or 12 kHz MP3 (MPEG 2.5), decoded
+	// by a workaround: its silences are right, but its loudness may be off
+	// by a few decibels and its peaks are derived from the loudness
+	// (docs/recordings.md#formats).
+	Approximate bool
 }
