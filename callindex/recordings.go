@@ -324,3 +324,34 @@ func (ix *Index) deleteRecordingsOf(ctx context.Context, tx *sql.Tx, query strin
 	}
 	return nil
 }
+
+// RecordingGaps lists the UTC days of [from, to) for which the index's
+// recording list is not known complete: an ended day whose recordings were
+// not listed yet, and today unless the recording poll ran within maxLag.
+// A call's recording is added when it ends, so the day after to counts
+// too (up to now).
+func (ix *Index) RecordingGaps(ctx context.Context, from, to, now time.Time, maxLag time.Duration) ([]time.Time, error) {
+	if to.IsZero() || to.After(now) {
+		to = now
+	}
+	if end := utcDay(to.Add(-time.Microsecond)).AddDate(0, 0, 2); end.Before(now) {
+		to = end
+	} else {
+		to = now
+	}
+	missing, err := ix.UnsyncedRecordingDays(ctx, from, to)
+	if err != nil || len(missing) == 0 {
+		return missing, err
+	}
+	today := utcDay(now)
+	if missing[len(missing)-1].Equal(today) {
+		st, err := ix.RecordingSync(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if st.Unavailable == "" && !st.LastPoll.IsZero() && now.Sub(st.LastPoll) <= maxLag {
+			missing = missing[:len(missing)-1]
+		}
+	}
+	return missing, nil
+}

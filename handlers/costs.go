@@ -54,6 +54,9 @@ func (h *Handler) parseCosts(r *http.Request) *costsRequest {
 	}
 	q := h.parseValues(raw, len(r.URL.RawQuery), loc)
 	c := &costsRequest{q: q, loc: loc, now: now}
+	if contains(q.local.used, paramHasRecording) {
+		q.errs[paramHasRecording] = recordingFilterRefused
+	}
 	if q.invalid() {
 		return c
 	}
