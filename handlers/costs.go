@@ -417,7 +417,7 @@ func (h *Handler) costsForm(c *costsRequest) views.CostsForm {
 		h.costsText(q, paramRegion, "Region"),
 	}
 	var other []string
-	for _, name := range []string{vobiz.ParamStartDate, vobiz.ParamEndDate, paramIndex, "q"} {
+	for _, name := range []string{vobiz.ParamStartDate, vobiz.ParamEndDate, paramIndex, "q", paramHasRecording} {
 		if m := q.errs[name]; m != "" {
 			other = append(other, m)
 		}

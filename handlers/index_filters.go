@@ -523,6 +523,7 @@ func (h *Handler) indexControls(q *filterQuery) (primary, more []views.FieldView
 		case paramHasRecording:
 			fv.Options = []views.Option{{Value: "", Label: "Any"}, {Value: hasRecordingYes, Label: "Recorded"},
 				{Value: hasRecordingNo, Label: "Not recorded"}}
+			fv.TestID = "filter-has-recording"
 		case paramWeekday:
 			fv.Options = []views.Option{{Value: "", Label: "Any day"}}
 			for i := range 7 {

@@ -1,0 +1,193 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cdrdash/cdrdash/callindex"
+	"github.com/cdrdash/cdrdash/store/storetest"
+	"github.com/cdrdash/cdrdash/vobiz"
+)
+
+// unsyncedRecordingDay is left without a recording sync by indexRecordings.
+var unsyncedRecordingDay = time.Date(2026, 10, 5, 0, 0, 0, 0, time.UTC)
+
+// indexRecordings gives the index a recording for every fourth answered
+// call (two for every twelfth), as the Recording API lists them, and
+// marks every day's recordings listed and the recording poll fresh. It
+// returns the recorded calls.
+func indexRecordings(t testing.TB, a *indexedApp) map[string]bool {
+	t.Helper()
+	ctx := context.Background()
+	recorded := map[string]bool{}
+	var recs []vobiz.Recording
+	n := 0
+	for _, c := range a.raw {
+		if c.Billsec <= 0 {
+			continue
+		}
+		if n++; n%4 != 0 {
+			continue
+		}
+		recorded[string(c.UUID)] = true
+		for i := range 1 + n%12/11 {
+			recs = append(recs, vobiz.Recording{ID: vobiz.Text(fmt.Sprintf("r-%s-%d", c.UUID, i)), CallUUID: c.UUID,
+				URL: "https://media.example/secret-capability", Format: "mp3",
+				AddTime: vobiz.Time{Time: c.StartTime.Add(time.Duration(c.Duration) * time.Second)}})
+		}
+	}
+	if err := a.ix.UpsertRecordings(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	for d := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC); d.Before(testNow); d = d.AddDate(0, 0, 1) {
+		if d.Equal(unsyncedRecordingDay) {
+			continue
+		}
+		if err := a.ix.SetRecordingDay(ctx, d, 0, testNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.ix.UpdateRecordingSync(ctx, func(s *callindex.RecordingSyncState) { s.LastPoll = testNow }); err != nil {
+		t.Fatal(err)
+	}
+	return recorded
+}
+
+// TestIndexedRecordings: on the index path the list marks exactly the
+// recorded calls, has_recording=yes and =no split the window's calls
+// (their totals add up), the control and the chip round-trip, the export
+// honours the filter; the API path, the Reports and the Costs pages refuse
+// it with a clear 400; days without a recording sync get a notice.
+func TestIndexedRecordings(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		a := newIndexedApp(t, tg, 91)
+		recorded := indexRecordings(t, a)
+		c := a.demo(t)
+		from, to := istTime(2026, 11, 1, 0), istTime(2026, 11, 24, 6)
+		win := "from=2026-11-01T00:00&to=2026-11-24T06:00"
+		in := func(c *vobiz.CDR) bool { return inWindow(c, from, to) }
+		all := a.count(in)
+		with := a.count(func(c *vobiz.CDR) bool { return in(c) && recorded[string(c.UUID)] })
+		if with < 50 || with == all {
+			t.Fatalf("%d of %d calls recorded: the case proves little", with, all)
+		}
+
+		totals := map[string]int64{}
+		for _, tt := range []struct{ name, value string }{{"any", ""}, {"yes", "yes"}, {"no", "no"}} {
+			q := "/calls?per_page=100&" + win
+			if tt.value != "" {
+				q += "&has_recording=" + tt.value
+			}
+			res, body := a.get(t, c, q)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: status %d: %s", tt.name, res.StatusCode, errorText(body))
+			}
+			if strings.Contains(body, "secret-capability") {
+				t.Fatalf("%s: the page holds a recording URL", tt.name)
+			}
+			pg := parsePage(t, body)
+			totals[tt.name] = pagerTotal(t, pg)
+			rows := pg.all("call-row")
+			if len(rows) == 0 {
+				t.Fatalf("%s: no rows", tt.name)
+			}
+			for _, r := range rows {
+				u := attr(r, "data-uuid")
+				marked := len(page{root: r}.all("recording-mark")) == 1
+				if marked != recorded[u] {
+					t.Errorf("%s: row %s marked %v, recorded %v", tt.name, u, marked, recorded[u])
+				}
+				if tt.value == "yes" && !marked || tt.value == "no" && marked {
+					t.Errorf("%s: row %s marked %v", tt.name, u, marked)
+				}
+			}
+			if marks := pg.all("recording-mark"); len(marks) > 0 && nodeText(marks[0]) != "●RecRecorded" {
+				t.Errorf("mark text %q", nodeText(marks[0]))
+			}
+			sel := pg.in("filter-has-recording")
+			if sel.root == nil {
+				t.Fatalf("%s: no recording filter control", tt.name)
+			}
+			var selected string
+			for _, o := range sel.tags("option") {
+				if hasAttr(o, "selected") {
+					selected = attr(o, "value")
+				}
+			}
+			if selected != tt.value {
+				t.Errorf("%s: the control selects %q", tt.name, selected)
+			}
+			if chips := strings.Join(pg.texts("chip"), " | "); (tt.value != "") != strings.Contains(chips, "Recording") {
+				t.Errorf("%s: chips %q", tt.name, chips)
+			}
+			if pg.has("recordings-sync-notice") {
+				t.Errorf("%s: notice %q with every day synced", tt.name, pg.text("recordings-sync-notice"))
+			}
+		}
+		if totals["any"] != all || totals["yes"] != with || totals["yes"]+totals["no"] != totals["any"] {
+			t.Errorf("totals any %d yes %d no %d; want %d, %d", totals["any"], totals["yes"], totals["no"], all, with)
+		}
+
+		// The export honours the filter.
+		res, body := a.get(t, c, "/calls/export?"+win+"&has_recording=yes&columns=uuid&bom=0")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("export: status %d: %s", res.StatusCode, errorText(body))
+		}
+		recs, err := csv.NewReader(bytes.NewReader([]byte(body))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(recs)-1) != with {
+			t.Errorf("export: %d rows, want %d", len(recs)-1, with)
+		}
+		for _, r := range recs[1:] {
+			if !recorded[r[0]] {
+				t.Errorf("export row %v was not recorded", r)
+			}
+		}
+
+		// Refused: a bad value, the API path (outside the coverage), Reports and Costs.
+		for _, tt := range []struct{ path, id, want string }{
+			{"/calls?" + win + "&has_recording=maybe", "error-has_recording", "Recording must be yes"},
+			{"/calls?start_date=2026-07-01&end_date=2026-07-02&has_recording=yes", "form-errors", "Recording"},
+			{"/reports?has_recording=yes", "form-errors", "calls list only"},
+			{"/reports/costs?has_recording=no", "form-error", "calls list only"},
+		} {
+			res, body := a.get(t, c, tt.path)
+			if res.StatusCode != http.StatusBadRequest {
+				t.Errorf("%s: status %d", tt.path, res.StatusCode)
+				continue
+			}
+			if got := parsePage(t, body).text(tt.id); !strings.Contains(got, tt.want) {
+				t.Errorf("%s: %s %q, want %q", tt.path, tt.id, got, tt.want)
+			}
+		}
+		// The Reports link of a filtered list would chart other calls.
+		_, body = a.get(t, c, "/calls?"+win+"&has_recording=yes")
+		if parsePage(t, body).has("to-reports") {
+			t.Error("a list filtered by recording links to Reports")
+		}
+
+		// A day without its recordings listed: the notice names it.
+		_, body = a.get(t, c, "/calls?from=2026-10-04T00:00&to=2026-10-06T00:00&has_recording=yes")
+		if got := parsePage(t, body).text("recordings-sync-notice"); !strings.Contains(got, "1 day of this period (5 Oct, UTC)") {
+			t.Errorf("notice %q", got)
+		}
+		// An account without the Recording API: said on the list.
+		if err := a.ix.UpdateRecordingSync(context.Background(), func(s *callindex.RecordingSyncState) {
+			s.Unavailable = "the Recording API answered HTTP 404"
+		}); err != nil {
+			t.Fatal(err)
+		}
+		_, body = a.get(t, c, "/calls?"+win)
+		if got := parsePage(t, body).text("recordings-sync-notice"); !strings.Contains(got, "not available from this Vobiz account") {
+			t.Errorf("notice %q", got)
+		}
+	})
+}
