@@ -491,6 +491,12 @@ func (ix *Index) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_recording_days WHERE day <= "+ix.placeholder(1), lastGone); err != nil {
 		return 0, fmt.Errorf("callindex: delete recording day states: %w", err)
 	}
+	// A watermark inside the deleted span (a purge of everything) would
+	// make the next recordings poll skip what it deleted.
+	if _, err := tx.ExecContext(ctx, "UPDATE call_index_recording_sync SET watermark = NULL WHERE watermark < "+
+		ix.placeholder(1), cut); err != nil {
+		return 0, fmt.Errorf("callindex: reset recording watermark: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("callindex: delete before: commit: %w", err)
 	}

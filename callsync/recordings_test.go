@@ -15,6 +15,7 @@ import (
 	"github.com/cdrdash/cdrdash/callsync"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/vobiz"
+	"github.com/cdrdash/cdrdash/vobiz/sandbox"
 )
 
 // fakeRecordings is a Recording API in memory: add_time windows, newest
@@ -194,5 +195,72 @@ func TestRecordingsUnavailable(t *testing.T) {
 			st, err := e.ix.RecordingSync(ctx)
 			return err == nil && st.Unavailable == "" && !st.LastPoll.IsZero()
 		})
+	})
+}
+
+// TestRecordingsFromSandbox: against the sandbox's Recording API over
+// HTTP, the synced index holds exactly the sandbox's recordings of the
+// window's ended days and of today up to the poll; with the endpoint
+// missing (an HTML 404) the calls sync as before and the state says so.
+func TestRecordingsFromSandbox(t *testing.T) {
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		e := newEnv(t, tg)
+		s := e.recSyncer(e.client)
+		e.until(t, s, "calls and recordings synced", func() bool { return e.settled(t)() && e.recordingDaysLeft(t) == 0 })
+		e.until(t, s, "a recordings poll", func() bool {
+			st, err := e.ix.RecordingSync(ctx)
+			return err == nil && !st.LastPoll.IsZero()
+		})
+		want := map[string]map[string]bool{}
+		n := 0
+		for _, sc := range e.sb.RecordingScenarios() {
+			if want[sc.CallUUID] == nil {
+				want[sc.CallUUID] = map[string]bool{}
+			}
+			want[sc.CallUUID][sc.RecordingID] = true
+			n++
+		}
+		if n < 100 {
+			t.Fatalf("the sandbox serves %d recordings", n)
+		}
+		if got, err := e.ix.CountRecordings(ctx); err != nil || got != int64(n) {
+			t.Errorf("indexed %d recordings, %v; the sandbox serves %d", got, err, n)
+		}
+		checked := 0
+		for u, ids := range want {
+			got, err := e.ix.CallRecordings(ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(ids) {
+				t.Errorf("call %s: %d recordings indexed, %d served", u, len(got), len(ids))
+			}
+			for _, r := range got {
+				if !ids[r.ID] {
+					t.Errorf("call %s: recording %s not served", u, r.ID)
+				}
+			}
+			if checked++; checked == 300 {
+				break
+			}
+		}
+	})
+	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
+		ctx := context.Background()
+		e := newEnv(t, tg)
+		e.sb.SetFaults(sandbox.Faults{NoRecordingAPI: true})
+		s := e.recSyncer(e.client)
+		e.until(t, s, "calls synced", e.settled(t))
+		st, err := e.ix.RecordingSync(ctx)
+		if err != nil || st.Unavailable != "the Recording API answered HTTP 404" {
+			t.Errorf("recording state %+v, %v", st, err)
+		}
+		if w := s.Waits(); len(w) != 0 {
+			t.Errorf("the call sync backed off: %v", w)
+		}
+		if got := e.status(t).State.LastError; got != "" {
+			t.Errorf("the calls' sync shows %q", got)
+		}
 	})
 }
