@@ -196,3 +196,43 @@ func TestIndexedRecordings(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminIndexRecordings: the admin index page says for how many days
+// recordings are synced, and that an account has no Recording API.
+func TestAdminIndexRecordings(t *testing.T) {
+	a := newIndexedApp(t, storetest.SQLiteTarget(t), 91)
+	c := a.demo(t)
+	_, body := a.get(t, c, "/admin/index")
+	if got := parsePage(t, body).text("index-recordings"); !strings.HasPrefix(got, "Synced for 0 days (0 recordings); last poll never") {
+		t.Errorf("recordings %q", got)
+	}
+	indexRecordings(t, a)
+	n, err := a.ix.CountRecordings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = a.get(t, c, "/admin/index")
+	// 400 days of the strip, but 1 Aug to 26 Nov (118 days) listed, less the unsynced one.
+	want := "Synced for 117 days (" + formatCount(n) + " recordings); last poll 26 Nov 2026"
+	if got := parsePage(t, body).text("index-recordings"); !strings.HasPrefix(got, want) {
+		t.Errorf("recordings %q, want %q…", got, want)
+	}
+	if err := a.ix.UpdateRecordingSync(context.Background(), func(s *callindex.RecordingSyncState) {
+		s.Unavailable, s.RetryAt = "the Recording API answered HTTP 404", testNow.Add(time.Hour)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = a.get(t, c, "/admin/index")
+	if got := parsePage(t, body).text("index-recordings"); !strings.HasPrefix(got,
+		"Not available from this Vobiz account: the Recording API answered HTTP 404.") {
+		t.Errorf("recordings %q", got)
+	}
+}
+
+func formatCount(n int64) string {
+	s := itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
