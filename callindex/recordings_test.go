@@ -160,6 +160,23 @@ func TestRecordings(t *testing.T) {
 				}
 			}
 		}
+		if tg.Name == "sqlite" {
+			// Index-driven: the window through the time index, one probe of
+			// the recordings' call index per call.
+			for _, h := range []callindex.RecordingFilter{callindex.RecordingWith, callindex.RecordingWithout} {
+				f := callindex.Filter{From: sbNow.AddDate(0, 0, -3), To: sbNow, HasRecording: h}
+				s, l, err := ix.Explain(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, plan := range []string{strings.Join(s, "|"), strings.Join(l, "|")} {
+					if !strings.Contains(plan, "call_index_start_idx (start_time>? AND start_time<?)") ||
+						!strings.Contains(plan, "COVERING INDEX call_index_recordings_call_idx (call_uuid=?)") {
+						t.Errorf("has_recording %d: plan %q", h, plan)
+					}
+				}
+			}
+		}
 		if _, err := ix.Query(ctx, callindex.Filter{HasRecording: 7}); err == nil {
 			t.Error("an unknown recording filter is accepted")
 		}
