@@ -438,9 +438,9 @@ func (ix *Index) otherConds(b *builder, f Filter) error {
 	switch f.HasRecording {
 	case RecordingAny:
 	case RecordingWith:
-		b.add(recordingExists)
+		b.add("recorded = 1")
 	case RecordingWithout:
-		b.add("NOT " + recordingExists)
+		b.add("recorded = 0")
 	default:
 		return fmt.Errorf("callindex: unknown recording filter %d", f.HasRecording)
 	}

@@ -35,9 +35,10 @@ const (
 	RecordingWithout
 )
 
-// recordingExists is the condition "the call has an indexed recording":
-// one probe of call_index_recordings_call_idx per candidate call.
-const recordingExists = "EXISTS (SELECT 1 FROM call_index_recordings r WHERE r.call_uuid = call_index.uuid)"
+// Filter.HasRecording reads call_index.recorded (migration 0010), which
+// UpsertRecordings sets for the calls it writes recordings of and
+// LinkRecordings for calls written after their recordings. It is in the
+// time index, so the filter costs no row read.
 
 // recordingColumns are the columns UpsertRecordings writes, in order.
 var recordingColumns = []string{"recording_id", "call_uuid", "add_time", "format", "recording_type", "duration_ms",
@@ -103,6 +104,16 @@ func (ix *Index) UpsertRecordings(ctx context.Context, recs []vobiz.Recording) e
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("callindex: upsert recordings: %w", err)
 		}
+		uuids := make([]string, 0, len(chunk))
+		callArgs := make([]any, 0, len(chunk))
+		for _, id := range chunk {
+			callArgs = append(callArgs, strings.TrimSpace(string(keep[id].CallUUID)))
+			uuids = append(uuids, ix.placeholder(len(callArgs)))
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE call_index SET recorded = 1 WHERE recorded = 0 AND uuid IN ("+
+			strings.Join(uuids, ", ")+")", callArgs...); err != nil {
+			return fmt.Errorf("callindex: mark recorded calls: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("callindex: upsert recordings: commit: %w", err)
@@ -115,6 +126,23 @@ func nullInt(v vobiz.NullInt) any {
 		return nil
 	}
 	return v.Int64
+}
+
+// LinkRecordings marks recorded the calls written after their recordings
+// (a late CDR, a day synced again): those among the recordings added since
+// since, or without add_time. The sync calls it after writing calls.
+func (ix *Index) LinkRecordings(ctx context.Context, since time.Time) (int64, error) {
+	res, err := ix.db.ExecContext(ctx, "UPDATE call_index SET recorded = 1 WHERE recorded = 0 AND uuid IN "+
+		"(SELECT call_uuid FROM call_index_recordings WHERE add_time >= "+ix.placeholder(1)+" OR add_time IS NULL)",
+		since.UnixMicro())
+	if err != nil {
+		return 0, fmt.Errorf("callindex: link recordings: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("callindex: link recordings: %w", err)
+	}
+	return n, nil
 }
 
 // CallRecordings returns the indexed recordings of one call, oldest first.

@@ -88,6 +88,20 @@ func (s *Syncer) recordingWork(ctx context.Context, now time.Time, idle bool) (m
 	return more, err
 }
 
+// linkRecordings flags the calls just written whose recordings the index
+// already held (added since since): a recording is listed when its call
+// ends, so it can arrive before a late CDR, or before its day is synced
+// again.
+func (s *Syncer) linkRecordings(ctx context.Context, since time.Time) error {
+	if s.o.Recordings == nil {
+		return nil
+	}
+	if _, err := s.ix.LinkRecordings(ctx, since); err != nil {
+		return err
+	}
+	return nil
+}
+
 // nextRecordingDay is the newest ended day of the window whose recordings
 // were not listed yet.
 func (s *Syncer) nextRecordingDay(ctx context.Context, now time.Time) (time.Time, bool, error) {

@@ -227,6 +227,10 @@ func TestRecordingsFromSandbox(t *testing.T) {
 		if got, err := e.ix.CountRecordings(ctx); err != nil || got != int64(n) {
 			t.Errorf("indexed %d recordings, %v; the sandbox serves %d", got, err, n)
 		}
+		if p, err := e.ix.Query(ctx, callindex.Filter{HasRecording: callindex.RecordingWith, Limit: 1}); err != nil ||
+			p.Total != int64(len(want)) {
+			t.Errorf("calls flagged recorded: %d, %v; the sandbox recorded %d", p.Total, err, len(want))
+		}
 		checked := 0
 		for u, ids := range want {
 			got, err := e.ix.CallRecordings(ctx, u)

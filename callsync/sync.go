@@ -650,6 +650,9 @@ func (s *Syncer) doJob(ctx context.Context, j job) error {
 		complete, err = s.verifyDay(ctx, j.day)
 	} else {
 		complete, err = s.syncDay(ctx, j.day)
+		if err == nil {
+			err = s.linkRecordings(ctx, j.day)
+		}
 	}
 	if complete {
 		delete(s.retry, j.day)
