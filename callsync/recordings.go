@@ -84,8 +84,21 @@ func (s *Syncer) recordingWork(ctx context.Context, now time.Time, idle bool) (m
 	if err := s.syncRecordingDay(ctx, now, day); err != nil {
 		return false, s.recordingFailed(ctx, now, err)
 	}
-	_, more, err = s.nextRecordingDay(ctx, now)
-	return more, err
+	s.recDays++
+	if _, more, err = s.nextRecordingDay(ctx, now); err != nil || more {
+		return more, err
+	}
+	if s.recDays >= backfillRun {
+		// Flagging the recorded calls rewrote their rows: PostgreSQL's
+		// index-only scans of the time index visit the table for each of
+		// them until a vacuum (30-day has_recording pages: 146 ms before,
+		// 27 ms after, at 200,000 calls).
+		s.recDays = 0
+		if err := s.ix.Analyze(ctx); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // linkRecordings flags the calls just written whose recordings the index

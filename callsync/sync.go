@@ -116,6 +116,7 @@ type Syncer struct {
 	nextScan                            time.Time
 	nextRecPoll                         time.Time // the recordings' poll
 	recEmptyRun                         int       // recording days in a row listed empty
+	recDays                             int       // recording days listed since the last Analyze
 	notBefore                           time.Time // no Vobiz request before (backoff, Retry-After)
 	failures, pollFailures              int
 	retry                               map[time.Time]dayRetry
