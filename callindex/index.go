@@ -447,6 +447,15 @@ func (ix *Index) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 		return 0, fmt.Errorf("callindex: delete before %s: %w", t.UTC().Format(time.RFC3339), err)
 	}
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	// Recordings go with their calls, and by their own age (a recording
+	// whose call was never indexed), before the calls they are found by.
+	if err := ix.deleteRecordingsOf(ctx, tx, "SELECT uuid FROM call_index WHERE start_time < "+ix.placeholder(1),
+		[]any{t.UnixMicro()}); err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_recordings WHERE add_time < "+ix.placeholder(1), t.UnixMicro()); err != nil {
+		return 0, fmt.Errorf("callindex: delete recordings before %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
 	res, err := tx.ExecContext(ctx, "DELETE FROM call_index WHERE start_time < "+ix.placeholder(1), t.UnixMicro())
 	if err != nil {
 		return 0, fmt.Errorf("callindex: delete calls before %s: %w", t.UTC().Format(time.RFC3339), err)
@@ -478,6 +487,15 @@ func (ix *Index) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
 	lastGone := t.UTC().Add(-24 * time.Hour).Format(dayLayout)
 	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_days WHERE day <= "+ix.placeholder(1), lastGone); err != nil {
 		return 0, fmt.Errorf("callindex: delete day states: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_recording_days WHERE day <= "+ix.placeholder(1), lastGone); err != nil {
+		return 0, fmt.Errorf("callindex: delete recording day states: %w", err)
+	}
+	// A watermark inside the deleted span (a purge of everything) would
+	// make the next recordings poll skip what it deleted.
+	if _, err := tx.ExecContext(ctx, "UPDATE call_index_recording_sync SET watermark = NULL WHERE watermark < "+
+		ix.placeholder(1), cut); err != nil {
+		return 0, fmt.Errorf("callindex: reset recording watermark: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("callindex: delete before: commit: %w", err)

@@ -40,6 +40,11 @@ func (ix *Index) DeleteCalls(ctx context.Context, uuids []string) (int64, error)
 		if err := touchedBy(ctx, tx, "SELECT start_time FROM call_index"+in, args, t); err != nil {
 			return 0, fmt.Errorf("callindex: delete calls: %w", err)
 		}
+		// A deleted call's recordings go with it: the list's mark and
+		// filter must not outlive the call.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM call_index_recordings WHERE call_uuid IN ("+strings.Join(marks, ", ")+")", args...); err != nil {
+			return 0, fmt.Errorf("callindex: delete calls: recordings: %w", err)
+		}
 		res, err := tx.ExecContext(ctx, "DELETE FROM call_index"+in, args...)
 		if err != nil {
 			return 0, fmt.Errorf("callindex: delete calls: %w", err)

@@ -45,6 +45,10 @@ type Filter struct {
 	HangupCauseCode *int64
 	// Exact, case-insensitive.
 	HangupSource, Region, TrunkID, Codec string
+	// HasRecording keeps only calls with (or without) a recording in the
+	// index (docs/call-index.md#recordings): the index's copy of the
+	// Recording API's list, complete only for the days it was synced.
+	HasRecording RecordingFilter
 
 	Sort   Sort
 	Limit  int // rows per page; 0 means DefaultLimit
@@ -112,6 +116,9 @@ type Call struct {
 	// Extra holds the members of the API record cdrdash does not know, as a
 	// JSON object; nil when there were none.
 	Extra json.RawMessage
+	// Recorded: the index holds a recording of this call. Query sets it
+	// for the page's rows; Each leaves it false.
+	Recorded bool
 }
 
 // Page is one page of a query's result.
@@ -168,6 +175,9 @@ func (ix *Index) Query(ctx context.Context, f Filter) (Page, error) {
 		return page, nil
 	}
 	if page.Calls, err = ix.list(ctx, q, w, f, limit, offset, page.Total); err != nil {
+		return Page{}, err
+	}
+	if err := ix.markRecorded(ctx, q, page.Calls); err != nil {
 		return Page{}, err
 	}
 	return page, nil
@@ -424,6 +434,15 @@ func (ix *Index) otherConds(b *builder, f Filter) error {
 		if e.v != "" {
 			b.eqFold(e.col, e.v)
 		}
+	}
+	switch f.HasRecording {
+	case RecordingAny:
+	case RecordingWith:
+		b.add("recorded = 1")
+	case RecordingWithout:
+		b.add("recorded = 0")
+	default:
+		return fmt.Errorf("callindex: unknown recording filter %d", f.HasRecording)
 	}
 	if f.Sort.Key != "" {
 		if _, ok := sortColumns[f.Sort.Key]; !ok {

@@ -331,7 +331,8 @@ func rollupable(f Filter) bool {
 	if len(f.Qualities) > 0 && f.Thresholds != (diagnosis.Thresholds{}) && f.Thresholds != diagnosis.DefaultThresholds() {
 		return false
 	}
-	return f.MinMOS == nil && f.MaxMOS == nil && f.MinCost == nil && f.MaxCost == nil && f.MaxDuration == nil &&
+	// The rollups know nothing of recordings.
+	return f.HasRecording == RecordingAny && f.MinMOS == nil && f.MaxMOS == nil && f.MinCost == nil && f.MaxCost == nil && f.MaxDuration == nil &&
 		f.HangupCauseCode == nil && f.HangupSource == "" && f.Region == "" && f.TrunkID == "" && f.Codec == ""
 }
 

@@ -397,6 +397,9 @@ func (s *Syncer) poll(ctx context.Context) error {
 	if st.Invalid > 0 {
 		s.log.Warn("recent calls without uuid or start time were skipped", "calls", st.Invalid)
 	}
+	if err := s.linkRecordings(ctx, asked.Add(-2*24*time.Hour)); err != nil {
+		return err
+	}
 	if len(want) > 0 && known == 0 {
 		day, err := s.ix.Day(ctx, today)
 		if err != nil {

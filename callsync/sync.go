@@ -86,6 +86,10 @@ type Options struct {
 	Log *slog.Logger
 	// MaxInFlight bounds concurrent requests to Vobiz (default 2).
 	MaxInFlight int
+	// Recordings, when set, lists the account's recordings into the index
+	// alongside the calls (docs/call-index.md#recordings); nil syncs calls
+	// only. *vobiz.Client implements it.
+	Recordings RecordingSource
 	// After and Sleep are the waits of Run and of the foreground commands
 	// (defaults: real timers); tests replace them.
 	After func(time.Duration) <-chan time.Time
@@ -110,6 +114,9 @@ type Syncer struct {
 	active                              bool // the state below belongs to the current lease
 	nextPoll, nextVerify, nextRetention time.Time
 	nextScan                            time.Time
+	nextRecPoll                         time.Time // the recordings' poll
+	recEmptyRun                         int       // recording days in a row listed empty
+	recDays                             int       // recording days listed since the last Analyze
 	notBefore                           time.Time // no Vobiz request before (backoff, Retry-After)
 	failures, pollFailures              int
 	retry                               map[time.Time]dayRetry
@@ -363,7 +370,7 @@ func (s *Syncer) Step(ctx context.Context) (time.Duration, error) {
 // startLease resets the loop for a new holding: everything is due now.
 func (s *Syncer) startLease(now time.Time) {
 	s.active = true
-	s.nextPoll, s.nextRetention, s.nextScan = now, now, now
+	s.nextPoll, s.nextRetention, s.nextScan, s.nextRecPoll = now, now, now, now
 	s.nextVerify = now.Add(s.o.VerifyEvery)
 	s.notBefore, s.failures = time.Time{}, 0
 	s.retry = map[time.Time]dayRetry{}
@@ -432,7 +439,13 @@ func (s *Syncer) round(ctx context.Context, now time.Time) (more bool, err error
 		}
 	}
 	_, ready := s.nextJob(now)
-	return ready, nil
+	// Recordings only when no day of calls is waiting: they never hold
+	// the calls up, and their failures stay in their own state.
+	recMore, err := s.recordingWork(ctx, now, !ready)
+	if err != nil {
+		return false, err
+	}
+	return ready || recMore, nil
 }
 
 // cleared removes a recorded error once work succeeds again, and the
@@ -638,6 +651,9 @@ func (s *Syncer) doJob(ctx context.Context, j job) error {
 		complete, err = s.verifyDay(ctx, j.day)
 	} else {
 		complete, err = s.syncDay(ctx, j.day)
+		if err == nil {
+			err = s.linkRecordings(ctx, j.day)
+		}
 	}
 	if complete {
 		delete(s.retry, j.day)

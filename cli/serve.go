@@ -209,7 +209,8 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 				return nil, fmt.Errorf("reset the demo index: %w", err)
 			}
 		}
-		a.startSync(ctx, callsync.New(ix, client, callsync.Options{Poll: cfg.IndexPoll, Days: cfg.IndexDays, Log: log}))
+		a.startSync(ctx, callsync.New(ix, client, callsync.Options{Poll: cfg.IndexPoll, Days: cfg.IndexDays, Log: log,
+			Recordings: client}))
 	}
 	h := handlers.New(handlers.Deps{
 		CDRs:           client,

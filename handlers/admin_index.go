@@ -93,6 +93,9 @@ func (h *Handler) showIndex(w http.ResponseWriter, r *http.Request) error {
 	if st.LastError != "" {
 		v.LastError, v.ErrorAt = st.LastError, views.FormatTime(st.LastErrorAt, loc)
 	}
+	if err := h.recordingsState(r, &v, first, today, loc); err != nil {
+		return fmt.Errorf("index page: %w", err)
+	}
 	if st.BackfillDays > 0 {
 		done := min(max(st.BackfillDone, 0), st.BackfillDays)
 		v.BackfillMax, v.BackfillValue = strconv.Itoa(st.BackfillDays), strconv.Itoa(done)
@@ -292,4 +295,43 @@ func formatBytes(n int64) string {
 		exp++
 	}
 	return strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64) + " " + "KMGTPE"[exp:exp+1] + "iB"
+}
+
+// recordingsState fills the page's recordings line: how many UTC days of
+// the strip have their recordings listed, or that the account has no
+// Recording API (docs/call-index.md#recordings).
+func (h *Handler) recordingsState(r *http.Request, v *views.AdminIndexView, first, today time.Time, loc *time.Location) error {
+	ctx := r.Context()
+	rs, err := h.Index.RecordingSync(ctx)
+	if err != nil {
+		return err
+	}
+	if rs.Unavailable != "" {
+		v.Recordings = "Not available from this Vobiz account: " + rs.Unavailable + ". Asked again at " +
+			views.FormatTime(rs.RetryAt, loc) + "; the call pages ask Vobiz for a call's recordings directly."
+		return nil
+	}
+	days, err := h.Index.RecordingDays(ctx, first, today.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	n, err := h.Index.CountRecordings(ctx)
+	if err != nil {
+		return err
+	}
+	d := "days"
+	if len(days) == 1 {
+		d = "day"
+	}
+	poll := "never"
+	if !rs.LastPoll.IsZero() {
+		poll = views.FormatTime(rs.LastPoll, loc)
+	}
+	v.Recordings = "Synced for " + views.FormatInt(int64(len(days))) + " " + d + " (" + views.FormatInt(n) +
+		" recordings); last poll " + poll + "."
+	if rs.LastError != "" {
+		v.RecordingsError = "Last error: " + rs.LastError + " (" + views.FormatTime(rs.LastErrorAt, loc) +
+			"); retried at " + views.FormatTime(rs.RetryAt, loc) + "."
+	}
+	return nil
 }

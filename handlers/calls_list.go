@@ -114,12 +114,68 @@ func (h *Handler) showIndexedCalls(w http.ResponseWriter, r *http.Request, q *fi
 	listSuffix := listSuffixOf(q)
 	v.Rows = make([]views.CallRow, 0, len(cdrs))
 	for i := range cdrs {
-		v.Rows = append(v.Rows, h.callRow(&cdrs[i], listSuffix))
+		row := h.callRow(&cdrs[i], listSuffix)
+		row.Recorded = res.Calls[i].Recorded
+		v.Rows = append(v.Rows, row)
 	}
 	if len(v.Rows) == 0 {
 		v.EmptyText, v.Widen = h.emptyState(q, pg)
 	}
+	v.RecordingsNotice = h.recordingsNotice(r.Context(), q, src, now, loc)
 	return h.render(w, r, http.StatusOK, views.CallsPage(p, v))
+}
+
+// recordingsNotice says when the list's recording marks and filter cannot
+// be complete (docs/call-index.md#recordings): the account has no
+// Recording API, or days of the window have not had their recordings
+// listed yet. Without the filter, it speaks only once recordings are being
+// synced at all, so a server that does not sync them shows no notice on
+// every page.
+func (h *Handler) recordingsNotice(ctx context.Context, q *filterQuery, src *source, now time.Time, loc *time.Location) string {
+	st, err := h.Index.RecordingSync(ctx)
+	if err != nil {
+		h.Log.Warn("recording sync state", "err", err, "request_id", requestID(ctx))
+		return ""
+	}
+	filtered := q.local.hasRecording != callindex.RecordingAny
+	if st.Unavailable != "" {
+		return "Recordings are not available from this Vobiz account (" + st.Unavailable + "), so no call is marked " +
+			"recorded. The call page asks Vobiz for a call's recordings directly."
+	}
+	if !filtered && st.LastPoll.IsZero() {
+		return ""
+	}
+	from := src.w.from
+	if from.IsZero() {
+		from = src.cov.From
+	}
+	gaps, err := h.Index.RecordingGaps(ctx, from, src.w.to, now, h.IndexMaxLag)
+	if err != nil {
+		h.Log.Warn("recording gaps", "err", err, "request_id", requestID(ctx))
+		return ""
+	}
+	if len(gaps) == 0 {
+		return ""
+	}
+	days := views.FormatInt(int64(len(gaps))) + " days"
+	if len(gaps) == 1 {
+		days = "1 day"
+	}
+	return "Recordings are not synced yet for " + days + " of this period (" + dayList(gaps) +
+		", UTC): calls recorded then may show no mark and be missing from the recording filter."
+}
+
+// dayList names up to three UTC days and how many more.
+func dayList(days []time.Time) string {
+	names := make([]string, 0, 3)
+	for _, d := range days[:min(len(days), 3)] {
+		names = append(names, d.Format("2 Jan"))
+	}
+	out := strings.Join(names, ", ")
+	if len(days) > 3 {
+		out += " and " + strconv.Itoa(len(days)-3) + " more"
+	}
+	return out
 }
 
 // queryIndexPage reads the list page q asks for from the index.

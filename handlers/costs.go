@@ -54,6 +54,9 @@ func (h *Handler) parseCosts(r *http.Request) *costsRequest {
 	}
 	q := h.parseValues(raw, len(r.URL.RawQuery), loc)
 	c := &costsRequest{q: q, loc: loc, now: now}
+	if contains(q.local.used, paramHasRecording) {
+		q.errs[paramHasRecording] = recordingFilterRefused
+	}
 	if q.invalid() {
 		return c
 	}
@@ -414,7 +417,7 @@ func (h *Handler) costsForm(c *costsRequest) views.CostsForm {
 		h.costsText(q, paramRegion, "Region"),
 	}
 	var other []string
-	for _, name := range []string{vobiz.ParamStartDate, vobiz.ParamEndDate, paramIndex, "q"} {
+	for _, name := range []string{vobiz.ParamStartDate, vobiz.ParamEndDate, paramIndex, "q", paramHasRecording} {
 		if m := q.errs[name]; m != "" {
 			other = append(other, m)
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -250,6 +251,13 @@ func (h *Handler) filterForm(action string, q *filterQuery, echo vobiz.FiltersEc
 	}
 	if h.Index != nil {
 		primary, more := h.indexControls(q)
+		if action != "/calls" {
+			// Only the list answers has_recording (recordingFilterRefused);
+			// the control shows elsewhere only to carry its message.
+			primary = slices.DeleteFunc(primary, func(fv views.FieldView) bool {
+				return fv.Name == paramHasRecording && fv.Value == "" && fv.Error == ""
+			})
+		}
 		form.Primary = append(form.Primary, primary...)
 		form.More = append(form.More, more...)
 		for _, fv := range more {

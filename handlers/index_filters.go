@@ -39,6 +39,15 @@ const (
 	paramHour        = reportpage.ParamHour
 	paramWeekday     = reportpage.ParamWeekday
 	paramSort        = "sort"
+	// paramHasRecording is "yes" or "no" ("" any): calls with or without a
+	// recording in the index (docs/call-index.md#recordings).
+	paramHasRecording = "has_recording"
+)
+
+// The values of has_recording.
+const (
+	hasRecordingYes = "yes"
+	hasRecordingNo  = "no"
 )
 
 // qualityAcceptable is the URL's word for diagnosis.BandFair (what
@@ -56,6 +65,7 @@ var indexFields = []filterField{
 	{name: paramTo, label: "To", typ: "datetime-local", hint: "Up to, not including"},
 	{name: paramOutcome, label: "Outcome", typ: "checkboxes"},
 	{name: paramQuality, label: "Quality", typ: "checkboxes"},
+	{name: paramHasRecording, label: "Recording"},
 	{name: paramMinMOS, label: "Min. MOS", typ: "text", placeholder: "3.5", hint: "0 to 5, this value included", more: true},
 	{name: paramMaxMOS, label: "Max. MOS", typ: "text", placeholder: "4.2", hint: "0 to 5, this value included", more: true},
 	{name: paramMinCost, label: "Min. cost", typ: "text", placeholder: "0.50", more: true},
@@ -105,6 +115,7 @@ type localFilter struct {
 	hour                        *int
 	weekday                     *time.Weekday
 	sort                        callindex.Sort
+	hasRecording                callindex.RecordingFilter
 	used                        []string // index-only parameters present, in indexFields order
 }
 
@@ -279,6 +290,19 @@ func parseLocal(q *filterQuery, loc *time.Location) {
 	l.hangupSource, l.region = text(paramHangupSrc), text(paramRegion)
 	l.trunk, l.codec = text(paramTrunkID), text(paramCodec)
 
+	switch s := strings.ToLower(single(paramHasRecording)); s {
+	case "", "any":
+	case hasRecordingYes, "true", "1", "recorded":
+		l.hasRecording = callindex.RecordingWith
+		set(paramHasRecording, hasRecordingYes)
+	case hasRecordingNo, "false", "0", "not_recorded":
+		l.hasRecording = callindex.RecordingWithout
+		set(paramHasRecording, hasRecordingNo)
+	default:
+		q.errs[paramHasRecording] = "Recording must be yes (recorded calls) or no (calls not recorded), not " +
+			strconv.Quote(shortValue(s)) + "."
+	}
+
 	if s := single(paramSort); s != "" {
 		srt, err := callindex.ParseSort(s)
 		if err != nil {
@@ -364,7 +388,7 @@ func (h *Handler) indexFilter(q *filterQuery, w window, loc *time.Location) (cal
 		MinMOS: l.minMOS, MaxMOS: l.maxMOS, MinCost: l.minCost, MaxCost: l.maxCost,
 		MaxDuration: l.maxDuration, HangupCauseCode: l.causeCode,
 		HangupSource: l.hangupSource, Region: l.region, TrunkID: l.trunk, Codec: l.codec,
-		Sort: l.sort,
+		Sort: l.sort, HasRecording: l.hasRecording,
 	}
 	if f.From.IsZero() && api.StartDate == "" {
 		f.From = w.from // no start of its own: the indexed period
@@ -463,6 +487,11 @@ func (h *Handler) indexChips(action string, q *filterQuery, loc *time.Location) 
 			v = strconv.Itoa(*l.hour) + ":00–" + strconv.Itoa(*l.hour+1) + ":00"
 		case paramSort:
 			continue // shown by the table's headers
+		case paramHasRecording:
+			v = "not recorded"
+			if l.hasRecording == callindex.RecordingWith {
+				v = "recorded"
+			}
 		default:
 			v = q.clean.Get(name)
 		}
@@ -491,6 +520,10 @@ func (h *Handler) indexControls(q *filterQuery) (primary, more []views.FieldView
 			for _, b := range qualityOrder {
 				fv.Options = append(fv.Options, views.Option{Value: reportpage.QualityParam(b), Label: b.Label()})
 			}
+		case paramHasRecording:
+			fv.Options = []views.Option{{Value: "", Label: "Any"}, {Value: hasRecordingYes, Label: "Recorded"},
+				{Value: hasRecordingNo, Label: "Not recorded"}}
+			fv.TestID = "filter-has-recording"
 		case paramWeekday:
 			fv.Options = []views.Option{{Value: "", Label: "Any day"}}
 			for i := range 7 {

@@ -89,6 +89,13 @@ const paramBucket = "bucket"
 // belong to the calls list.
 var reportLocalOnly = []string{paramHour, paramWeekday}
 
+// recordingFilterRefused is the Reports and Costs pages' answer to
+// has_recording: they add up totals kept per 15 minutes (and cache settled
+// days), which know nothing of recordings synced later
+// (docs/call-index.md#recordings).
+const recordingFilterRefused = "The recording filter applies to the calls list only: charts and costs are added up " +
+	"from totals that do not know which calls were recorded."
+
 // reportRequest is q as a report request over its window
 // (parseReportWindow). A local window (from/to, period, the default) is
 // answered by the index alone; when it does not cover it, the default
@@ -104,6 +111,9 @@ func (h *Handler) reportRequest(ctx context.Context, q *filterQuery, loc *time.L
 		if contains(q.local.used, name) {
 			q.errs[name] = "Reports chart every hour and weekday: " + indexLabels[name] + " applies to the calls list."
 		}
+	}
+	if contains(q.local.used, paramHasRecording) {
+		q.errs[paramHasRecording] = recordingFilterRefused
 	}
 	unit := strings.TrimSpace(q.raw.Get(paramBucket))
 	switch unit {
@@ -204,7 +214,8 @@ func (h *Handler) windowPairs(req report.Request, loc *time.Location, pairs ...s
 // reportsURL is the Reports page over a list's calls, or "" when the list
 // uses hour or weekday windows, which a report cannot take.
 func (h *Handler) reportsURL(q *filterQuery) string {
-	if slices.ContainsFunc(reportLocalOnly, func(n string) bool { return contains(q.local.used, n) }) {
+	if slices.ContainsFunc(reportLocalOnly, func(n string) bool { return contains(q.local.used, n) }) ||
+		contains(q.local.used, paramHasRecording) {
 		return ""
 	}
 	return h.urlWith("/reports", q.with(vobiz.ParamPerPage, "", paramSort, ""))

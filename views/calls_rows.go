@@ -46,7 +46,13 @@ func appendCallRow(b []byte, r *CallRow, loc *time.Location) []byte {
 		// The layout's output (digits, month names, ", :") needs no escaping.
 		b = r.Start.In(loc).AppendFormat(b, tableTimeLayout)
 	}
-	b = append(b, `</a></td><td data-label="Direction">`...)
+	b = append(b, `</a>`...)
+	if r.Recorded {
+		// Text, not only an icon: the word is read out and survives
+		// forced colours; the table and card layouts share this cell.
+		b = append(b, recordingMark...)
+	}
+	b = append(b, `</td><td data-label="Direction">`...)
 	switch r.Direction {
 	case "inbound":
 		b = append(b, `<span class="dir dir--inbound"><span class="dir__icon" aria-hidden="true">↙</span>Inbound</span>`...)
@@ -91,6 +97,11 @@ func appendCallRow(b []byte, r *CallRow, loc *time.Location) []byte {
 	b = append(b, `</td></tr>`...)
 	return b
 }
+
+// recordingMark marks a recorded call in the list.
+const recordingMark = ` <span class="rec-mark" title="Recorded: listen on the call page" data-testid="recording-mark">` +
+	`<span class="rec-mark__dot" aria-hidden="true">●</span><span class="rec-mark__text" aria-hidden="true">Rec</span>` +
+	`<span class="visually-hidden">Recorded</span></span>`
 
 // tableTimeLayout is FormatTime's layout.
 const tableTimeLayout = "02 Jan 2006, 15:04:05"

@@ -15,6 +15,16 @@ type FieldView struct {
 	Options     []Option // for Select, and the boxes of "checkboxes"
 	// Values are the checked options of a "checkboxes" group.
 	Values []string
+	// TestID replaces "filter-" + Name as the control's data-testid.
+	TestID string
+}
+
+// testID is f's control's data-testid.
+func (f FieldView) testID() string {
+	if f.TestID != "" {
+		return f.TestID
+	}
+	return "filter-" + f.Name
 }
 
 // IndexStatus is what a page says about the call index: where its calls
