@@ -37,10 +37,14 @@ func (h *Handler) showCall(w http.ResponseWriter, r *http.Request) error {
 	var (
 		wg         sync.WaitGroup
 		prev, next string
+		recs       *views.RecordingsBox
 	)
 	if listQuery != "" {
 		wg.Go(func() { prev, next = h.neighbours(r, id, listQuery) })
 	}
+	// The recordings come from their own API, with their own timeout, and
+	// never fail the page (recordings.go).
+	wg.Go(func() { recs = h.recordingsBox(r.Context(), r, id) })
 	c, err := h.CDRs.Get(r.Context(), id)
 	wg.Wait()
 	if err != nil {
@@ -56,6 +60,7 @@ func (h *Handler) showCall(w http.ResponseWriter, r *http.Request) error {
 
 	v := h.callView(c, h.zone(r))
 	v.BackURL = h.url("/calls")
+	v.Recordings = recs
 	if listQuery != "" {
 		v.BackURL += "?" + listQuery
 		v.Prev, v.Next = prev, next
