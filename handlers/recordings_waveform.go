@@ -57,13 +57,6 @@ func newWaveformCache() *waveformCache {
 // errAudioTooLarge is a recording over maxWaveformBytes.
 var errAudioTooLarge = errors.New("recording audio is larger than the waveform limit")
 
-// errNoAnalyzer: this build has no waveform reader.
-var errNoAnalyzer = errors.New("no waveform analyser in this build")
-
-// defaultAnalyze reads audio for the strip when Deps.AnalyzeWaveform is
-// nil. It is waveform.Analyze once that package can read audio.
-var defaultAnalyze func(ctx context.Context, r io.Reader, format string, o waveform.Options) (*waveform.Waveform, error)
-
 // showWaveform answers the waveform strip of one recording: an HTML
 // fragment with ?fragment=1 (the call page's script puts it under the
 // player), else a page of its own.
@@ -131,10 +124,7 @@ func (h *Handler) analyzeRecording(ctx context.Context, callUUID string, rec *vo
 		body := &capReader{r: audio.Body, left: maxWaveformBytes}
 		analyze := h.AnalyzeWaveform
 		if analyze == nil {
-			analyze = defaultAnalyze
-		}
-		if analyze == nil {
-			return nil, errNoAnalyzer
+			analyze = waveform.Analyze
 		}
 		wave, err := analyze(wctx, body, strings.ToLower(string(rec.Format)), waveform.Options{MaxLength: maxWaveformAudio})
 		if body.over {
@@ -160,9 +150,6 @@ func (h *Handler) analyzeRecording(ctx context.Context, callUUID string, rec *vo
 // waveformError words a failed analysis.
 func waveformError(err error) *recError {
 	switch {
-	case errors.Is(err, errNoAnalyzer):
-		return &recError{Status: http.StatusNotImplemented, Title: "No waveform", cause: err,
-			Message: "This cdrdash cannot draw waveforms yet. The player and the download still work."}
 	case errors.Is(err, errAudioTooLarge):
 		return &recError{Status: http.StatusUnprocessableEntity, Title: "Recording too large", cause: err,
 			Message: "This recording is larger than 256 MB, more than cdrdash reads to draw a waveform. The player " +
@@ -253,18 +240,45 @@ func (h *Handler) waveformView(callUUID, id string, w *waveform.Waveform, r *htt
 	for i := 0; i <= 4; i++ {
 		v.Axis = append(v.Axis, views.FormatClock(total*time.Duration(i)/4))
 	}
-	v.OneWay = oneWayVerdict(w, h.mosVerdict(r))
+	if _, _, ok := w.OneWay(); ok {
+		v.OneWay = oneWayVerdict(w, h.mosVerdict(r, callUUID))
+	}
 	return v
 }
 
-// mosVerdict is unused context for now: the strip is fetched on its own,
-// without the call's record, so the verdict names no MOS figure.
-func (h *Handler) mosVerdict(*http.Request) string { return "" }
+// mosVerdict lines the one-way verdict up with the call page's quality
+// verdict: it reads the call's MOS band from its record. It is asked only
+// when the strip shows one-way audio, and says nothing when the record
+// cannot be read in time.
+func (h *Handler) mosVerdict(r *http.Request, callUUID string) string {
+	if h.CDRs == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	c, err := h.CDRs.Get(ctx, callUUID)
+	if err != nil {
+		return ""
+	}
+	for _, m := range h.callView(c, h.zone(r)).Quality.Metrics {
+		if m.Name != "MOS" {
+			continue
+		}
+		switch m.Band {
+		case "poor", "fair":
+			return "matching the " + m.Band + " MOS (" + m.Value + ")"
+		case "good":
+			return "although the MOS (" + m.Value + ") reads good: MOS measures the network path, not whether " +
+				"the audio reached the other side"
+		}
+	}
+	return ""
+}
 
 // oneWayVerdict is the one line under the strip when one party went
 // silent while the other kept talking (docs/recordings.md#waveform-strip).
 func oneWayVerdict(w *waveform.Waveform, quality string) string {
-	ch, from, ok := oneWay(w)
+	ch, from, ok := w.OneWay()
 	if !ok {
 		return ""
 	}
@@ -277,30 +291,4 @@ func oneWayVerdict(w *waveform.Waveform, quality string) string {
 		s += ", " + quality
 	}
 	return s + "."
-}
-
-// oneWay finds a channel of a two-channel recording that is silent from
-// some point to the end while the other still has sound in that stretch.
-// waveform's own OneWay replaces it once that lands.
-func oneWay(w *waveform.Waveform) (ch int, from time.Duration, ok bool) {
-	if len(w.Channels) != 2 || w.Duration <= 0 {
-		return 0, 0, false
-	}
-	tail := func(c waveform.Channel) (time.Duration, bool) {
-		if n := len(c.Silences); n > 0 && c.Silences[n-1].End >= w.Duration-time.Second {
-			return c.Silences[n-1].Start, true
-		}
-		return 0, false
-	}
-	for i, c := range w.Channels {
-		start, silent := tail(c)
-		if !silent {
-			continue
-		}
-		if otherStart, otherSilent := tail(w.Channels[1-i]); otherSilent && otherStart <= start {
-			continue // both went quiet: a hold or the end of talk, not one-way audio
-		}
-		return i, start, true
-	}
-	return 0, 0, false
 }
