@@ -109,6 +109,10 @@ func (h *Handler) showWaveform(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) analyzeRecording(ctx context.Context, callUUID string, rec *vobiz.Recording) (*waveform.Waveform, *recError) {
 	id := string(rec.ID)
 	ch := h.waves.group.DoChan(id, func() (any, error) {
+		// A flight that ended just before this one began has cached it.
+		if ent, ok := h.waves.lru.Get(id); ok {
+			return ent.wave, nil
+		}
 		// The work is shared, so one viewer leaving must not end it for
 		// the others; waveformTimeout bounds it instead.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), waveformTimeout)
