@@ -185,6 +185,14 @@ var timeLayouts = []string{
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02T15:04:05.999999999-0700",
 	"2006-01-02 15:04:05.999999999-0700",
+	// The Recording API's add_time, "2026-05-07 09:45:35.79276+05:30", is
+	// read by the "Z07:00" layout above; these are its close relatives
+	// (a space before the offset, as PostgreSQL and Python print it) so a
+	// small change upstream does not drop every recording
+	// (docs/vobiz-api.md#recordings).
+	"2006-01-02 15:04:05.999999999 Z07:00",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02T15:04:05.999999999-07",
 }
 
 // ParseTime parses any timestamp form the API is known to use.

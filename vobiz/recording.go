@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -301,16 +303,350 @@ func ContentTypeFor(format string) string {
 // rangeHeader ("bytes=0-99", or "" for all) through. The URL carries its
 // own access, so the account's credentials are never sent with it (it may
 // point at another host). The client's timeout bounds the wait for the
-// headers only: the body streams for as long as the listener needs.
+// headers only: the body streams for as long as the listener needs, and
+// a stall longer than the timeout between two reads ends it with
+// ErrTimeout. Only a connection failure before any header is retried.
 //
 // Errors are *APIError with endpoint "recording_audio"; an expired or
-// refused URL is ErrNotFound or ErrForbidden, and a Range the upstream
-// cannot satisfy is ErrBadRequest with StatusCode 416. URL never appears
-// in an error.
+// refused URL is ErrNotFound (404, 410) or ErrForbidden (401, 403), and a
+// Range the upstream cannot satisfy is ErrBadRequest with StatusCode 416.
+// A 401 also matches ErrUnauthorized by its status: test ErrForbidden
+// first, as the account's credentials were not involved. A recording
+// without an http or https URL, or a 2xx that is an HTML page, is
+// ErrBadResponse. The URL never appears in an error or a log line
+// (docs/vobiz-api.md#recordings).
+//
+// A rangeHeader that is not a plain "bytes=" range is not sent: a server
+// may ignore any Range, so the full audio (200) is a valid answer to it.
 func (c *Client) OpenRecordingAudio(ctx context.Context, r *Recording, rangeHeader string) (*Audio, error) {
-	return nil, errors.New("vobiz: OpenRecordingAudio: not built yet")
+	if r == nil {
+		return nil, fmt.Errorf("vobiz: %s: %w", epAudio.op,
+			&APIError{Endpoint: epAudio.name, kind: ErrBadResponse, Err: errors.New("no recording")})
+	}
+	u, ok := audioURL(string(r.URL))
+	if !ok {
+		return nil, fmt.Errorf("vobiz: %s: %w", epAudio.op, &APIError{Endpoint: epAudio.name, kind: ErrBadResponse,
+			Err: errors.New("the recording has no http or https recording_url")})
+	}
+	scrub := newURLScrubber(string(r.URL), u)
+	rangeHeader = cleanRange(rangeHeader)
+	format := string(r.Format)
+	if format == "" {
+		format = formatFromPath(u.Path)
+	}
+	var audio *Audio
+	err := c.retry(ctx, epAudio, func(ctx context.Context) (int, error) {
+		a, status, err := c.audioAttempt(ctx, u, rangeHeader, format)
+		if err != nil {
+			return status, scrub.apply(err)
+		}
+		audio = a
+		return status, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return audio, nil
 }
 
-// ensure imports stay used while OpenRecordingAudio is being built.
-var _ = mime.ParseMediaType
-var _ = http.MethodGet
+// audioURL accepts only absolute http and https URLs with a host. A
+// recording_url is data from the API, and cdrdash fetches it server-side:
+// any other scheme (file:, gopher:, a relative path) is refused.
+func audioURL(raw string) (*url.URL, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || strings.ContainsFunc(raw, isControl) {
+		return nil, false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return nil, false
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, true
+}
+
+// cleanRange returns h when it is a byte range a browser sends
+// ("bytes=0-", "bytes=100-199", "bytes=-500", several joined by commas),
+// else "".
+func cleanRange(h string) string {
+	h = strings.TrimSpace(h)
+	spec, ok := strings.CutPrefix(h, "bytes=")
+	if !ok || spec == "" || len(h) > 200 {
+		return ""
+	}
+	for _, part := range strings.Split(spec, ",") {
+		part = strings.TrimSpace(part)
+		first, last, ok := strings.Cut(part, "-")
+		if !ok || (first == "" && last == "") || strings.Trim(first, "0123456789") != "" ||
+			strings.Trim(last, "0123456789") != "" {
+			return ""
+		}
+	}
+	return h
+}
+
+// formatFromPath guesses mp3 or wav from a URL path's extension, for an
+// object that names no recording_format.
+func formatFromPath(p string) string {
+	if strings.HasSuffix(strings.ToLower(p), ".wav") {
+		return "wav"
+	}
+	return "mp3"
+}
+
+// audioAccept prefers audio but accepts anything, so a server that
+// labels its files application/octet-stream still answers.
+const audioAccept = "audio/mpeg, audio/wav, audio/*;q=0.9, application/octet-stream;q=0.8, */*;q=0.1"
+
+// maxAudioRedirects bounds the redirects a media URL may take (storage
+// services commonly redirect a signed URL to a CDN).
+const maxAudioRedirects = 5
+
+// audioRedirect follows redirects to other hosts, unlike the API client's
+// policy: a media request carries no credentials to leak. It never goes
+// from https to plain http, and never to another scheme.
+func audioRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxAudioRedirects {
+		return fmt.Errorf("%w: more than %d redirects", errRedirect, len(via))
+	}
+	if (req.URL.Scheme != "http" && req.URL.Scheme != "https") ||
+		(via[0].URL.Scheme == "https" && req.URL.Scheme != "https") {
+		return fmt.Errorf("%w: it leads to plain http or another scheme", errRedirect)
+	}
+	// net/http copies the first request's headers onto the redirect; none
+	// of them is a credential (newAudioRequest sets no auth header).
+	return nil
+}
+
+// audioAttempt sends one media request and returns the unread body on a
+// 2xx. Only connection failures before any header are retryable.
+func (c *Client) audioAttempt(ctx context.Context, u *url.URL, rangeHeader, format string) (*Audio, int, error) {
+	actx, cancel := context.WithCancelCause(ctx)
+	var headerTimer *time.Timer
+	if c.timeout > 0 {
+		headerTimer = time.AfterFunc(c.timeout, func() { cancel(errAttemptTimeout) })
+	}
+	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		cancel(nil)
+		// The parse error would quote the URL: say only that it is unusable.
+		return nil, 0, &APIError{Endpoint: epAudio.name, kind: ErrBadResponse, Err: errors.New("the recording_url cannot be requested")}
+	}
+	// No X-Auth-ID or X-Auth-Token: the URL is its own access, and it may
+	// be on another host (docs/vobiz-api.md#recordings).
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Accept", audioAccept)
+	if rangeHeader != "" {
+		req.Header.Set("Range", rangeHeader)
+	}
+	hc := *c.hc
+	hc.CheckRedirect = audioRedirect
+	resp, err := hc.Do(req)
+	if headerTimer != nil && !headerTimer.Stop() && err == nil {
+		resp.Body.Close()
+		err = context.DeadlineExceeded
+	}
+	if err != nil {
+		defer cancel(nil)
+		return nil, 0, c.transportError(ctx, actx, epAudio, 0, err)
+	}
+	status := resp.StatusCode
+	reqID := cleanText(resp.Header.Get("X-Request-Id"), 128)
+	if status < 200 || status > 299 {
+		defer cancel(nil)
+		defer resp.Body.Close()
+		body, rerr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if rerr != nil && ctx.Err() != nil {
+			return nil, status, ctx.Err()
+		}
+		e := newStatusError(epAudio.name, status, resp.Header, body, c.now())
+		e.retryable = false // a status is an answer: the same URL answers the same way
+		switch status {
+		case http.StatusNotFound, http.StatusGone:
+			e.kind = ErrNotFound
+		case http.StatusUnauthorized, http.StatusForbidden:
+			e.kind = ErrForbidden
+		case http.StatusRequestedRangeNotSatisfiable:
+			e.kind = ErrBadRequest
+		}
+		return nil, status, c.redact.apply(e)
+	}
+	ct := resp.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch {
+	case mt == "text/html":
+		// A login or proxy page, not audio.
+		defer cancel(nil)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		e := newBadResponse(epAudio.name, status, body, errors.New("content type text/html is not audio"))
+		parseErrorBody(body, e)
+		if e.RequestID == "" {
+			e.RequestID = reqID
+		}
+		return nil, status, c.redact.apply(e)
+	case strings.HasPrefix(mt, "audio/"):
+		ct = mt
+	default:
+		// application/octet-stream, a missing type or anything else: what
+		// the recording_format says it is.
+		ct = ContentTypeFor(format)
+	}
+	ab := &audioBody{c: c, ctx: ctx, actx: actx, cancel: cancel, body: resp.Body, status: status, requestID: reqID}
+	if c.timeout > 0 {
+		ab.stall = c.timeout
+		ab.timer = time.AfterFunc(time.Hour, func() { cancel(errStallTimeout) })
+		ab.timer.Stop()
+	}
+	a := &Audio{
+		Body:          ab,
+		StatusCode:    status,
+		ContentType:   ct,
+		ContentLength: resp.ContentLength,
+		AcceptRanges:  status == http.StatusPartialContent || strings.EqualFold(strings.TrimSpace(resp.Header.Get("Accept-Ranges")), "bytes"),
+		RequestID:     reqID,
+	}
+	if status == http.StatusPartialContent {
+		a.ContentRange = cleanText(resp.Header.Get("Content-Range"), 100)
+	}
+	return a, status, nil
+}
+
+// audioBody is the stream OpenRecordingAudio returns: read errors become
+// the client's error classes, and Close cancels the request.
+type audioBody struct {
+	c      *Client
+	ctx    context.Context // the caller's
+	actx   context.Context // the request's, cancelled by stall or Close
+	cancel context.CancelCauseFunc
+	body   io.ReadCloser
+	stall  time.Duration
+	timer  *time.Timer
+	n      int64
+	once   sync.Once
+
+	status    int
+	requestID string
+}
+
+// Read reads from the stream. The stall timer runs only while Read waits
+// on the network, so a paused listener is never mistaken for a slow server.
+func (b *audioBody) Read(p []byte) (int, error) {
+	if b.timer != nil {
+		b.timer.Reset(b.stall)
+	}
+	n, err := b.body.Read(p)
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	b.n += int64(n)
+	if err != nil && err != io.EOF {
+		err = b.mapError(err)
+	}
+	return n, err
+}
+
+func (b *audioBody) mapError(err error) error {
+	if b.ctx.Err() != nil {
+		return fmt.Errorf("vobiz: %s: %w", epAudio.op, b.ctx.Err())
+	}
+	switch context.Cause(b.actx) {
+	case errClosed:
+		return fmt.Errorf("vobiz: %s: read after close", epAudio.op)
+	case errStallTimeout:
+		return fmt.Errorf("vobiz: %s: %w", epAudio.op, &APIError{Endpoint: epAudio.name,
+			StatusCode: b.status, RequestID: b.requestID, kind: ErrTimeout,
+			Err: fmt.Errorf("no data for %s after %d bytes", b.stall, b.n)})
+	}
+	// The transport's error may quote the URL: keep only its kind.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return fmt.Errorf("vobiz: %s: %w", epAudio.op, &APIError{
+		Endpoint: epAudio.name, StatusCode: b.status, RequestID: b.requestID, kind: ErrUnavailable,
+		Err: fmt.Errorf("stream cut after %d bytes: %w", b.n, errors.New(scrubbedCause(err)))})
+}
+
+// scrubbedCause describes a mid-stream failure without any text from the
+// transport, which could echo the URL.
+func scrubbedCause(err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected EOF"
+	case isConnError(err):
+		return "connection lost"
+	}
+	return "read failed"
+}
+
+// Close stops the stream and releases the connection. It is safe to call
+// more than once and concurrently with Read.
+func (b *audioBody) Close() error {
+	var err error
+	b.once.Do(func() {
+		err = b.body.Close()
+		b.cancel(errClosed)
+		if b.timer != nil {
+			b.timer.Stop()
+		}
+	})
+	return err
+}
+
+// urlScrubber removes a recording_url, and the parts of it that grant
+// access (its query string, its path), from error text: transport errors
+// and upstream error pages can quote them.
+type urlScrubber []string
+
+// minScrubLen keeps a short path such as "/a" from shredding messages.
+const minScrubLen = 6
+
+func newURLScrubber(raw string, u *url.URL) urlScrubber {
+	var s urlScrubber
+	for _, v := range []string{strings.TrimSpace(raw), u.String(), u.RawQuery, u.Query().Encode(),
+		u.EscapedPath(), u.Path} {
+		if len(v) >= minScrubLen && !slices.Contains(s, v) {
+			s = append(s, v)
+		}
+	}
+	// Longest first, so the whole URL is replaced before its parts.
+	slices.SortFunc(s, func(a, b string) int { return len(b) - len(a) })
+	return s
+}
+
+func (s urlScrubber) string(v string) string {
+	for _, secret := range s {
+		v = strings.ReplaceAll(v, secret, "[recording url]")
+	}
+	return v
+}
+
+func (s urlScrubber) contains(v string) bool {
+	for _, secret := range s {
+		if strings.Contains(v, secret) {
+			return true
+		}
+	}
+	return false
+}
+
+// apply scrubs err's text; errors.Is and errors.As still see its chain.
+func (s urlScrubber) apply(err error) error {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		ae.Message = s.string(ae.Message)
+		ae.Code = s.string(ae.Code)
+		ae.RequestID = s.string(ae.RequestID)
+		if s.contains(string(ae.Body)) {
+			ae.Body = []byte(s.string(string(ae.Body)))
+		}
+		if ae.Err != nil && s.contains(ae.Err.Error()) {
+			ae.Err = &redactedError{msg: s.string(ae.Err.Error()), err: ae.Err}
+		}
+	}
+	if err != nil && s.contains(err.Error()) {
+		return &redactedError{msg: s.string(err.Error()), err: err}
+	}
+	return err
+}

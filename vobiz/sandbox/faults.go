@@ -110,6 +110,23 @@ type Faults struct {
 	// ExportDropAfterRows aborts an export after this many data rows: the
 	// connection is closed without the terminating chunk.
 	ExportDropAfterRows int
+
+	// The recording faults act on their own, whatever Endpoints says
+	// (docs/vobiz-api.md#recordings). The general faults above reach the
+	// Recording endpoints only when Endpoints names EndpointRecordings.
+
+	// RecordingURLExpired makes every recording_url answer this status,
+	// 403 or 404 (other values are ignored), as an expired signed URL does.
+	RecordingURLExpired int
+	// RecordingSlowStart delays the media response headers by this long;
+	// the wait ends early when the client gives up or faults are replaced.
+	RecordingSlowStart time.Duration
+	// RecordingCutAfterBytes cuts every media body after this many bytes
+	// (the connection is closed mid-body, as ResetAfterBytes does).
+	RecordingCutAfterBytes int64
+	// NoRecordingAPI makes the Recording endpoints answer 404 with an HTML
+	// page, like an upstream that does not have them.
+	NoRecordingAPI bool
 }
 
 // faultState is one installed Faults value with its counters. SetFaults
@@ -160,6 +177,9 @@ func (s *Server) Faults() Faults {
 func (fs *faultState) appliesTo(endpoint string) bool {
 	if fs == nil || !fs.active {
 		return false
+	}
+	if endpoint == EndpointRecordings {
+		return slices.Contains(fs.f.Endpoints, endpoint) // only when named
 	}
 	return len(fs.f.Endpoints) == 0 || slices.Contains(fs.f.Endpoints, endpoint)
 }
@@ -319,8 +339,12 @@ func ParseFaultFlags(fs *flag.FlagSet) func() Faults {
 	failFirst := fs.Int("fail-first", 0, "sandbox: answer the first N requests with -error-status, then succeed")
 	dropRows := fs.Int("export-drop-after-rows", 0, "sandbox: cut every export after N rows (connection closed mid-stream)")
 	resetBytes := fs.Int64("reset-after-bytes", 0, "sandbox: reset the connection after N body bytes")
+	recExpired := fs.Int("recording-url-expired", 0, "sandbox: every recording_url answers this status (403 or 404)")
+	recSlow := fs.Duration("recording-slow-start", 0, "sandbox: delay before a recording's audio headers")
+	recCut := fs.Int64("recording-cut-after-bytes", 0, "sandbox: cut every recording's audio after N bytes")
+	noRecAPI := fs.Bool("no-recording-api", false, "sandbox: the Recording endpoints answer 404 HTML, like an upstream without them")
 	var endpoints []string
-	fs.Func("fault-endpoints", "sandbox: comma-separated endpoints the faults apply to (list, search, get, recent, export; default all)",
+	fs.Func("fault-endpoints", "sandbox: comma-separated endpoints the faults apply to (list, search, get, recent, export, recordings; default all but recordings)",
 		func(v string) error {
 			endpoints = nil
 			for e := range strings.SplitSeq(v, ",") {
@@ -342,8 +366,13 @@ func ParseFaultFlags(fs *flag.FlagSet) func() Faults {
 			ExportDropAfterRows: max(*dropRows, 0),
 			ResetAfterBytes:     max(*resetBytes, 0),
 			Endpoints:           slices.Clone(endpoints),
+
+			RecordingURLExpired:    *recExpired,
+			RecordingSlowStart:     max(*recSlow, 0),
+			RecordingCutAfterBytes: max(*recCut, 0),
+			NoRecordingAPI:         *noRecAPI,
 		}
 	}
 }
 
-var allEndpoints = []string{EndpointList, EndpointSearch, EndpointGet, EndpointRecent, EndpointExport}
+var allEndpoints = []string{EndpointList, EndpointSearch, EndpointGet, EndpointRecent, EndpointExport, EndpointRecordings}

@@ -31,7 +31,22 @@ func parseRoute(path string) (route, bool) {
 	}
 	rest = strings.TrimSuffix(rest, "/")
 	seg := strings.Split(rest, "/")
-	if len(seg) < 3 || len(seg) > 4 || (seg[0] != "Account" && seg[0] != "account") || seg[1] == "" || seg[2] != "cdr" {
+	if len(seg) < 3 || len(seg) > 4 || (seg[0] != "Account" && seg[0] != "account") || seg[1] == "" {
+		return route{}, false
+	}
+	if seg[2] == "Recording" {
+		// …/Recording/ lists, …/Recording/{recording_id}/ gets one
+		// (docs/vobiz-api.md#recordings).
+		rt := route{authID: seg[1], endpoint: EndpointRecordings}
+		if len(seg) == 4 {
+			if seg[3] == "" {
+				return route{}, false
+			}
+			rt.callID = seg[3]
+		}
+		return rt, true
+	}
+	if seg[2] != "cdr" {
 		return route{}, false
 	}
 	rt := route{authID: seg[1], endpoint: EndpointList}
@@ -80,7 +95,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := &request{w: w, r: r, reqID: s.newRequestID()}
 	w.Header().Set("X-Request-Id", rq.reqID)
 
+	if name, ok := strings.CutPrefix(r.URL.Path, mediaPrefix); ok && name != "" && !strings.Contains(name, "/") {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			s.writeError(rq, errMethod)
+			return
+		}
+		s.serveMedia(rq, name)
+		return
+	}
 	rt, ok := parseRoute(r.URL.Path)
+	if ok && rt.endpoint == EndpointRecordings && s.faults.Load().f.NoRecordingAPI {
+		s.writeHTMLError(rq, http.StatusNotFound) // an upstream without the Recording API
+		return
+	}
 	if !ok {
 		s.writeError(rq, errNoRoute)
 		return
@@ -111,6 +139,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveGet(rq, rt.callID)
 	case EndpointExport:
 		s.serveExport(rq)
+	case EndpointRecordings:
+		if rt.callID != "" {
+			s.serveRecording(rq, rt.callID)
+		} else {
+			s.serveRecordings(rq)
+		}
 	}
 }
 
