@@ -218,9 +218,6 @@ func (h *Handler) serveRecording(download bool) http.HandlerFunc {
 		audio, err := h.Recordings.OpenRecordingAudio(r.Context(), rec, rng)
 		if err != nil {
 			e := recUpstreamError(err, "fetching the audio")
-			if e.Status == http.StatusRequestedRangeNotSatisfiable {
-				w.Header().Set("Content-Range", "bytes */*")
-			}
 			if e.Status == 499 {
 				h.Log.Debug("recording request cancelled", "request_id", requestID(r.Context()))
 				return
