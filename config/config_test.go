@@ -271,3 +271,15 @@ func TestIndexSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordingsSetting(t *testing.T) {
+	for in, want := range map[string]string{"all": "all", "admin": "admin", "OFF": "off", " Admin ": "admin"} {
+		c, err := Load("serve", nil, env(map[string]string{"CDRDASH_RECORDINGS": in}))
+		if err != nil || c.Recordings != want {
+			t.Errorf("%q: %v, %v; want %q", in, c, err, want)
+		}
+	}
+	if c, err := Load("serve", []string{"-recordings", "admin"}, env(nil)); err != nil || c.Recordings != "admin" {
+		t.Errorf("flag: %v, %v", c, err)
+	}
+}

@@ -89,8 +89,8 @@ func (h *Handler) recordingsBox(ctx context.Context, r *http.Request, callUUID s
 	defer cancel()
 	recs, err := h.Recordings.CallRecordings(ctx, callUUID)
 	if err != nil {
-		if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-			return box // the viewer left; nothing will be shown
+		if errors.Is(err, context.Canceled) {
+			return box // the viewer left or the call failed; the box is not shown
 		}
 		h.Log.Warn("list recordings", "call_id", callUUID, "request_id", requestID(r.Context()), "err", err)
 		box.State = views.RecordingsError

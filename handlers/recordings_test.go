@@ -42,6 +42,7 @@ type fakeRecordings struct {
 	opens       int
 	ranges      []string
 	gate        chan struct{} // when set, opening waits for it
+	gaveUp      chan struct{} // when set, closed once an open waiting at the gate sees its request cancelled
 }
 
 func (f *fakeRecordings) CallRecordings(ctx context.Context, callUUID string) ([]vobiz.Recording, error) {
@@ -77,6 +78,9 @@ func (f *fakeRecordings) OpenRecordingAudio(ctx context.Context, r *vobiz.Record
 		select {
 		case <-gate:
 		case <-ctx.Done():
+			if f.gaveUp != nil {
+				close(f.gaveUp)
+			}
 			return nil, ctx.Err()
 		}
 	}
@@ -716,5 +720,35 @@ func TestRecordingWaveformFailure(t *testing.T) {
 	if res.StatusCode != http.StatusBadGateway || !strings.Contains(p.text("waveform-error"), "Vobiz refused the recording's link") ||
 		p.text("vobiz-request-id") != "vz-wave-1" || p.text("request-id") != res.Header.Get("X-Request-Id") {
 		t.Errorf("status %d: %q", res.StatusCode, p.text("waveform-error"))
+	}
+}
+
+// TestRecordingSlowUpstreamHonoursCancel: a listener who leaves while
+// Vobiz is slow to start the audio stops cdrdash's fetch too.
+func TestRecordingSlowUpstreamHonoursCancel(t *testing.T) {
+	a := newRecApp(t, "all")
+	a.fake.gate = make(chan struct{}) // never opened: Vobiz does not answer
+	a.fake.gaveUp = make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.srv.URL+a.audioPath(a.call, "rec-1"), nil)
+	done := make(chan error, 1)
+	c := a.demo(t)
+	go func() {
+		res, err := c.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		done <- err
+	}()
+	for a.fake.openCount() == 0 {
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("the cancelled request got an answer")
+	}
+	<-a.fake.gaveUp // the upstream fetch ended with the request
+	if n := len(listEvents(t, a.testApp, auth.ActionRecordingPlay)); n != 0 {
+		t.Errorf("a play that never started left %d audit events", n)
 	}
 }
