@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -295,14 +296,45 @@ func (h *Handler) serveRecording(download bool) http.HandlerFunc {
 		if r.Method == http.MethodHead {
 			return
 		}
-		buf := make([]byte, streamBufSize)
-		n, err := io.CopyBuffer(w, body, buf)
+		n, err := streamAudio(w, body)
 		if err != nil && r.Context().Err() == nil {
 			// Vobiz cut the stream, or the listener went away: the response
 			// ends short (net/http closes the connection, as the length no
 			// longer holds) and the player reports it.
 			h.Log.Warn("recording stream cut", "request_id", requestID(r.Context()),
 				"vobiz_request_id", audio.RequestID, "bytes", n, "err", err)
+		}
+	}
+}
+
+// streamIdle is how long a listener may stop reading (a paused player
+// with a full buffer) before the connection is closed; the browser asks
+// again with a Range when playback resumes.
+const streamIdle = 10 * time.Minute
+
+// streamAudio copies body to w through one bounded buffer. Each chunk
+// written moves the write deadline on, so a long recording played in real
+// time outlives CDRDASH_WRITE_TIMEOUT while data flows, and a stalled
+// listener still lets go of the connection.
+func streamAudio(w http.ResponseWriter, body io.Reader) (int64, error) {
+	rc := http.NewResponseController(w)
+	buf := make([]byte, streamBufSize)
+	var total int64
+	for {
+		n, rerr := body.Read(buf)
+		if n > 0 {
+			_ = rc.SetWriteDeadline(time.Now().Add(streamIdle)) // not every writer supports it; then the server's timeout holds
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
 		}
 	}
 }
