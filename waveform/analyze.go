@@ -55,9 +55,10 @@ func Analyze(ctx context.Context, r io.Reader, format string, o Options) (*Wavef
 // MP3 stream that starts with a few bytes of junk before its first frame.
 func sniff(head []byte, hint string) string {
 	switch {
-	case len(head) >= 12 && (string(head[:4]) == "RIFF" || string(head[:4]) == "RF64") && string(head[8:12]) == "WAVE":
-		return "wav"
-	case len(head) >= 4 && (string(head[:3]) == "RIFF" || string(head[:4]) == "RF64"):
+	case string(head[:4]) == "RIFF" || string(head[:4]) == "RF64":
+		if len(head) < 12 || string(head[8:12]) == "WAVE" {
+			return "wav" // one cut short is reported as damaged
+		}
 		return "" // a RIFF that is not WAVE (AVI, WebP…)
 	case string(head[:3]) == "ID3":
 		return "mp3"
@@ -101,7 +102,11 @@ type envelope struct {
 	peak      [2]float32
 	ms        [2][]float32 // mean square per window
 	pk        [2][]float32 // peak per window
-	differ    bool         // the two channels carried different samples
+	diff      float64      // sum of (left-right)² over the recording
+	energy    float64      // sum of left²+right² over the recording
+	// peakFromRMS derives the peaks from the loudness, for decoded audio
+	// whose level is right but whose samples are not.
+	peakFromRMS bool
 }
 
 func newEnvelope(rate, keep int, max time.Duration) *envelope {
@@ -172,12 +177,12 @@ func (e *envelope) addLeft(s []float32) {
 }
 
 func (e *envelope) addStereo(s []float32) {
-	sl, sr := 0.0, 0.0
+	sl, sr, sd := 0.0, 0.0, 0.0
 	pl, pr := e.peak[0], e.peak[1]
-	differ := false
 	for i := 0; i+1 < len(s); i += 2 {
 		l, r := s[i], s[i+1]
-		differ = differ || l != r
+		d := l - r
+		sd += float64(d * d)
 		sl += float64(l * l)
 		sr += float64(r * r)
 		pl = max(pl, abs32(l))
@@ -186,11 +191,20 @@ func (e *envelope) addStereo(s []float32) {
 	e.sum[0] += sl
 	e.sum[1] += sr
 	e.peak[0], e.peak[1] = pl, pr
-	e.differ = e.differ || differ
+	e.diff += sd
+	e.energy += sl + sr
 }
 
 func abs32(v float32) float32 {
 	return math.Float32frombits(math.Float32bits(v) &^ (1 << 31))
+}
+
+// sameChannels tells whether both channels carry the same audio: exactly,
+// or up to coding noise 40 dB below the signal, which is what a joint-stereo
+// MP3 made from mono decodes to. Two parties on two channels, or one
+// channel going quiet, differ by far more.
+func (e *envelope) sameChannels() bool {
+	return e.diff <= 1e-4*e.energy
 }
 
 // flush closes the current window, which may be short at the end.
@@ -220,8 +234,18 @@ func (e *envelope) result(o Options) (*Waveform, error) {
 		return nil, fmt.Errorf("waveform: the recording holds no audio: %w", ErrCorrupt)
 	}
 	w := &Waveform{Duration: e.at(e.frames), SampleRate: e.rate}
+	if e.peakFromRMS {
+		// Sample peaks are not to be trusted (see mpeg25Reader): use the
+		// peak of a sine of the window's loudness.
+		w.Approximate = true
+		for c := 0; c < e.keep; c++ {
+			for i, ms := range e.ms[c] {
+				e.pk[c][i] = float32(min(1, math.Sqrt(2*float64(ms))))
+			}
+		}
+	}
 	chans := e.keep
-	if chans == 2 && !e.differ {
+	if chans == 2 && e.sameChannels() {
 		chans = 1 // mono saved as stereo
 	}
 	thr := math.Pow(10, o.SilenceDB/20)

@@ -12,8 +12,15 @@ import (
 
 // frameHeader is the part of an MPEG audio frame header Analyze needs.
 type frameHeader struct {
-	mono bool // channel mode 3: a single channel
+	mono     bool // channel mode 3: a single channel
+	mpeg25   bool // MPEG 2.5: 8, 11.025 or 12 kHz
+	freeRate bool // "free" bitrate
+	bitrate  byte // bitrate index
+	rate     int  // sample rate in Hz
 }
+
+// mp3Rates are the sample rates by version (MPEG 2.5, reserved, 2, 1) and index.
+var mp3Rates = [4][3]int{{11025, 12000, 8000}, {}, {22050, 24000, 16000}, {44100, 48000, 32000}}
 
 // parseFrameHeader reads a 4-byte MPEG audio frame header and accepts only
 // Layer III (MP3) with a valid bitrate and sample rate.
@@ -28,7 +35,13 @@ func parseFrameHeader(b []byte) (frameHeader, bool) {
 	if version == 1 || layer != 1 || bitrate == 0xF || rate == 3 {
 		return frameHeader{}, false
 	}
-	return frameHeader{mono: b[3]>>6 == 3}, true
+	return frameHeader{
+		mono:     b[3]>>6 == 3,
+		mpeg25:   version == 0,
+		freeRate: bitrate == 0,
+		bitrate:  bitrate,
+		rate:     mp3Rates[version][rate],
+	}, true
 }
 
 // maxJunk is how far past an ID3v2 tag (or the start) Analyze looks for
@@ -39,7 +52,8 @@ const maxJunk = 4096
 // streams the decoder's output. go-mp3 always yields 16-bit stereo; a mono
 // MP3 is analysed on its left channel only.
 func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, err error) {
-	if err := skipID3v2(br); err != nil {
+	tagged, err := skipID3v2(br)
+	if err != nil {
 		return nil, err
 	}
 	var fh frameHeader
@@ -49,12 +63,26 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 			fh = h
 			break
 		}
-		if perr != nil || skipped >= maxJunk {
-			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", ErrCorrupt)
+		if _, derr := br.Discard(1); perr != nil || derr != nil || skipped >= maxJunk {
+			// Announced as MP3 but without a tag or a frame, it is most
+			// likely not audio at all (an HTML error page).
+			kind := ErrUnsupported
+			if tagged {
+				kind = ErrCorrupt
+			}
+			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", kind)
 		}
-		if _, err := br.Discard(1); err != nil {
-			return nil, fmt.Errorf("waveform: no MP3 frame in the first bytes: %w", ErrCorrupt)
-		}
+	}
+	// go-mp3 decodes MPEG 1 and 2 but neither "free" bitrate streams nor
+	// MPEG 2.5, which mpeg25Reader turns into MPEG 2 (docs/recordings.md#formats).
+	var in io.Reader = br
+	switch {
+	case fh.freeRate:
+		return nil, fmt.Errorf("waveform: MP3 with a free bitrate cannot be decoded: %w", ErrUnsupported)
+	case fh.mpeg25 && doubledBitrate[fh.bitrate] == 0:
+		return nil, fmt.Errorf("waveform: MP3 at %d Hz and %d kbit/s cannot be decoded: %w", fh.rate, lsfBitrates[fh.bitrate], ErrUnsupported)
+	case fh.mpeg25:
+		in = &mpeg25Reader{br: br}
 	}
 	// The decoder is third-party code fed untrusted bytes: a panic in it
 	// is a damaged file, not a crashed server.
@@ -63,7 +91,7 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 			w, err = nil, fmt.Errorf("waveform: MP3 decoder failed (%v): %w", p, ErrCorrupt)
 		}
 	}()
-	src := &ioErrReader{r: br}
+	src := &ioErrReader{r: in}
 	d, derr := mp3.NewDecoder(src)
 	if derr != nil {
 		return nil, mp3Err(src, derr)
@@ -72,7 +100,12 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 	if fh.mono {
 		keep = 1
 	}
-	env := newEnvelope(d.SampleRate(), keep, o.MaxLength)
+	rate := d.SampleRate()
+	if fh.mpeg25 {
+		rate = fh.rate // the decoder was told twice the rate
+	}
+	env := newEnvelope(rate, keep, o.MaxLength)
+	env.peakFromRMS = fh.mpeg25
 	buf := make([]byte, readChunk)
 	samples := make([]float32, readChunk/2)
 	for {
@@ -124,20 +157,23 @@ func mp3Err(src *ioErrReader, err error) error {
 // skipID3v2 discards an ID3v2 tag at the start, if there is one: a
 // 10-byte header whose last four bytes are a 28-bit "syncsafe" size, plus
 // a 10-byte footer when flag 0x10 is set.
-func skipID3v2(br *bufio.Reader) error {
+func skipID3v2(br *bufio.Reader) (bool, error) {
 	b, err := br.Peek(10)
 	if err != nil || string(b[:3]) != "ID3" {
-		return nil
+		if len(b) >= 3 && string(b[:3]) == "ID3" {
+			return true, fmt.Errorf("waveform: MP3 cut short in its ID3 tag: %w", ErrCorrupt)
+		}
+		return false, nil
 	}
 	if (b[6]|b[7]|b[8]|b[9])&0x80 != 0 {
-		return fmt.Errorf("waveform: MP3 ID3 tag with a bad size: %w", ErrCorrupt)
+		return true, fmt.Errorf("waveform: MP3 ID3 tag with a bad size: %w", ErrCorrupt)
 	}
 	size := 10 + (int(b[6])<<21 | int(b[7])<<14 | int(b[8])<<7 | int(b[9]))
 	if b[5]&0x10 != 0 {
 		size += 10
 	}
 	if n, _ := br.Discard(size); n < size {
-		return fmt.Errorf("waveform: MP3 cut short in its ID3 tag: %w", ErrCorrupt)
+		return true, fmt.Errorf("waveform: MP3 cut short in its ID3 tag: %w", ErrCorrupt)
 	}
-	return nil
+	return true, nil
 }

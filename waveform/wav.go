@@ -65,15 +65,31 @@ func analyzeWAV(ctx context.Context, br *bufio.Reader, o Options) (*Waveform, er
 		default:
 			// LIST, fact, ds64, bext…: not needed. Chunks are padded to
 			// an even size.
-			skip := int64(size) + int64(size&1)
-			if n, err := br.Discard(int(min(skip, math.MaxInt32))); int64(n) < skip {
-				if err == nil {
-					err = io.ErrUnexpectedEOF
-				}
+			if err := skipChunk(ctx, br, int64(size)+int64(size&1)); err != nil {
 				return nil, wavReadErr(fmt.Sprintf("%q chunk", id), err)
 			}
 		}
 	}
+}
+
+// skipChunk discards n bytes, checking the context between steps: a chunk
+// can announce up to 4 GB.
+func skipChunk(ctx context.Context, br *bufio.Reader, n int64) error {
+	for n > 0 {
+		if err := checkCtx(ctx); err != nil {
+			return err
+		}
+		step := int(min(n, readChunk))
+		got, err := br.Discard(step)
+		n -= int64(got)
+		if got < step {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 func wavReadErr(what string, err error) error {

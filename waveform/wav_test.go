@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -215,6 +216,7 @@ func TestAnalyzeWAVLayout(t *testing.T) {
 		{"cut in the fmt chunk", full[:30], 0, ErrCorrupt},
 		{"no data chunk", full[:36], 0, ErrCorrupt},
 		{"empty", nil, 0, ErrCorrupt},
+		{"cut in the RIFF header", full[:10], 0, ErrCorrupt},
 		{"garbage", []byte("<html><body>Access denied</body></html>"), 0, ErrUnsupported},
 		{"RIFF but not WAVE", []byte("RIFF\x00\x00\x00\x00AVI LIST"), 0, ErrUnsupported},
 		{"three channels", makeWAV(wavSpec{code: wavPCM, bits: 16, channels: 3, rate: 8000, dur: s(1)}, mono(piecewise())), 0, ErrUnsupported},
@@ -292,6 +294,55 @@ func TestAnalyzeLimits(t *testing.T) {
 	}
 }
 
+// endless serves a WAV header announcing a streamed size, then a tone for
+// ever, counting what was read.
+type endless struct {
+	head []byte
+	read int64
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := copy(p, e.head)
+	e.head = e.head[n:]
+	for i := n; i < len(p); i++ {
+		p[i] = byte(i * 7)
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestAnalyzeStopsAtTheLimit: a stream that never ends is refused as soon
+// as it passes MaxLength, having read little more than that.
+func TestAnalyzeStopsAtTheLimit(t *testing.T) {
+	zero := uint32(0)
+	b := makeWAV(wavSpec{code: wavPCM, bits: 16, channels: 1, rate: 8000, dur: 0, dataSize: &zero}, mono(piecewise()))
+	r := &endless{head: b}
+	_, err := Analyze(context.Background(), r, "wav", Options{MaxLength: time.Minute})
+	if !errors.Is(err, ErrTooLong) {
+		t.Fatalf("err %v, want ErrTooLong", err)
+	}
+	if limit := int64(60*8000*2 + 2*readChunk); r.read > limit {
+		t.Errorf("read %d bytes for a one-minute limit (%d)", r.read, limit)
+	}
+}
+
+func TestAnalyzeRF64(t *testing.T) {
+	// RF64 keeps its real sizes in a ds64 chunk and writes 0xFFFFFFFF in
+	// the data chunk: read to the end.
+	ff := uint32(0xFFFFFFFF)
+	spec := wavSpec{code: wavPCM, bits: 16, channels: 1, rate: 8000, dur: s(4), dataSize: &ff,
+		extra: append([]byte("ds64\x1c\x00\x00\x00"), make([]byte, 28)...)}
+	b := makeWAV(spec, mono(piecewise()))
+	copy(b, "RF64")
+	w, err := analyzeBytes(t, b, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !near(w.Duration, s(4)) {
+		t.Errorf("duration %s, want 4 s", w.Duration)
+	}
+}
+
 func TestAnalyzeCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -341,5 +392,27 @@ func TestG711Tables(t *testing.T) {
 	}
 	if muLaw[0xFF] != 0 || aLaw[0xD5]*32768 > 8 {
 		t.Errorf("silence codes decode to %v and %v", muLaw[0xFF], aLaw[0xD5])
+	}
+}
+
+// TestAnalyzeMemoryFollowsDuration: six times the samples for the same
+// duration costs no more memory, because only the 50 ms summary is kept.
+func TestAnalyzeMemoryFollowsDuration(t *testing.T) {
+	allocated := func(rate int) uint64 {
+		b := makeWAV(wavSpec{code: wavPCM, bits: 16, channels: 2, rate: rate, dur: s(60)}, func(t time.Duration, ch int) float64 {
+			return tone(t, 0.2*float64(ch+1))
+		})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		if _, err := analyzeBytes(t, b, "wav", Options{}); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	low, high := allocated(8000), allocated(48000)
+	if high > low+low/2 {
+		t.Errorf("60 s at 48 kHz allocated %d bytes, at 8 kHz %d: memory follows the samples", high, low)
 	}
 }

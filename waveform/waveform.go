@@ -56,4 +56,9 @@ type Waveform struct {
 	// two-channel one. Stereo whose channels carry the same samples (mono
 	// saved as stereo, which MP3 decoders always produce) is one channel.
 	Channels []Channel
+	// Approximate is set for an 8, 11 or 12 kHz MP3 (MPEG 2.5), decoded
+	// by a workaround: its silences are right, but its loudness may be off
+	// by a few decibels and its peaks are derived from the loudness
+	// (docs/recordings.md#formats).
+	Approximate bool
 }
