@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -51,6 +52,60 @@ type Recording struct {
 	ResourceURI     Text    `json:"resource_uri"`
 }
 
+// UnmarshalJSON decodes a recording leniently (see Recording). The four
+// millisecond and second counts also accept a fraction ("345100.5" or
+// 345100.5), rounded to the nearest whole number: they are measurements,
+// and an object must not be lost over half a millisecond.
+func (r *Recording) UnmarshalJSON(b []byte) error {
+	type plain Recording
+	aux := struct {
+		*plain
+		DurationMS      json.RawMessage `json:"recording_duration_ms"`
+		RoundedDuration json.RawMessage `json:"rounded_recording_duration"`
+		StartMS         json.RawMessage `json:"recording_start_ms"`
+		EndMS           json.RawMessage `json:"recording_end_ms"`
+	}{plain: (*plain)(r)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		raw  json.RawMessage
+		dst  *NullInt
+		name string
+	}{
+		{aux.DurationMS, &r.DurationMS, "recording_duration_ms"},
+		{aux.RoundedDuration, &r.RoundedDuration, "rounded_recording_duration"},
+		{aux.StartMS, &r.StartMS, "recording_start_ms"},
+		{aux.EndMS, &r.EndMS, "recording_end_ms"},
+	} {
+		if err := roundedInt(f.raw, f.dst); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
+	return nil
+}
+
+// roundedInt reads a whole number, or a number with a fraction rounded to
+// the nearest whole one; an absent value leaves dst unset.
+func roundedInt(raw json.RawMessage, dst *NullInt) error {
+	*dst = NullInt{}
+	if len(raw) == 0 {
+		return nil
+	}
+	if err := dst.UnmarshalJSON(raw); err == nil {
+		return nil
+	}
+	var f NullFloat
+	if err := f.UnmarshalJSON(raw); err != nil {
+		return err
+	}
+	if !f.Valid || math.Abs(f.Float64) >= 1<<62 {
+		return typeError(raw, nullIntType)
+	}
+	*dst = NullInt{Int64: int64(math.Round(f.Float64)), Valid: true}
+	return nil
+}
+
 // Duration is the recording's length: recording_duration_ms, else the
 // rounded seconds, else the span between start and end; 0 when unknown.
 func (r *Recording) Duration() time.Duration {
@@ -80,14 +135,25 @@ type RecordingList struct {
 	APIID   Text          `json:"api_id"`
 	Meta    RecordingMeta `json:"meta"`
 	Objects []Recording   `json:"objects"`
+
+	// received counts the objects the page held before those without a
+	// recording_id were dropped: the next page's offset moves by it.
+	received int
 }
 
-// HasNext reports whether another page follows this one.
+// Received returns how many objects the page held as sent, before objects
+// without a recording_id were dropped: the next page starts at
+// Meta.Offset + Received().
+func (l *RecordingList) Received() int { return max(l.received, len(l.Objects)) }
+
+// HasNext reports whether another page follows this one: meta.next, or,
+// when the upstream sent none, total_count beyond this page.
 func (l *RecordingList) HasNext() bool {
 	if l.Meta.Next.Valid && strings.TrimSpace(l.Meta.Next.String) != "" {
 		return true
 	}
-	return int64(l.Meta.Offset)+int64(len(l.Objects)) < int64(l.Meta.TotalCount) && len(l.Objects) > 0
+	n := l.Received()
+	return n > 0 && int64(l.Meta.Offset)+int64(n) < int64(l.Meta.TotalCount)
 }
 
 // RecordingFilter selects recordings. Zero fields are not sent.
@@ -190,6 +256,7 @@ func (c *Client) ListRecordings(ctx context.Context, f RecordingFilter) (*Record
 		if out.Objects == nil && !hasKey(b, "objects") {
 			return errors.New(`the response has no "objects" list`)
 		}
+		out.received = len(out.Objects)
 		kept := out.Objects[:0]
 		for _, r := range out.Objects {
 			if strings.TrimSpace(string(r.ID)) != "" {
@@ -206,26 +273,36 @@ func (c *Client) ListRecordings(ctx context.Context, f RecordingFilter) (*Record
 }
 
 // CallRecordings returns every recording of one call (all pages, at most
-// a few hundred), oldest first.
+// a few hundred), oldest first, each recording once.
 func (c *Client) CallRecordings(ctx context.Context, callUUID string) ([]Recording, error) {
 	var all []Recording
+	seen := map[Text]bool{}
 	f := RecordingFilter{CallUUID: callUUID, Limit: MaxRecordingLimit}
 	for page := 0; page < 5; page++ {
 		l, err := c.ListRecordings(ctx, f)
 		if err != nil {
 			return nil, err
 		}
+		fresh := 0
 		for _, r := range l.Objects {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			fresh++
 			// A tolerant reading of the filter: an upstream that ignored
-			// call_uuid must not show another call's audio on this page.
+			// call_uuid must not show another call's audio on this page
+			// (docs/vobiz-api.md#recordings).
 			if strings.EqualFold(string(r.CallUUID), callUUID) || r.CallUUID == "" {
 				all = append(all, r)
 			}
 		}
-		if !l.HasNext() || len(l.Objects) == 0 {
+		// An upstream that ignores offset sends the same page again:
+		// stop when a page brings nothing new.
+		if !l.HasNext() || l.Received() == 0 || fresh == 0 {
 			break
 		}
-		f.Offset += len(l.Objects)
+		f.Offset += l.Received()
 	}
 	sortRecordingsOldestFirst(all)
 	return all, nil
@@ -448,7 +525,12 @@ func (c *Client) audioAttempt(ctx context.Context, u *url.URL, rangeHeader, form
 	}
 	if err != nil {
 		defer cancel(nil)
-		return nil, 0, c.transportError(ctx, actx, epAudio, 0, err)
+		terr := c.transportError(ctx, actx, epAudio, 0, err)
+		var ae *APIError
+		if errors.As(terr, &ae) && ae.kind == ErrUnavailable && closedBeforeHeaders(err) {
+			ae.retryable = true
+		}
+		return nil, 0, terr
 	}
 	status := resp.StatusCode
 	reqID := cleanText(resp.Header.Get("X-Request-Id"), 128)
@@ -510,6 +592,13 @@ func (c *Client) audioAttempt(ctx context.Context, u *url.URL, rangeHeader, form
 		a.ContentRange = cleanText(resp.Header.Get("Content-Range"), 100)
 	}
 	return a, status, nil
+}
+
+// closedBeforeHeaders reports net/http's "server closed idle connection":
+// the server closed a connection before answering, which it reports with
+// an unexported error that isConnError does not know.
+func closedBeforeHeaders(err error) bool {
+	return strings.Contains(err.Error(), "server closed idle connection")
 }
 
 // audioBody is the stream OpenRecordingAudio returns: read errors become

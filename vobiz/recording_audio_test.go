@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -215,7 +216,7 @@ func TestOpenRecordingAudioRetriesConnectionFailure(t *testing.T) {
 		t.Fatalf("err %v, want ErrUnavailable", err)
 	}
 	if n := len(p.statuses()); n != 3 {
-		t.Errorf("%d attempts, want 3", n)
+		t.Errorf("%d attempts, want 3 (%v)", n, err)
 	}
 	assertNoURL(t, err, "")
 }
@@ -323,4 +324,58 @@ func TestParseTimeAddTime(t *testing.T) {
 			t.Errorf("ParseTime(%q) = %v, %v; want %v", s, got, err, want)
 		}
 	}
+}
+
+// TestOpenRecordingAudioLogsNoURL: debug and retry log lines name the
+// endpoint, never the recording URL.
+func TestOpenRecordingAudioLogsNoURL(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	m := newMediaServer(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "denied "+r.URL.String(), http.StatusForbidden)
+	})
+	c, _ := newTestClient(t, "http://api.invalid", WithLogger(logger))
+	if _, err := c.OpenRecordingAudio(context.Background(), m.rec("mp3"), ""); !errors.Is(err, ErrForbidden) {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: connection refused, retried
+	_, _ = c.OpenRecordingAudio(context.Background(), &Recording{URL: Text("http://" + addr + "/media/r1.mp3?" + secretQuery)}, "")
+	if !strings.Contains(logs.String(), "recording_audio") {
+		t.Fatalf("no log lines: %q", logs.String())
+	}
+	if strings.Contains(logs.String(), secretQuery) || strings.Contains(logs.String(), "/media/r1") {
+		t.Errorf("logs leak the recording URL:\n%s", logs.String())
+	}
+}
+
+// TestOpenRecordingAudioStall: a body that stops sending ends with a
+// timeout once the stall limit passes.
+func TestOpenRecordingAudioStall(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	m := newMediaServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Write(make([]byte, 10))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	c, _ := newTestClient(t, "http://api.invalid", WithTimeout(30*time.Millisecond))
+	a, err := c.OpenRecordingAudio(context.Background(), m.rec("wav"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Body.Close()
+	_, err = io.ReadAll(a.Body)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err %v, want ErrTimeout", err)
+	}
+	assertNoURL(t, err, m.URL)
 }

@@ -63,7 +63,6 @@ type recording struct {
 	hash       uint64
 	callerNum  string
 	calleeNum  string
-	callUUID   string
 	durationMS int64
 }
 
@@ -96,16 +95,17 @@ func recordingCount(k *recKeys, c *call, id int64) (n int, h uint64) {
 	return 1, h
 }
 
-// recordingsOf returns call j's recordings (none, one or two).
-func (s *Server) recordingsOf(k *recKeys, v *view, j int) []recording {
+// recordingsOf returns call j's recordings (none, one or two). It does
+// not allocate: the list ranks every recording of the data set with it.
+func (s *Server) recordingsOf(k *recKeys, v *view, j int) (out [2]recording, n int) {
 	c, ok := v.get(j)
 	if !ok {
-		return nil
+		return out, 0
 	}
 	id := s.idOf(j)
 	n, h := recordingCount(k, c, id)
 	if n == 0 {
-		return nil
+		return out, 0
 	}
 	answerMS := (s.epoch + int64(c.start) + int64(c.ring)) * 1000
 	endMS := answerMS + int64(c.billsec)*1000
@@ -119,9 +119,6 @@ func (s *Server) recordingsOf(k *recKeys, v *view, j int) []recording {
 	if format == "mp3" && !mp3Available() {
 		format = "wav"
 	}
-	var uuid [uuidLen]byte
-	s.uuidKeys.encode(&uuid, id)
-	out := make([]recording, n)
 	split := endMS
 	if n == 2 {
 		frac := 30 + (h>>40)%41 // the transfer comes 30-70% into the talk
@@ -130,7 +127,7 @@ func (s *Server) recordingsOf(k *recKeys, v *view, j int) []recording {
 	for p := range n {
 		r := recording{j: j, callID: id, part: p, format: format, channels: channels,
 			startMS: answerMS, endMS: split, hash: mix64(h ^ uint64(p+1)),
-			callerNum: s.parties[c.caller].number, calleeNum: s.parties[c.dest].number, callUUID: string(uuid[:])}
+			callerNum: s.parties[c.caller].number, calleeNum: s.parties[c.dest].number}
 		if p == 1 {
 			r.startMS, r.endMS = split, endMS
 		}
@@ -141,7 +138,14 @@ func (s *Server) recordingsOf(k *recKeys, v *view, j int) []recording {
 		r.stringy = (r.hash>>32)%100 < recStringPercent
 		out[p] = r
 	}
-	return out
+	return out, n
+}
+
+// callUUID returns the uuid of r's call.
+func (s *Server) callUUID(r *recording) string {
+	var b [uuidLen]byte
+	s.uuidKeys.encode(&b, r.callID)
+	return string(b[:])
 }
 
 // visibleAt reports whether r exists yet: its add_time has passed by the
@@ -165,8 +169,8 @@ func (s *Server) findRecording(k *recKeys, v *view, id string) (recording, bool)
 	if callID < s.idBase || j >= len(v.calls) || !v.visible(j) {
 		return recording{}, false
 	}
-	rs := s.recordingsOf(k, v, j)
-	if part >= len(rs) || !rs[part].visibleAt(v) {
+	rs, count := s.recordingsOf(k, v, j)
+	if part >= count || !rs[part].visibleAt(v) {
 		return recording{}, false
 	}
 	return rs[part], true
@@ -224,7 +228,7 @@ func (s *Server) appendRecording(b []byte, k *recKeys, r *recording, base string
 	b = appendString(b, add)
 	b = append(b, ',')
 	b = appendKey(b, "call_uuid")
-	b = appendString(b, r.callUUID)
+	b = appendString(b, s.callUUID(r))
 	b = append(b, ',')
 	b = appendKey(b, "conference_name")
 	b = append(b, "null"...)
@@ -367,7 +371,8 @@ type recKey struct {
 func (s *Server) matchRecordings(k *recKeys, v *view, rq *recQuery) []recKey {
 	var out []recKey
 	consider := func(j int) {
-		for _, r := range s.recordingsOf(k, v, j) {
+		rs, n := s.recordingsOf(k, v, j)
+		for _, r := range rs[:n] {
 			if !r.visibleAt(v) || r.addMicros < rq.gte || r.addMicros >= rq.lt {
 				continue
 			}
@@ -505,7 +510,8 @@ func (s *Server) serveRecordings(rq *request) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		r := s.recordingsOf(&k, v, int(key.j))[key.part]
+		rs, _ := s.recordingsOf(&k, v, int(key.j))
+		r := rs[key.part]
 		out = s.appendRecording(out, &k, &r, base)
 	}
 	out = append(out, "]}"...)
@@ -630,11 +636,12 @@ func (s *Server) RecordingScenarios() []RecordingScenario {
 	v := s.current()
 	var out []RecordingScenario
 	add := func(j int) {
-		for _, r := range s.recordingsOf(&k, v, j) {
+		rs, n := s.recordingsOf(&k, v, j)
+		for _, r := range rs[:n] {
 			if !r.visibleAt(v) {
 				continue
 			}
-			sc := RecordingScenario{CallUUID: r.callUUID, RecordingID: r.id(&k), Format: r.format,
+			sc := RecordingScenario{CallUUID: s.callUUID(&r), RecordingID: r.id(&k), Format: r.format,
 				Channels: r.channels, Duration: time.Duration(r.durationMS) * time.Millisecond}
 			if r.oneWay {
 				sc.SilentChannel, sc.SilentFrom = 2, oneWayFromSec*time.Second
