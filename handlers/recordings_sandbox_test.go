@@ -69,6 +69,11 @@ func TestSandboxRecordingAcceptance(t *testing.T) {
 				t.Errorf("Range 0-99: %d, %d bytes, %q; want 206, 100, %q", res.StatusCode, len(audio),
 					res.Header.Get("Content-Type"), want)
 			}
+			res, frag := a.request(t, c, src+"/waveform?fragment=1", nil)
+			if fp := parsePage(t, frag); res.StatusCode != http.StatusOK || len(fp.all("waveform-row")) != sc.Channels {
+				t.Errorf("waveform: %d, %d rows for %d channels: %.300s", res.StatusCode, len(fp.all("waveform-row")),
+					sc.Channels, fp.text("waveform-error"))
+			}
 		})
 	}
 }
