@@ -56,6 +56,10 @@ func wantsJSON(r *http.Request) bool {
 // package never contain it (docs/recordings.md#the-audio-proxy).
 func (h *Handler) writeRecError(w http.ResponseWriter, r *http.Request, e *recError) {
 	e.RequestID = requestID(r.Context())
+	if e.Status == statusClientGone {
+		h.Log.Debug("recording request cancelled", "request_id", e.RequestID)
+		return // nobody is listening for an answer
+	}
 	h.Log.Log(r.Context(), slogLevelFor(e.Status), "recording request failed", "status", e.Status,
 		"path", r.URL.Path, "request_id", e.RequestID, "vobiz_request_id", e.VobizRequestID, "err", e.cause)
 	hd := w.Header()
@@ -161,7 +165,7 @@ func recUpstreamError(err error, doing string) *recError {
 	isAudio := errors.As(err, &apiErr) && apiErr.Endpoint == "recording_audio"
 	switch {
 	case errors.Is(err, context.Canceled):
-		e.Status, e.Title, e.Message = 499, "Request cancelled", "The request was cancelled."
+		e.Status, e.Title, e.Message = statusClientGone, "Request cancelled", "The request was cancelled."
 	case isAudio && apiErr.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 		e.Status, e.Title = http.StatusRequestedRangeNotSatisfiable, "Range not available"
 		e.Message = "The part of the recording asked for lies beyond its end."
@@ -198,6 +202,10 @@ func recUpstreamError(err error, doing string) *recError {
 	return e
 }
 
+// statusClientGone marks a request whose client went away (nginx's 499):
+// nothing is written for it.
+const statusClientGone = 499
+
 // streamBufSize bounds the memory one listener holds.
 const streamBufSize = 32 << 10
 
@@ -218,12 +226,7 @@ func (h *Handler) serveRecording(download bool) http.HandlerFunc {
 		}
 		audio, err := h.Recordings.OpenRecordingAudio(r.Context(), rec, rng)
 		if err != nil {
-			e := recUpstreamError(err, "fetching the audio")
-			if e.Status == 499 {
-				h.Log.Debug("recording request cancelled", "request_id", requestID(r.Context()))
-				return
-			}
-			h.writeRecError(w, r, e)
+			h.writeRecError(w, r, recUpstreamError(err, "fetching the audio"))
 			return
 		}
 		defer audio.Body.Close()

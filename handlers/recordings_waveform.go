@@ -64,7 +64,7 @@ func (h *Handler) showWaveform(w http.ResponseWriter, r *http.Request) {
 	fragment := r.URL.Query().Get("fragment") == "1"
 	callUUID, id := strings.ToLower(chi.URLParam(r, "uuid")), chi.URLParam(r, "id")
 	fail := func(e *recError) {
-		if fragment && !wantsJSON(r) && e.Status != 499 {
+		if fragment && !wantsJSON(r) && e.Status != statusClientGone {
 			e.RequestID = requestID(r.Context())
 			h.Log.Log(r.Context(), slogLevelFor(e.Status), "waveform failed", "status", e.Status,
 				"request_id", e.RequestID, "vobiz_request_id", e.VobizRequestID, "err", e.cause)
@@ -142,7 +142,7 @@ func (h *Handler) analyzeRecording(ctx context.Context, callUUID string, rec *vo
 	})
 	select {
 	case <-ctx.Done():
-		return nil, &recError{Status: 499, cause: ctx.Err()}
+		return nil, &recError{Status: statusClientGone, cause: ctx.Err()}
 	case res := <-ch:
 		if res.Err != nil {
 			return nil, waveformError(res.Err)
