@@ -666,8 +666,13 @@ func TestRecordingWaveformOneWay(t *testing.T) {
 	if got := p.text("one-way"); !strings.HasPrefix(got, "One-way audio: the callee's channel is silent from 0:30 to the end") {
 		t.Errorf("one-way line %q", got)
 	}
-	// The full page, from the cache: no second fetch.
+	// The full page, from the cache: no second fetch, and the call's MOS
+	// is not asked for again.
+	before := a.upstreamRequests()
 	res, body = a.request(t, c, path, nil)
+	if n := a.upstreamRequests() - before; n != 0 {
+		t.Errorf("the cached strip asked Vobiz %d times", n)
+	}
 	if res.StatusCode != http.StatusOK || !parsePage(t, body).has("back") || !parsePage(t, body).has("one-way") {
 		t.Errorf("full page: %d", res.StatusCode)
 	}

@@ -44,6 +44,10 @@ type waveformCache struct {
 type waveformEntry struct {
 	callUUID string
 	wave     *waveform.Waveform
+	// mos is the one-way line's quality clause, once read from the call's
+	// record (mosRead), so showing the strip again asks Vobiz nothing.
+	mos     string
+	mosRead bool
 }
 
 func newWaveformCache() *waveformCache {
@@ -234,10 +238,12 @@ func (h *Handler) waveformView(callUUID, id string, w *waveform.Waveform, r *htt
 			}
 		}
 		for _, s := range c.Silences {
+			span := fmt.Sprintf("silent from %s to %s (%s)", views.FormatClock(s.Start), views.FormatClock(s.End),
+				views.FormatSpan(s.End-s.Start))
 			row.Silences = append(row.Silences, views.WaveformSpan{X: f(pos(s.Start)), W: f(pos(s.End) - pos(s.Start)),
-				Start: strconv.FormatFloat(s.Start.Seconds(), 'f', 1, 64), End: strconv.FormatFloat(s.End.Seconds(), 'f', 1, 64)})
-			v.Silences = append(v.Silences, fmt.Sprintf("%s: silent from %s to %s (%s)", row.Label,
-				views.FormatClock(s.Start), views.FormatClock(s.End), views.FormatSpan(s.End-s.Start)))
+				Start: strconv.FormatFloat(s.Start.Seconds(), 'f', 1, 64), End: strconv.FormatFloat(s.End.Seconds(), 'f', 1, 64),
+				Label: row.Label + ": " + span})
+			v.Silences = append(v.Silences, row.Label+": "+span)
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -245,24 +251,38 @@ func (h *Handler) waveformView(callUUID, id string, w *waveform.Waveform, r *htt
 		v.Axis = append(v.Axis, views.FormatClock(total*time.Duration(i)/4))
 	}
 	if _, _, ok := w.OneWay(); ok {
-		v.OneWay = oneWayVerdict(w, h.mosVerdict(r, callUUID))
+		v.OneWay = oneWayVerdict(w, h.cachedMOSVerdict(r, callUUID, id))
 	}
 	return v
+}
+
+// cachedMOSVerdict is mosVerdict, kept with the cached strip. A failed
+// read is not kept, so the next view tries again.
+func (h *Handler) cachedMOSVerdict(r *http.Request, callUUID, id string) string {
+	if ent, ok := h.waves.lru.Peek(id); ok && ent.mosRead && strings.EqualFold(ent.callUUID, callUUID) {
+		return ent.mos
+	}
+	mos, ok := h.mosVerdict(r, callUUID)
+	if ent, found := h.waves.lru.Peek(id); ok && found && strings.EqualFold(ent.callUUID, callUUID) {
+		ent.mos, ent.mosRead = mos, true
+		h.waves.lru.Add(id, ent)
+	}
+	return mos
 }
 
 // mosVerdict lines the one-way verdict up with the call page's quality
 // verdict: it reads the call's MOS band from its record. It is asked only
 // when the strip shows one-way audio, and says nothing when the record
 // cannot be read in time.
-func (h *Handler) mosVerdict(r *http.Request, callUUID string) string {
+func (h *Handler) mosVerdict(r *http.Request, callUUID string) (string, bool) {
 	if h.CDRs == nil {
-		return ""
+		return "", true
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	c, err := h.CDRs.Get(ctx, callUUID)
 	if err != nil {
-		return ""
+		return "", false
 	}
 	for _, m := range h.callView(c, h.zone(r)).Quality.Metrics {
 		if m.Name != "MOS" {
@@ -270,13 +290,13 @@ func (h *Handler) mosVerdict(r *http.Request, callUUID string) string {
 		}
 		switch m.Band {
 		case "poor", "fair":
-			return "matching the " + m.Band + " MOS (" + m.Value + ")"
+			return "matching the " + m.Band + " MOS (" + m.Value + ")", true
 		case "good":
 			return "although the MOS (" + m.Value + ") reads good: MOS measures the network path, not whether " +
-				"the audio reached the other side"
+				"the audio reached the other side", true
 		}
 	}
-	return ""
+	return "", true
 }
 
 // oneWayVerdict is the one line under the strip when one party went

@@ -73,6 +73,7 @@ type WaveformBar struct {
 type WaveformSpan struct {
 	X, W       string
 	Start, End string
+	Label      string // "Silent from 0:30 to 1:00 (30 s)", shown on hover
 }
 
 // FormatClock writes a duration as m:ss or h:mm:ss.
