@@ -21,6 +21,10 @@ const window = 50 * time.Millisecond
 // (docs/recordings.md#silence-rule).
 const maxClick = 100 * time.Millisecond
 
+// subBlocks is how many parts of a window (10 ms each) are told loud or
+// quiet on their own, so that a click's length is known to 10 ms.
+const subBlocks = 5
+
 // readChunk is how many bytes are read from the recording at a time; the
 // context is checked between chunks.
 const readChunk = 64 << 10
@@ -102,6 +106,13 @@ type envelope struct {
 	peak      [2]float32
 	ms        [2][]float32 // mean square per window
 	pk        [2][]float32 // peak per window
+	thr2      float64      // mean square below which audio is silent
+	nsub      int          // parts per window
+	sub       int          // current part of the window
+	subFrom   int          // frame in the window where the part began
+	subSum    [2]float64   // e.sum when the part began
+	nloud     [2]uint8     // loud parts so far in the window
+	loud      [2][]uint8   // loud parts per window
 	diff      float64      // sum of (left-right)² over the recording
 	energy    float64      // sum of left²+right² over the recording
 	// peakFromRMS derives the peaks from the loudness, for decoded audio
@@ -109,17 +120,39 @@ type envelope struct {
 	peakFromRMS bool
 }
 
-func newEnvelope(rate, keep int, max time.Duration) *envelope {
+func newEnvelope(rate, keep int, o Options) *envelope {
 	win := rate / int(time.Second/window)
 	if win < 1 {
 		win = 1
 	}
+	max := o.MaxLength
 	return &envelope{
 		keep:      keep,
 		rate:      rate,
 		win:       win,
+		nsub:      min(subBlocks, win),
+		thr2:      math.Pow(10, o.SilenceDB/10),
 		maxFrames: int64(max/time.Second)*int64(rate) + int64(max%time.Second)*int64(rate)/int64(time.Second),
 	}
+}
+
+// subEnd is the frame in the window where the current part ends.
+func (e *envelope) subEnd() int {
+	return (e.sub + 1) * e.win / e.nsub
+}
+
+// closeSub counts the part that just ended as loud or quiet.
+func (e *envelope) closeSub() {
+	if n := e.n - e.subFrom; n > 0 {
+		for c := 0; c < e.keep; c++ {
+			if (e.sum[c]-e.subSum[c])/float64(n) >= e.thr2 {
+				e.nloud[c]++
+			}
+			e.subSum[c] = e.sum[c]
+		}
+	}
+	e.sub++
+	e.subFrom = e.n
 }
 
 // add takes interleaved samples in -1..1 with src channels per frame (1 or
@@ -131,7 +164,7 @@ func (e *envelope) add(s []float32, src int) error {
 	}
 	e.frames += int64(frames)
 	for len(s) >= src {
-		take := min(e.win-e.n, len(s)/src)
+		take := min(e.subEnd()-e.n, len(s)/src)
 		switch {
 		case src == 2 && e.keep == 2:
 			e.addStereo(s[:2*take])
@@ -144,6 +177,8 @@ func (e *envelope) add(s []float32, src int) error {
 		e.n += take
 		if e.n == e.win {
 			e.flush()
+		} else if e.n == e.subEnd() {
+			e.closeSub()
 		}
 	}
 	return nil
@@ -212,12 +247,14 @@ func (e *envelope) flush() {
 	if e.n == 0 {
 		return
 	}
+	e.closeSub()
 	for c := 0; c < e.keep; c++ {
 		e.ms[c] = append(e.ms[c], float32(e.sum[c]/float64(e.n)))
 		e.pk[c] = append(e.pk[c], e.peak[c])
-		e.sum[c], e.peak[c] = 0, 0
+		e.loud[c] = append(e.loud[c], e.nloud[c])
+		e.sum[c], e.peak[c], e.subSum[c], e.nloud[c] = 0, 0, 0, 0
 	}
-	e.n = 0
+	e.n, e.sub, e.subFrom = 0, 0, 0
 }
 
 // at is the time of a frame index from the start.
@@ -248,11 +285,10 @@ func (e *envelope) result(o Options) (*Waveform, error) {
 	if chans == 2 && e.sameChannels() {
 		chans = 1 // mono saved as stereo
 	}
-	thr := math.Pow(10, o.SilenceDB/20)
 	for c := 0; c < chans; c++ {
 		w.Channels = append(w.Channels, Channel{
 			Peaks:    reducePeaks(e.pk[c], o.Bins),
-			Silences: e.silences(e.ms[c], float32(thr*thr), o.MinSilence, w.Duration),
+			Silences: e.silences(e.ms[c], e.loud[c], o.MinSilence, w.Duration),
 		})
 	}
 	return w, nil
@@ -277,18 +313,22 @@ func reducePeaks(pk []float32, bins int) []float32 {
 
 // silences applies the rule of docs/recordings.md#silence-rule: a window is
 // silent when its RMS is below the threshold (digital zero always is); a
-// burst of sound no longer than maxClick with silent windows on both sides
+// burst of sound shorter than maxClick with silent windows on both sides
 // counts as silent; runs of silent windows lasting at least minSilence are
 // reported, a run reaching the end ending at the recording's duration.
-func (e *envelope) silences(ms []float32, thr float32, minSilence, dur time.Duration) []Span {
+func (e *envelope) silences(ms []float32, loud []uint8, minSilence, dur time.Duration) []Span {
 	n := len(ms)
 	silent := make([]bool, n)
 	for i, v := range ms {
-		silent[i] = v < thr || v == 0
+		silent[i] = float64(v) < e.thr2 || v == 0
 	}
-	// Bridge clicks. A click shorter than maxClick can touch one more
-	// window than it covers, hence the +1.
-	click := int((maxClick+e.at(int64(e.win))-1)/e.at(int64(e.win))) + 1
+	// Bridge clicks: a burst touching at most clickWins windows and
+	// clickSubs 10 ms parts. A click shorter than maxClick can touch one
+	// more window, and one more part, than it covers, hence the +1s.
+	winDur := e.at(int64(e.win))
+	subDur := winDur / time.Duration(e.nsub)
+	clickWins := int((maxClick+winDur-1)/winDur) + 1
+	clickSubs := int((maxClick+subDur-1)/subDur) + 1
 	for i := 0; i < n; {
 		if silent[i] {
 			i++
@@ -298,7 +338,11 @@ func (e *envelope) silences(ms []float32, thr float32, minSilence, dur time.Dura
 		for j < n && !silent[j] {
 			j++
 		}
-		if i > 0 && j < n && j-i <= click {
+		parts := 0
+		for _, l := range loud[i:j] {
+			parts += int(l)
+		}
+		if i > 0 && j < n && j-i <= clickWins && parts <= clickSubs {
 			for k := i; k < j; k++ {
 				silent[k] = true
 			}

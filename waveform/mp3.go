@@ -104,7 +104,7 @@ func analyzeMP3(ctx context.Context, br *bufio.Reader, o Options) (w *Waveform, 
 	if fh.mpeg25 {
 		rate = fh.rate // the decoder was told twice the rate
 	}
-	env := newEnvelope(rate, keep, o.MaxLength)
+	env := newEnvelope(rate, keep, o)
 	env.peakFromRMS = fh.mpeg25
 	buf := make([]byte, readChunk)
 	samples := make([]float32, readChunk/2)

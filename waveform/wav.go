@@ -146,7 +146,7 @@ func parseWAVFormat(b []byte) (*wavFormat, error) {
 
 func readWAVData(ctx context.Context, br *bufio.Reader, f *wavFormat, size uint32, o Options) (*Waveform, error) {
 	block := f.width * f.channels
-	env := newEnvelope(f.rate, f.channels, o.MaxLength)
+	env := newEnvelope(f.rate, f.channels, o)
 	var left int64 = -1 // unknown: read to the end
 	if size != 0 && size != 0xFFFFFFFF {
 		left = int64(size)

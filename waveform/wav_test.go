@@ -160,6 +160,14 @@ func TestSilenceRule(t *testing.T) {
 		{"noise at -40 dBFS is sound", inside(5, 15, noise(-40), loud), nil},
 		{"a 60 ms click does not split a silence", inside(5, 15, inside(10, 10.06, loud, zero), loud), []Span{{s(5), s(15)}}},
 		{"a 99 ms click off the grid does not split it", inside(5, 15, inside(10.02, 10.119, loud, zero), loud), []Span{{s(5), s(15)}}},
+		{"a 150 ms burst on the window grid does split it", inside(5, 15, inside(10, 10.15, loud, zero), loud), []Span{{s(5), s(10)}, {s(10.15), s(15)}}},
+		{"a 120 ms burst does too", inside(5, 15, inside(10.01, 10.13, loud, zero), loud), []Span{{s(5), s(10)}, {s(10.15), s(15)}}},
+		{"three 20 ms clicks within 140 ms do not: 60 ms of sound", inside(5, 15, func(t time.Duration) float64 {
+			if t >= s(10) && t < s(10.14) && (t-s(10))%s(0.06) < s(0.02) {
+				return loud(t)
+			}
+			return 0
+		}, loud), []Span{{s(5), s(15)}}},
 		{"half a second of speech does", inside(5, 15, inside(10, 10.5, loud, zero), loud), []Span{{s(5), s(10)}, {s(10.5), s(15)}}},
 		{"2.9 s is too short", inside(5, 7.9, zero, loud), nil},
 		{"3 s is enough", inside(5, 8, zero, loud), []Span{{s(5), s(8)}}},

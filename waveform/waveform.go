@@ -25,7 +25,8 @@ var (
 	ErrTooLong     = errors.New("waveform: recording is longer than the limit")
 )
 
-// Options tune Analyze. Zero values select the defaults.
+// Options tune Analyze. Zero values select the defaults, and so does a
+// SilenceDB of zero or above (dBFS cannot be positive).
 type Options struct {
 	Bins       int           // envelope points per channel
 	MinSilence time.Duration // shortest stretch reported as silence
