@@ -233,6 +233,10 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, er
 		Reports: report.New(client, report.Options{RowCap: int64(cfg.ReportRowCap), Index: ix, Log: log,
 			OnCacheLookup: func(hit bool) { a.metrics.CacheLookup("report_days", hit) }}),
 		Index: ix,
+		// The same client lists and streams recordings: the sandbox's in
+		// demo mode (docs/recordings.md).
+		Recordings:      client,
+		RecordingAccess: cfg.Recordings,
 	})
 	sessions.ErrorFunc = h.SessionError
 	a.handler = h.Routes()

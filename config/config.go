@@ -76,6 +76,9 @@ type Config struct {
 	IndexPoll time.Duration
 	// IndexDays is how many UTC days, today included, the index keeps.
 	IndexDays int
+	// Recordings says who may listen to call recordings on the call page:
+	// "all" signed-in users, "admin" only, or "off" (docs/recordings.md#who-may-listen).
+	Recordings string
 
 	// Quality band edges, read as plain numbers: cli turns them into the
 	// diagnosis package's thresholds and checks their order (a Check), so
@@ -254,6 +257,16 @@ var options = []option{
 			return nil
 		},
 		func(c *Config) string { return strconv.Itoa(c.IndexDays) }},
+	{"recordings", "CDRDASH_RECORDINGS", "who may listen to and download call recordings: all, admin or off", false, "all",
+		func(c *Config, v string) error {
+			switch m := strings.ToLower(strings.TrimSpace(v)); m {
+			case "all", "admin", "off":
+				c.Recordings = m
+				return nil
+			}
+			return fmt.Errorf("%q is not one of all, admin or off", v)
+		},
+		func(c *Config) string { return c.Recordings }},
 	floatOption("quality-mos-good", "CDRDASH_QUALITY_MOS_GOOD", "MOS at or above which audio is good", "4.0",
 		func(c *Config) *float64 { return &c.MOSGood }),
 	floatOption("quality-mos-fair", "CDRDASH_QUALITY_MOS_FAIR", "MOS at or above which audio is acceptable (below: poor)", "3.5",

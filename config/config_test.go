@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != "./data" || c.TimeZone != "Asia/Kolkata" || !c.DemoMode() ||
-		c.SandboxLiveRate != 3 {
+		c.SandboxLiveRate != 3 || c.Recordings != "all" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if c, err := Load("serve", nil, env(map[string]string{"CDRDASH_SANDBOX_LIVE_RATE": "0.5"})); err != nil || c.SandboxLiveRate != 0.5 {
@@ -135,6 +135,7 @@ func TestProblemsNameTheBadValue(t *testing.T) {
 		{"CDRDASH_ADDR", "nope"},
 		{"CDRDASH_LOG_LEVEL", "loud"},
 		{"CDRDASH_TRUSTED_PROXIES", "10.0.0.0/8,proxy"},
+		{"CDRDASH_RECORDINGS", "everyone"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.env+"="+tt.value, func(t *testing.T) {
@@ -268,5 +269,17 @@ func TestIndexSettings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), b.env) {
 			t.Errorf("%s=%q: %v", b.env, b.value, err)
 		}
+	}
+}
+
+func TestRecordingsSetting(t *testing.T) {
+	for in, want := range map[string]string{"all": "all", "admin": "admin", "OFF": "off", " Admin ": "admin"} {
+		c, err := Load("serve", nil, env(map[string]string{"CDRDASH_RECORDINGS": in}))
+		if err != nil || c.Recordings != want {
+			t.Errorf("%q: %v, %v; want %q", in, c, err, want)
+		}
+	}
+	if c, err := Load("serve", []string{"-recordings", "admin"}, env(nil)); err != nil || c.Recordings != "admin" {
+		t.Errorf("flag: %v, %v", c, err)
 	}
 }

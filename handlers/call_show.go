@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -37,11 +38,21 @@ func (h *Handler) showCall(w http.ResponseWriter, r *http.Request) error {
 	var (
 		wg         sync.WaitGroup
 		prev, next string
+		recs       *views.RecordingsBox
 	)
 	if listQuery != "" {
 		wg.Go(func() { prev, next = h.neighbours(r, id, listQuery) })
 	}
+	// The recordings come from their own API, with their own timeout, and
+	// never fail the page (recordings.go); a call that cannot be shown
+	// stops waiting for them.
+	recCtx, cancelRecs := context.WithCancel(r.Context())
+	defer cancelRecs()
+	wg.Go(func() { recs = h.recordingsBox(recCtx, r, id) })
 	c, err := h.CDRs.Get(r.Context(), id)
+	if err != nil {
+		cancelRecs()
+	}
 	wg.Wait()
 	if err != nil {
 		if errors.Is(err, vobiz.ErrNotFound) {
@@ -56,6 +67,7 @@ func (h *Handler) showCall(w http.ResponseWriter, r *http.Request) error {
 
 	v := h.callView(c, h.zone(r))
 	v.BackURL = h.url("/calls")
+	v.Recordings = recs
 	if listQuery != "" {
 		v.BackURL += "?" + listQuery
 		v.Prev, v.Next = prev, next

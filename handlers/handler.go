@@ -25,6 +25,7 @@ import (
 	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/views"
 	"github.com/cdrdash/cdrdash/vobiz"
+	"github.com/cdrdash/cdrdash/waveform"
 )
 
 // CDRSource is what the dashboard needs from the Vobiz API. *vobiz.Client
@@ -87,6 +88,15 @@ type Deps struct {
 	// sync to poll before going back to the page; zero means
 	// defaultRefreshWait, negative does not wait.
 	IndexRefreshWait time.Duration
+	// Recordings lists and streams call recordings
+	// (docs/recordings.md); nil shows no recordings box.
+	Recordings RecordingSource
+	// RecordingAccess is who may listen: RecordingsAll (the default),
+	// RecordingsAdmin or RecordingsOff (CDRDASH_RECORDINGS).
+	RecordingAccess string
+	// AnalyzeWaveform reads a recording for the waveform strip; nil
+	// uses waveform.Analyze.
+	AnalyzeWaveform func(ctx context.Context, r io.Reader, format string, o waveform.Options) (*waveform.Waveform, error)
 }
 
 // Handler serves every page. Each page is a method in its own file.
@@ -95,6 +105,8 @@ type Handler struct {
 	exports exportLimiter // running CSV exports per user (export_limit.go)
 	lists   listPages     // recently shown list pages, for neighbour links (listpages.go)
 	logins  loginLimiter  // sign-in posts per client address (login_limit.go)
+	recs    recordingFetches
+	waves   *waveformCache // recordings_waveform.go
 }
 
 // New returns a Handler with defaults filled in.
@@ -126,7 +138,7 @@ func New(d Deps) *Handler {
 	if d.Reports == nil && d.CDRs != nil {
 		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now, Index: d.Index, MaxLag: d.IndexMaxLag, Log: d.Log})
 	}
-	return &Handler{Deps: d}
+	return &Handler{Deps: d, waves: newWaveformCache()}
 }
 
 // page returns the shell values for a request.

@@ -46,9 +46,10 @@ func requestID(ctx context.Context) string {
 
 // ContentSecurityPolicy is sent on every response. No inline script or
 // style is allowed anywhere; charts get their data from JSON blocks, which
-// script-src does not govern.
+// script-src does not govern. Recordings play from cdrdash's own proxy
+// (media-src 'self'), never from Vobiz's links (docs/recordings.md).
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
+	"img-src 'self' data:; media-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; " +
 	"frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 // PermissionsPolicy is sent on every response. cdrdash uses none of these

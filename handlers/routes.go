@@ -65,6 +65,10 @@ func (h *Handler) Routes() http.Handler {
 				r.With(h.auditRead(auth.ActionCallSearch, h.searchDetails)).Get("/calls", h.wrap(h.showCalls))
 				r.Get("/calls/export", h.wrap(h.exportCalls))
 				r.Get("/calls/{uuid}", h.wrap(h.showCall))
+				// Recordings stream through cdrdash (docs/recordings.md#the-audio-proxy).
+				r.Get("/calls/{uuid}/recordings/{id}", h.serveRecording(false))
+				r.Get("/calls/{uuid}/recordings/{id}/download", h.serveRecording(true))
+				r.Get("/calls/{uuid}/recordings/{id}/waveform", h.showWaveform)
 				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports", h.wrap(h.showReports))
 				r.With(h.auditRead(auth.ActionReportView, h.reportDetails)).Get("/reports/download", h.wrap(h.downloadReport))
 				r.With(h.auditRead(auth.ActionReportView, h.costsDetails)).Get("/reports/costs", h.wrap(h.showCosts))

@@ -1,0 +1,103 @@
+// cdrdash recordings box: playback speed, the status line, the audio's
+// error message and the waveform strip (docs/recordings.md). The players
+// and download links work without this file.
+(function () {
+  "use strict";
+
+  function setStatus(el, text) { if (el) el.textContent = text; }
+
+  // On a failed load, ask the same address for its JSON error, so the
+  // listener reads what went wrong and the request IDs to quote. The
+  // range starts past byte 0, so this check is not recorded as a play.
+  function explainError(audio, status) {
+    var src = audio.currentSrc || audio.getAttribute("src");
+    setStatus(status, "The recording could not be played.");
+    fetch(src, { headers: { "Accept": "application/json", "Range": "bytes=1-1" }, credentials: "same-origin" })
+      .then(function (res) {
+        if (res.ok) {
+          setStatus(status, "The recording could not be played by this browser. Try the download.");
+          return null;
+        }
+        return res.json();
+      })
+      .then(function (e) {
+        if (!e) return;
+        var ids = [];
+        if (e.vobiz_request_id) ids.push("Vobiz request ID: " + e.vobiz_request_id);
+        if (e.request_id) ids.push("cdrdash request ID: " + e.request_id);
+        setStatus(status, (e.message || e.title || "The recording could not be played.") + (ids.length ? " " + ids.join(" · ") + "." : ""));
+      })
+      .catch(function () { /* keep the short message */ });
+  }
+
+  function initPlayer(item) {
+    var audio = item.querySelector("audio[data-testid=recording-audio]");
+    var status = item.querySelector("[data-testid=recording-status]");
+    if (!audio) return;
+    var buttons = item.querySelectorAll("button[data-testid=recording-speed]");
+    buttons.forEach(function (b) {
+      b.addEventListener("click", function () {
+        var rate = parseFloat(b.dataset.rate) || 1;
+        audio.playbackRate = rate;
+        audio.defaultPlaybackRate = rate;
+        buttons.forEach(function (o) { o.setAttribute("aria-pressed", o === b ? "true" : "false"); });
+      });
+    });
+    audio.addEventListener("loadstart", function () { setStatus(status, "Loading audio…"); });
+    audio.addEventListener("waiting", function () { setStatus(status, "Loading audio…"); });
+    audio.addEventListener("seeking", function () { setStatus(status, "Loading audio…"); });
+    ["loadedmetadata", "canplay", "playing", "seeked"].forEach(function (ev) {
+      audio.addEventListener(ev, function () { if (!audio.error) setStatus(status, ""); });
+    });
+    audio.addEventListener("error", function () { explainError(audio, status); });
+    if (audio.error) explainError(audio, status);
+
+    var slot = item.querySelector("[data-testid=waveform-slot]");
+    if (slot && slot.dataset.waveformUrl) loadWaveform(slot, audio);
+  }
+
+  function loadWaveform(slot, audio) {
+    slot.setAttribute("aria-busy", "true");
+    slot.textContent = "";
+    var p = document.createElement("p");
+    p.className = "muted";
+    p.setAttribute("data-testid", "waveform-loading");
+    p.textContent = "Reading the recording…";
+    slot.appendChild(p);
+    fetch(slot.dataset.waveformUrl + "?fragment=1", { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.text(); })
+      .then(function (html) {
+        // The fragment is cdrdash's own markup, rendered by templ.
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        slot.textContent = "";
+        Array.prototype.forEach.call(doc.body.childNodes, function (n) { slot.appendChild(document.adoptNode(n)); });
+        slot.removeAttribute("aria-busy");
+        wireSeek(slot, audio);
+      })
+      .catch(function () {
+        slot.removeAttribute("aria-busy");
+        slot.textContent = "The waveform could not be loaded. Reload the page to try again.";
+      });
+  }
+
+  // A click on a strip seeks the player there; keyboard users have the
+  // player's own controls.
+  function wireSeek(slot, audio) {
+    slot.querySelectorAll("svg[data-testid=waveform-strip]").forEach(function (svg) {
+      svg.addEventListener("click", function (e) {
+        var secs = parseFloat(svg.dataset.seconds) || 0;
+        var box = svg.getBoundingClientRect();
+        if (!secs || !box.width) return;
+        var t = (e.clientX - box.left) / box.width * secs;
+        audio.currentTime = Math.max(0, Math.min(secs, t));
+        if (audio.paused) audio.play().catch(function () {});
+      });
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("[data-testid=recording]").forEach(initPlayer);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
