@@ -57,7 +57,8 @@ test: toolchain fuzz-short
 FUZZ_TARGETS := \
 	./vobiz:FuzzParseFilter ./vobiz:FuzzDecodeCDR ./vobiz:FuzzExportReader \
 	./vobiz/sandbox:FuzzQuery \
-	./csvreport:FuzzTransform ./diagnosis:FuzzParseInput ./diagnosis:FuzzExplain
+	./csvreport:FuzzTransform ./diagnosis:FuzzParseInput ./diagnosis:FuzzExplain \
+	./waveform:FuzzAnalyze
 FUZZTIME       ?= 10m
 # An iteration count, not a duration: a duration fuzz time can end in
 # "context deadline exceeded" on a busy machine (a race in Go's fuzzer).
@@ -141,6 +142,7 @@ bench:
 		./handlers ./vobiz ./vobiz/sandbox; \
 	  go test -p 1 -run '^$$' -bench '$(BENCH_SLOW)' -benchmem -count 3 -benchtime 1x ./handlers; \
 	  go test -p 1 -run '^$$' -bench '^BenchmarkExportRaw$$' -benchmem -count 3 -benchtime 4x ./handlers; \
+	  go test -p 1 -run '^$$' -bench '^BenchmarkAnalyze' -benchmem -count 3 -benchtime 1x ./waveform; \
 	} > $(BENCH_OUT)/go-bench.txt 2>&1 || echo "bench: some benchmarks failed; see $(BENCH_OUT)/go-bench.txt" >&2
 	@echo "bench: load, export and sign-in storm scenarios (about 2 minutes)" >&2
 	@rm -f $(BENCH_OUT)/scenarios.json
@@ -172,6 +174,8 @@ bench-index:
 	  go test -timeout 60m -run '^$$' -bench '^BenchmarkWindowReport12Months$$' -count 1 ./report; \
 	  CDRDASH_BENCH_DIR=$(BENCH_INDEX_DIR) go test -timeout 60m -run '^$$' -bench '^BenchmarkCostsMonth(SQLite|Postgres)$$' \
 		-count $(BENCH_INDEX_COUNT) -benchtime 3x ./report; \
+	  CDRDASH_BENCH_DIR=$(BENCH_INDEX_DIR) go test -timeout 60m -run '^$$' -bench '^BenchmarkHasRecording(SQLite|Postgres)$$' \
+		-count $(BENCH_INDEX_COUNT) -benchtime 10x ./callindex; \
 	} 2>&1 | tee $(BENCH_OUT)/index-bench.txt | grep --line-buffered -E '^(Benchmark|!!!|---|FAIL|ok|sqlite|postgres|SQLite|PostgreSQL)'
 
 ## screenshots: full-page screenshots of the sign-in, home, list, detail and reports pages at 1366x768 and

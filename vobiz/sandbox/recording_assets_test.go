@@ -22,16 +22,23 @@ func assetPlans() (speech, floor *audioPlan) {
 	return speech, floor
 }
 
-// TestWriteMP3Sources writes the WAV sources of media/*.mp3 when
-// CDRDASH_MP3_SOURCE_DIR names a directory; media/make-mp3.sh runs it.
+// TestWriteMP3Sources renders the WAV sources of media/*.mp3 and checks
+// their length; with CDRDASH_MP3_SOURCE_DIR set (media/make-mp3.sh sets
+// it) it writes them there for LAME, otherwise to a temporary folder, so
+// the sources the committed MP3s came from keep building.
 func TestWriteMP3Sources(t *testing.T) {
 	dir := os.Getenv("CDRDASH_MP3_SOURCE_DIR")
 	if dir == "" {
-		t.Skip("set CDRDASH_MP3_SOURCE_DIR to write the MP3 sources")
+		dir = t.TempDir()
 	}
 	speech, floor := assetPlans()
 	for name, p := range map[string]*audioPlan{"speech.wav": speech, "floor.wav": floor} {
-		if err := os.WriteFile(filepath.Join(dir, name), renderWAVBytes(p), 0o644); err != nil {
+		b := renderWAVBytes(p)
+		// A 44-byte header and 16-bit mono samples.
+		if want := 44 + 2*int(p.samples); len(b) != want {
+			t.Errorf("%s: %d bytes, want %d", name, len(b), want)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
