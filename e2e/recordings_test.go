@@ -32,6 +32,9 @@ type recSite struct {
 	sb     *sandbox.Server
 	client *vobiz.Client
 	scen   []sandbox.RecordingScenario
+	// signOutDemo ends every session of the demo user, as "sign out all
+	// devices" or an expired session does.
+	signOutDemo func() error
 
 	mu     sync.Mutex
 	ranges []string // Range headers of the requests for audio, in order ("" for none)
@@ -53,7 +56,8 @@ func newRecSite(t *testing.T, access string) *recSite {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	au := auth.NewService(db, auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(log), auth.WithDemoMode(true))
-	if _, err := au.EnsureDemoUser(ctx); err != nil {
+	demo, err := au.EnsureDemoUser(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := au.AddUser(ctx, auth.SystemActor("test"), "agent1", "agent-password-123", auth.RoleAgent); err != nil {
@@ -72,7 +76,9 @@ func newRecSite(t *testing.T, access string) *recSite {
 		Location: ist, Now: func() time.Time { return now }, Auth: au, Sessions: sessions,
 		Recordings: client, RecordingAccess: access})
 	sessions.ErrorFunc = h.SessionError
-	s := &recSite{sb: sb, client: client, scen: sb.RecordingScenarios()}
+	s := &recSite{sb: sb, client: client, scen: sb.RecordingScenarios(), signOutDemo: func() error {
+		return au.RevokeSessions(ctx, auth.SystemActor("test"), demo.ID)
+	}}
 	routes := h.Routes()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.Contains(r.URL.Path, "/recordings/") && !strings.HasSuffix(r.URL.Path, "/waveform") {
@@ -302,4 +308,98 @@ func TestRecordingPlayer(t *testing.T) {
 	p.viewport(390, 844)
 	p.noOverflow(`[data-testid="recordings"]`)
 	p.audit()
+}
+
+// TestRecordingFailures: what the player's status line and the waveform
+// slot say when the audio cannot come (docs/recordings.md#what-the-call-page-shows):
+// Vobiz slow (loading, then the audio), the link refused (the proxy's
+// message with both request IDs), the stream cut, and a session that
+// ended while the page was open.
+func TestRecordingFailures(t *testing.T) {
+	needBrowser(t)
+	site := newRecSite(t, "all")
+	// One call per case: the waveform of a recording is kept once made.
+	// The last is a WAV long enough that a seek near its end needs a new
+	// request.
+	var calls []sandbox.RecordingScenario
+	seen := map[string]bool{}
+	for _, sc := range site.scen {
+		if !seen[sc.CallUUID] && sc.Duration > time.Minute && len(calls) < 3 {
+			seen[sc.CallUUID] = true
+			calls = append(calls, sc)
+		}
+	}
+	long := site.pick(t, "a two-channel WAV over 3 minutes", func(sc sandbox.RecordingScenario) bool {
+		return !seen[sc.CallUUID] && sc.Format == "wav" && sc.Channels == 2 && sc.Duration > 3*time.Minute
+	})
+	calls = append(calls, long)
+	if len(calls) < 4 {
+		t.Fatalf("only %d recorded calls over a minute in the sandbox", len(calls))
+	}
+	p := openTab(t, site.url)
+	// The browser logs every failed audio or waveform request.
+	p.allow(`Failed to load resource: the server responded with a status of 50[24]`)
+	p.allow(`Failed to load resource: net::ERR_CONTENT_LENGTH_MISMATCH`)
+	p.allow(`Failed to load resource: the server responded with a status of 401`)
+	p.signIn()
+	status := func(sc sandbox.RecordingScenario) string {
+		return `document.querySelector('[data-recording-id="` + sc.RecordingID + `"] [data-testid="recording-status"]').innerText`
+	}
+	slot := func(sc sandbox.RecordingScenario) string {
+		return `document.querySelector('[data-recording-id="` + sc.RecordingID + `"] [data-testid="waveform-slot"]')`
+	}
+
+	func() { // slow
+		sc := calls[0]
+		site.sb.SetFaults(sandbox.Faults{RecordingSlowStart: time.Hour})
+		p.open("/calls/" + sc.CallUUID)
+		p.waitUntil("the loading status", status(sc)+` === "Loading audio…"`)
+		p.waitUntil("the waveform's loading line", slot(sc)+`.querySelector('[data-testid="waveform-loading"]') && `+
+			slot(sc)+`.getAttribute("aria-busy") === "true"`)
+		site.sb.SetFaults(sandbox.Faults{}) // Vobiz answers
+		p.waitUntil("the audio's metadata", `document.querySelector('[data-recording-id="`+sc.RecordingID+`"] audio').readyState >= 1 && `+status(sc)+` === ""`)
+		p.waitUntil("the waveform strip", slot(sc)+`.querySelector('[data-testid="waveform"]') && !`+slot(sc)+`.hasAttribute("aria-busy")`)
+		p.audit()
+	}()
+
+	func() { // refused
+		sc := calls[1]
+		site.sb.SetFaults(sandbox.Faults{RecordingURLExpired: 403})
+		defer site.sb.SetFaults(sandbox.Faults{})
+		p.open("/calls/" + sc.CallUUID)
+		p.waitUntil("the proxy's message", status(sc)+`.includes("cdrdash request ID")`)
+		got := eval[string](p, status(sc))
+		for _, want := range []string{"Vobiz refused the recording's link", "Vobiz request ID: req_"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("status line %q lacks %q", got, want)
+			}
+		}
+		p.waitUntil("the waveform's error", slot(sc)+`.querySelector('[data-testid="waveform-error"] [data-testid="request-id"]')`)
+		p.audit()
+	}()
+
+	func() { // cut
+		sc := calls[2]
+		site.sb.SetFaults(sandbox.Faults{RecordingCutAfterBytes: 20000})
+		defer site.sb.SetFaults(sandbox.Faults{})
+		p.open("/calls/" + sc.CallUUID)
+		p.waitUntil("the status after the cut", status(sc)+`.includes("Reload the page")`)
+		if got := eval[string](p, status(sc)); !strings.Contains(got, "cut off on its way from Vobiz") {
+			t.Errorf("status line %q does not name the cut", got)
+		}
+		p.audit()
+	}()
+
+	func() { // signed out
+		sc := calls[3]
+		audio := `document.querySelector('[data-recording-id="` + sc.RecordingID + `"] audio')`
+		p.open("/calls/" + sc.CallUUID)
+		p.waitUntil("the audio's metadata", audio+`.readyState >= 1`)
+		if err := site.signOutDemo(); err != nil {
+			t.Fatal(err)
+		}
+		// A seek to the middle needs audio the browser has not read yet.
+		eval[bool](p, audio+`.currentTime = `+audio+`.duration / 2, true`)
+		p.waitUntil("the signed-out status", status(sc)+`.includes("session has ended")`)
+	}()
 }
