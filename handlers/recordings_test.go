@@ -663,6 +663,10 @@ func TestRecordingWaveformOneWay(t *testing.T) {
 	if got := p.texts("silence-item"); len(got) != 1 || got[0] != "Callee (channel 2): silent from 0:30 to 1:00 (30 s)" {
 		t.Errorf("silence list %q", got)
 	}
+	// The shading is explained next to the list it stands for.
+	if got := p.text("waveform-legend"); !strings.HasPrefix(got, "Shaded: where the audio went silent") {
+		t.Errorf("legend %q", got)
+	}
 	if got := p.text("one-way"); !strings.HasPrefix(got, "One-way audio: the callee's channel is silent from 0:30 to the end") {
 		t.Errorf("one-way line %q", got)
 	}
