@@ -323,8 +323,8 @@ func TestRecordingPlayerMarkup(t *testing.T) {
 	if got, want := attr(audio, "src"), a.audioPath(a.call, "rec-1"); got != want {
 		t.Errorf("audio src %q, want same-origin %q", got, want)
 	}
-	if attr(audio, "preload") != "metadata" || !hasAttr(audio, "controls") {
-		t.Error("audio lacks controls or preload=metadata")
+	if attr(audio, "preload") != "none" || !hasAttr(audio, "controls") {
+		t.Error("audio lacks controls or preload=none (a page view must not fetch audio nor count as a play)")
 	}
 	if got := rec.attr("recording-download", "href"); got != a.audioPath(a.call, "rec-1")+"/download" {
 		t.Errorf("download link %q", got)
