@@ -260,6 +260,9 @@ func TestRecordingPlayer(t *testing.T) {
 	if rs := site.audioRanges(); len(rs) != 0 {
 		t.Errorf("the page view fetched audio before any play: Ranges %q", rs)
 	}
+	if st := p.text(`[data-recording-id="` + sc.RecordingID + `"] [data-testid="recording-status"]`); st != "" {
+		t.Errorf("status line %q before play", st)
+	}
 
 	// Play with the keyboard: Tab to the player, Space.
 	p.pressTabUntil(`audio[data-testid="recording-audio"]`, 60)

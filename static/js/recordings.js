@@ -56,6 +56,12 @@
       });
     });
     audio.addEventListener("loadstart", function () { setStatus(status, "Loading audio…"); });
+    // The player does not preload: it starts and suspends at once, with
+    // nothing to wait for until someone presses play.
+    audio.addEventListener("suspend", function () { if (audio.paused && !audio.error) setStatus(status, ""); });
+    audio.addEventListener("play", function () {
+      if (audio.readyState < audio.HAVE_FUTURE_DATA) setStatus(status, "Loading audio…");
+    });
     audio.addEventListener("waiting", function () { setStatus(status, "Loading audio…"); });
     audio.addEventListener("seeking", function () { setStatus(status, "Loading audio…"); });
     ["loadedmetadata", "canplay", "playing", "seeked"].forEach(function (ev) {
