@@ -73,6 +73,8 @@ func TestSandboxRecordingAcceptance(t *testing.T) {
 			if fp := parsePage(t, frag); res.StatusCode != http.StatusOK || len(fp.all("waveform-row")) != sc.Channels {
 				t.Errorf("waveform: %d, %d rows for %d channels: %.300s", res.StatusCode, len(fp.all("waveform-row")),
 					sc.Channels, fp.text("waveform-error"))
+			} else if fp.has("no-silence") && fp.has("waveform-legend") {
+				t.Error("a strip with no silence explains the shading of silences")
 			}
 		})
 	}

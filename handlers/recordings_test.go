@@ -323,8 +323,8 @@ func TestRecordingPlayerMarkup(t *testing.T) {
 	if got, want := attr(audio, "src"), a.audioPath(a.call, "rec-1"); got != want {
 		t.Errorf("audio src %q, want same-origin %q", got, want)
 	}
-	if attr(audio, "preload") != "metadata" || !hasAttr(audio, "controls") {
-		t.Error("audio lacks controls or preload=metadata")
+	if attr(audio, "preload") != "none" || !hasAttr(audio, "controls") {
+		t.Error("audio lacks controls or preload=none (a page view must not fetch audio nor count as a play)")
 	}
 	if got := rec.attr("recording-download", "href"); got != a.audioPath(a.call, "rec-1")+"/download" {
 		t.Errorf("download link %q", got)
@@ -662,6 +662,10 @@ func TestRecordingWaveformOneWay(t *testing.T) {
 	}
 	if got := p.texts("silence-item"); len(got) != 1 || got[0] != "Callee (channel 2): silent from 0:30 to 1:00 (30 s)" {
 		t.Errorf("silence list %q", got)
+	}
+	// The shading is explained next to the list it stands for.
+	if got := p.text("waveform-legend"); !strings.HasPrefix(got, "Shaded: where the audio went silent") {
+		t.Errorf("legend %q", got)
 	}
 	if got := p.text("one-way"); !strings.HasPrefix(got, "One-way audio: the callee's channel is silent from 0:30 to the end") {
 		t.Errorf("one-way line %q", got)

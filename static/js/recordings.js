@@ -11,11 +11,23 @@
   // range starts past byte 0, so this check is not recorded as a play.
   function explainError(audio, status) {
     var src = audio.currentSrc || audio.getAttribute("src");
+    // MEDIA_ERR_NETWORK: the audio had started to arrive, then stopped.
+    var stopped = audio.error && audio.error.code === 2;
     setStatus(status, "The recording could not be played.");
     fetch(src, { headers: { "Accept": "application/json", "Range": "bytes=1-1" }, credentials: "same-origin" })
       .then(function (res) {
+        if (res.status === 401) {
+          setStatus(status, "Your cdrdash session has ended. Reload the page to sign in again.");
+          return null;
+        }
         if (res.ok) {
-          setStatus(status, "The recording could not be played by this browser. Try the download.");
+          // cdrdash and Vobiz answer now, so the audio was cut on its way
+          // (a cut stream reads as a format error before the first
+          // second is in) or the browser cannot play it: the download
+          // helps only in the second case.
+          setStatus(status, stopped
+            ? "The audio stopped arriving from Vobiz. Reload the page to try again."
+            : "The recording could not be played: the audio was cut off on its way from Vobiz, or this browser cannot play it. Reload the page to try again; if it still fails, try the download.");
           return null;
         }
         return res.json();
@@ -44,13 +56,22 @@
       });
     });
     audio.addEventListener("loadstart", function () { setStatus(status, "Loading audio…"); });
+    // The player does not preload: it starts and suspends at once, with
+    // nothing to wait for until someone presses play.
+    audio.addEventListener("suspend", function () { if (audio.paused && !audio.error) setStatus(status, ""); });
+    audio.addEventListener("play", function () {
+      if (audio.readyState < audio.HAVE_FUTURE_DATA) setStatus(status, "Loading audio…");
+    });
     audio.addEventListener("waiting", function () { setStatus(status, "Loading audio…"); });
     audio.addEventListener("seeking", function () { setStatus(status, "Loading audio…"); });
     ["loadedmetadata", "canplay", "playing", "seeked"].forEach(function (ev) {
       audio.addEventListener(ev, function () { if (!audio.error) setStatus(status, ""); });
     });
     audio.addEventListener("error", function () { explainError(audio, status); });
+    // The player may have started (or failed) before this deferred
+    // script ran, its loadstart unseen.
     if (audio.error) explainError(audio, status);
+    else if (audio.readyState < audio.HAVE_METADATA && audio.networkState === audio.NETWORK_LOADING) setStatus(status, "Loading audio…");
 
     var slot = item.querySelector("[data-testid=waveform-slot]");
     if (slot && slot.dataset.waveformUrl) loadWaveform(slot, audio);
@@ -70,7 +91,9 @@
         // The fragment is cdrdash's own markup, rendered by templ.
         var doc = new DOMParser().parseFromString(html, "text/html");
         slot.textContent = "";
-        Array.prototype.forEach.call(doc.body.childNodes, function (n) { slot.appendChild(document.adoptNode(n)); });
+        // Moving a node out of the parsed body shortens its child list,
+        // so take the first child until none is left.
+        while (doc.body.firstChild) slot.appendChild(document.adoptNode(doc.body.firstChild));
         slot.removeAttribute("aria-busy");
         wireSeek(slot, audio);
       })
