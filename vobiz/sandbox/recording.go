@@ -38,8 +38,13 @@ const (
 	recTwoPercent    = 10  // of recorded calls with billsec >= 2
 	recStereoPercent = 25  // two-channel WAV
 	recMonoWAVPct    = 15  // mono WAV; the rest is mono MP3
-	recOneWayPercent = 15  // of two-channel recordings longer than 45 s
 	recOneWayMinSec  = 45
+	// recOneWayBelowMOS: one-way audio is drawn on the two-channel
+	// recordings longer than recOneWayMinSec of calls whose MOS is below the
+	// good band (about 15% of calls), so the call page's quality verdict
+	// and the recording's silent channel tell the same story, as they do
+	// when a NAT or RTP fault cuts one direction (docs/vobiz-api.md#recordings).
+	recOneWayBelowMOS = 400 // hundredths
 	// recStringPercent of objects carry recording_duration_ms and the
 	// start/end times as strings, as the SDKs show them.
 	recStringPercent = 35
@@ -134,7 +139,7 @@ func (s *Server) recordingsOf(k *recKeys, v *view, j int) (out [2]recording, n i
 		r.durationMS = r.endMS - r.startMS
 		// add_time: 2-8 s after the recording ends, to the microsecond.
 		r.addMicros = r.endMS*1000 + 2_000_000 + int64(r.hash%6_000_000)
-		r.oneWay = channels == 2 && r.durationMS > recOneWayMinSec*1000 && (r.hash>>24)%100 < recOneWayPercent
+		r.oneWay = channels == 2 && r.durationMS > recOneWayMinSec*1000 && c.mos > 0 && c.mos < recOneWayBelowMOS
 		r.stringy = (r.hash>>32)%100 < recStringPercent
 		out[p] = r
 	}
