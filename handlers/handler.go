@@ -102,11 +102,11 @@ type Deps struct {
 // Handler serves every page. Each page is a method in its own file.
 type Handler struct {
 	Deps
-	exports exportLimiter // running CSV exports per user (export_limit.go)
-	lists   listPages     // recently shown list pages, for neighbour links (listpages.go)
-	logins  loginLimiter  // sign-in posts per client address (login_limit.go)
-	recs    recordingFetches
-	waves   *waveformCache // recordings_waveform.go
+	exports exportLimiter         // running CSV exports per user (export_limit.go)
+	lists   listPages             // recently shown list pages, for neighbour links (listpages.go)
+	logins  *keyedLimiter[string] // sign-in posts per client address (login_limit.go)
+	recs    *keyedLimiter[int64]  // recording fetches per user (recordings_limit.go)
+	waves   *waveformCache        // recordings_waveform.go
 }
 
 // New returns a Handler with defaults filled in.
@@ -138,7 +138,7 @@ func New(d Deps) *Handler {
 	if d.Reports == nil && d.CDRs != nil {
 		d.Reports = report.New(d.CDRs, report.Options{Now: d.Now, Index: d.Index, MaxLag: d.IndexMaxLag, Log: d.Log})
 	}
-	return &Handler{Deps: d, waves: newWaveformCache()}
+	return &Handler{Deps: d, waves: newWaveformCache(), logins: newLoginLimiter(), recs: newRecordingLimiter()}
 }
 
 // page returns the shell values for a request.

@@ -9,7 +9,7 @@ import (
 // TestLoginLimiter: a burst per address, then one a second (on an injected
 // clock), addresses independent, and the table of buckets bounded.
 func TestLoginLimiter(t *testing.T) {
-	var l loginLimiter
+	l := newLoginLimiter()
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	for i := range loginBurst {
 		if ok, _ := l.allow("ip:192.0.2.1", now); !ok {

@@ -791,20 +791,16 @@ func (c *Client) exportAttempt(ctx context.Context, target string) (io.ReadClose
 		}
 		return nil, status, c.redact.apply(e)
 	}
-	eb := &exportBody{c: c, ctx: ctx, actx: actx, cancel: cancel, body: resp.Body, status: status,
-		requestID: cleanText(resp.Header.Get("X-Request-Id"), 128)}
-	if c.timeout > 0 {
-		eb.stall = c.timeout
-		eb.timer = time.AfterFunc(time.Hour, func() { cancel(errStallTimeout) })
-		eb.timer.Stop()
-	}
+	eb := c.newStreamBody(ctx, actx, cancel, epExport, resp, cleanText(resp.Header.Get("X-Request-Id"), 128), false)
 	return eb, status, nil
 }
 
-// exportBody is the stream Export returns. It turns read errors into the
-// client's error classes and cancels its request on Close.
-type exportBody struct {
+// streamBody is a response body that streams for as long as its reader
+// needs (an export, a recording's audio): read errors become the client's
+// error classes, and Close cancels the request.
+type streamBody struct {
 	c      *Client
+	ep     endpoint
 	ctx    context.Context // the caller's
 	actx   context.Context // the request's, cancelled by stall or Close
 	cancel context.CancelCauseFunc
@@ -813,14 +809,32 @@ type exportBody struct {
 	timer  *time.Timer
 	n      int64
 	once   sync.Once
+	// scrub keeps the transport's own words out of mid-stream errors: a
+	// recording_url's transport error can quote the URL.
+	scrub bool
 
 	status    int
 	requestID string
 }
 
+// newStreamBody wraps a 2xx body whose header timer has been stopped; the
+// client's timeout becomes the stall limit between reads.
+func (c *Client) newStreamBody(ctx, actx context.Context, cancel context.CancelCauseFunc, ep endpoint,
+	resp *http.Response, requestID string, scrub bool) *streamBody {
+	b := &streamBody{c: c, ep: ep, ctx: ctx, actx: actx, cancel: cancel, body: resp.Body, status: resp.StatusCode,
+		requestID: requestID, scrub: scrub}
+	if c.timeout > 0 {
+		b.stall = c.timeout
+		b.timer = time.AfterFunc(time.Hour, func() { cancel(errStallTimeout) })
+		b.timer.Stop()
+	}
+	return b
+}
+
 // Read reads from the stream. The stall timer runs only while Read waits
-// on the network, so a slow consumer is never mistaken for a slow server.
-func (b *exportBody) Read(p []byte) (int, error) {
+// on the network, so a slow consumer (or a paused listener) is never
+// mistaken for a slow server.
+func (b *streamBody) Read(p []byte) (int, error) {
 	if b.timer != nil {
 		b.timer.Reset(b.stall)
 	}
@@ -835,15 +849,15 @@ func (b *exportBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (b *exportBody) mapError(err error) error {
+func (b *streamBody) mapError(err error) error {
 	if b.ctx.Err() != nil {
-		return fmt.Errorf("vobiz: %s: %w", epExport.op, b.ctx.Err())
+		return fmt.Errorf("vobiz: %s: %w", b.ep.op, b.ctx.Err())
 	}
 	switch context.Cause(b.actx) {
 	case errClosed:
-		return fmt.Errorf("vobiz: %s: read after close", epExport.op)
+		return fmt.Errorf("vobiz: %s: read after close", b.ep.op)
 	case errStallTimeout:
-		return fmt.Errorf("vobiz: %s: %w", epExport.op, b.c.redact.apply(&APIError{Endpoint: epExport.name,
+		return fmt.Errorf("vobiz: %s: %w", b.ep.op, b.c.redact.apply(&APIError{Endpoint: b.ep.name,
 			StatusCode: b.status, RequestID: b.requestID, kind: ErrTimeout,
 			Err: fmt.Errorf("no data for %s after %d bytes", b.stall, b.n)}))
 	}
@@ -851,14 +865,17 @@ func (b *exportBody) mapError(err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return fmt.Errorf("vobiz: %s: %w", epExport.op, b.c.redact.apply(&APIError{
-		Endpoint: epExport.name, StatusCode: b.status, RequestID: b.requestID, kind: ErrUnavailable,
+	if b.scrub {
+		err = errors.New(scrubbedCause(err))
+	}
+	return fmt.Errorf("vobiz: %s: %w", b.ep.op, b.c.redact.apply(&APIError{
+		Endpoint: b.ep.name, StatusCode: b.status, RequestID: b.requestID, kind: ErrUnavailable,
 		Err: fmt.Errorf("stream cut after %d bytes: %w", b.n, err)}))
 }
 
 // Close stops the stream and releases the connection. It is safe to call
 // more than once and concurrently with Read.
-func (b *exportBody) Close() error {
+func (b *streamBody) Close() error {
 	var err error
 	b.once.Do(func() {
 		// Close first: after a full read the connection is back in the

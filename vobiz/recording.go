@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -574,12 +573,7 @@ func (c *Client) audioAttempt(ctx context.Context, u *url.URL, rangeHeader, form
 		// the recording_format says it is.
 		ct = ContentTypeFor(format)
 	}
-	ab := &audioBody{c: c, ctx: ctx, actx: actx, cancel: cancel, body: resp.Body, status: status, requestID: reqID}
-	if c.timeout > 0 {
-		ab.stall = c.timeout
-		ab.timer = time.AfterFunc(time.Hour, func() { cancel(errStallTimeout) })
-		ab.timer.Stop()
-	}
+	ab := c.newStreamBody(ctx, actx, cancel, epAudio, resp, reqID, true)
 	a := &Audio{
 		Body:          ab,
 		StatusCode:    status,
@@ -601,62 +595,6 @@ func closedBeforeHeaders(err error) bool {
 	return strings.Contains(err.Error(), "server closed idle connection")
 }
 
-// audioBody is the stream OpenRecordingAudio returns: read errors become
-// the client's error classes, and Close cancels the request.
-type audioBody struct {
-	c      *Client
-	ctx    context.Context // the caller's
-	actx   context.Context // the request's, cancelled by stall or Close
-	cancel context.CancelCauseFunc
-	body   io.ReadCloser
-	stall  time.Duration
-	timer  *time.Timer
-	n      int64
-	once   sync.Once
-
-	status    int
-	requestID string
-}
-
-// Read reads from the stream. The stall timer runs only while Read waits
-// on the network, so a paused listener is never mistaken for a slow server.
-func (b *audioBody) Read(p []byte) (int, error) {
-	if b.timer != nil {
-		b.timer.Reset(b.stall)
-	}
-	n, err := b.body.Read(p)
-	if b.timer != nil {
-		b.timer.Stop()
-	}
-	b.n += int64(n)
-	if err != nil && err != io.EOF {
-		err = b.mapError(err)
-	}
-	return n, err
-}
-
-func (b *audioBody) mapError(err error) error {
-	if b.ctx.Err() != nil {
-		return fmt.Errorf("vobiz: %s: %w", epAudio.op, b.ctx.Err())
-	}
-	switch context.Cause(b.actx) {
-	case errClosed:
-		return fmt.Errorf("vobiz: %s: read after close", epAudio.op)
-	case errStallTimeout:
-		return fmt.Errorf("vobiz: %s: %w", epAudio.op, &APIError{Endpoint: epAudio.name,
-			StatusCode: b.status, RequestID: b.requestID, kind: ErrTimeout,
-			Err: fmt.Errorf("no data for %s after %d bytes", b.stall, b.n)})
-	}
-	// The transport's error may quote the URL: keep only its kind.
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return fmt.Errorf("vobiz: %s: %w", epAudio.op, &APIError{
-		Endpoint: epAudio.name, StatusCode: b.status, RequestID: b.requestID, kind: ErrUnavailable,
-		Err: fmt.Errorf("stream cut after %d bytes: %w", b.n, errors.New(scrubbedCause(err)))})
-}
-
 // scrubbedCause describes a mid-stream failure without any text from the
 // transport, which could echo the URL.
 func scrubbedCause(err error) string {
@@ -667,20 +605,6 @@ func scrubbedCause(err error) string {
 		return "connection lost"
 	}
 	return "read failed"
-}
-
-// Close stops the stream and releases the connection. It is safe to call
-// more than once and concurrently with Read.
-func (b *audioBody) Close() error {
-	var err error
-	b.once.Do(func() {
-		err = b.body.Close()
-		b.cancel(errClosed)
-		if b.timer != nil {
-			b.timer.Stop()
-		}
-	})
-	return err
 }
 
 // urlScrubber removes a recording_url, and the parts of it that grant
