@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -12,10 +11,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/callindex"
 	"github.com/cdrdash/cdrdash/handlers"
-	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
@@ -72,23 +69,10 @@ func indexedSite(t *testing.T) string {
 		t.Fatal(err)
 	}
 
-	log := slog.New(slog.DiscardHandler)
-	au := auth.NewService(db, auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(log), auth.WithDemoMode(true))
-	if _, err := au.EnsureDemoUser(ctx); err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New("/static")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ist, err := time.LoadLocation("Asia/Kolkata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := auth.NewSessionManager(db, auth.SessionConfig{Path: "/"})
-	h := handlers.New(handlers.Deps{CDRs: client, Assets: assets, Log: log, Demo: true, Version: "e2e",
-		Location: ist, Now: func() time.Time { return now }, Auth: au, Sessions: sessions, Index: ix})
-	sessions.ErrorFunc = h.SessionError
+	d, _, _ := siteDeps(t, db, now)
+	d.CDRs, d.Index = client, ix
+	h := handlers.New(d)
+	d.Sessions.ErrorFunc = h.SessionError
 	srv := httptest.NewServer(h.Routes())
 	t.Cleanup(srv.Close)
 	return srv.URL

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/cdrdash/cdrdash/auth"
 	"github.com/cdrdash/cdrdash/handlers"
-	"github.com/cdrdash/cdrdash/static"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/vobiz"
 	"github.com/cdrdash/cdrdash/vobiz/sandbox"
@@ -54,28 +52,13 @@ func newRecSite(t *testing.T, access string) *recSite {
 	}
 	db := storetest.SQLite(t)
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	au := auth.NewService(db, auth.WithHashParams(auth.InsecureFastParams), auth.WithLogger(log), auth.WithDemoMode(true))
-	demo, err := au.EnsureDemoUser(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d, au, demo := siteDeps(t, db, now)
 	if _, err := au.AddUser(ctx, auth.SystemActor("test"), "agent1", "agent-password-123", auth.RoleAgent); err != nil {
 		t.Fatal(err)
 	}
-	assets, err := static.New("/static")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ist, err := time.LoadLocation("Asia/Kolkata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sessions := auth.NewSessionManager(db, auth.SessionConfig{Path: "/"})
-	h := handlers.New(handlers.Deps{CDRs: client, Assets: assets, Log: log, Demo: true, Version: "e2e",
-		Location: ist, Now: func() time.Time { return now }, Auth: au, Sessions: sessions,
-		Recordings: client, RecordingAccess: access})
-	sessions.ErrorFunc = h.SessionError
+	d.CDRs, d.Recordings, d.RecordingAccess = client, client, access
+	h := handlers.New(d)
+	d.Sessions.ErrorFunc = h.SessionError
 	s := &recSite{sb: sb, client: client, scen: sb.RecordingScenarios(), signOutDemo: func() error {
 		return au.RevokeSessions(ctx, auth.SystemActor("test"), demo.ID)
 	}}
