@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -394,4 +396,72 @@ func TestRecordingFailures(t *testing.T) {
 		play(sc)
 		p.waitUntil("the signed-out status", status(sc)+`.includes("session has ended")`)
 	}()
+}
+
+// TestRecordingDownload: the download button, pressed from the keyboard,
+// saves the recording under its cdrdash name, byte for byte what the audio
+// address serves; when Vobiz refuses the recording's link, nothing is
+// saved and the status line says why, with the request IDs, instead of
+// the browser's bare "Failed".
+func TestRecordingDownload(t *testing.T) {
+	needBrowser(t)
+	site := newRecSite(t, "all")
+	var picked []sandbox.RecordingScenario
+	seen := map[string]bool{}
+	for _, sc := range site.scen {
+		if sc.Format == "wav" && !seen[sc.CallUUID] && len(picked) < 2 {
+			seen[sc.CallUUID] = true
+			picked = append(picked, sc)
+		}
+	}
+	if len(picked) < 2 {
+		t.Fatalf("only %d recorded calls with a WAV in the sandbox", len(picked))
+	}
+	p := openTab(t, site.url)
+	p.allow(`Failed to load resource: the server responded with a status of 502`)
+	p.signIn()
+	dir := p.allowDownloads()
+	link := func(sc sandbox.RecordingScenario) string {
+		return `[data-recording-id="` + sc.RecordingID + `"] [data-testid="recording-download"]`
+	}
+	status := func(sc sandbox.RecordingScenario) string {
+		return `document.querySelector('[data-recording-id="` + sc.RecordingID + `"] [data-testid="recording-status"]').innerText`
+	}
+
+	ok := picked[0]
+	p.open("/calls/" + ok.CallUUID)
+	p.pressTabUntil(link(ok), 80)
+	p.do(chromedp.KeyEvent("\r"))
+	file := p.waitForDownload(dir)
+	if want := "call-" + ok.CallUUID[:8] + "-rec-" + ok.RecordingID[:8] + ".wav"; filepath.Base(file) != want {
+		t.Errorf("saved as %s, want %s", filepath.Base(file), want)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 44 || string(got[:4]) != "RIFF" || string(got[8:12]) != "WAVE" {
+		t.Errorf("the saved file (%d bytes) is not a WAV", len(got))
+	}
+	if p.path() != "/calls/"+ok.CallUUID {
+		t.Errorf("the download left the call page for %s", p.path())
+	}
+	p.audit()
+
+	refused := picked[1]
+	site.sb.SetFaults(sandbox.Faults{RecordingURLExpired: 404})
+	defer site.sb.SetFaults(sandbox.Faults{})
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	p.open("/calls/" + refused.CallUUID)
+	p.pressTabUntil(link(refused), 80)
+	p.do(chromedp.KeyEvent("\r"))
+	p.waitUntil("the status line's message", status(refused)+`.includes("cdrdash request ID")`)
+	if msg := eval[string](p, status(refused)); !strings.Contains(msg, "Vobiz refused the recording's link") {
+		t.Errorf("status line %q does not say Vobiz refused the link", msg)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a refused download saved %d files", len(entries))
+	}
 }

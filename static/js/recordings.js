@@ -6,40 +6,55 @@
 
   function setStatus(el, text) { if (el) el.textContent = text; }
 
-  // On a failed load, ask the same address for its JSON error, so the
-  // listener reads what went wrong and the request IDs to quote. The
-  // range starts past byte 0, so this check is not recorded as a play.
+  // askAudio asks an audio address whether it can be served, for a
+  // 1-byte range past byte 0 (not counted as a play), and resolves to null
+  // when it can or to the words saying why not, with the request IDs to
+  // quote.
+  function askAudio(src) {
+    return fetch(src, { headers: { "Accept": "application/json", "Range": "bytes=1-1" }, credentials: "same-origin" })
+      .then(function (res) {
+        if (res.status === 401) return "Your cdrdash session has ended. Reload the page to sign in again.";
+        if (res.ok) return null;
+        return res.json().then(function (e) {
+          var ids = [];
+          if (e.vobiz_request_id) ids.push("Vobiz request ID: " + e.vobiz_request_id);
+          if (e.request_id) ids.push("cdrdash request ID: " + e.request_id);
+          return (e.message || e.title || "The recording could not be fetched.") + (ids.length ? " " + ids.join(" · ") + "." : "");
+        }, function () { return "The recording could not be fetched (status " + res.status + "). Reload the page to try again."; });
+      });
+  }
+
+  // On a failed load, say what went wrong.
   function explainError(audio, status) {
     var src = audio.currentSrc || audio.getAttribute("src");
     // MEDIA_ERR_NETWORK: the audio had started to arrive, then stopped.
     var stopped = audio.error && audio.error.code === 2;
     setStatus(status, "The recording could not be played.");
-    fetch(src, { headers: { "Accept": "application/json", "Range": "bytes=1-1" }, credentials: "same-origin" })
-      .then(function (res) {
-        if (res.status === 401) {
-          setStatus(status, "Your cdrdash session has ended. Reload the page to sign in again.");
-          return null;
-        }
-        if (res.ok) {
-          // cdrdash and Vobiz answer now, so the audio was cut on its way
-          // (a cut stream reads as a format error before the first
-          // second is in) or the browser cannot play it: the download
-          // helps only in the second case.
-          setStatus(status, stopped
-            ? "The audio stopped arriving from Vobiz. Reload the page to try again."
-            : "The recording could not be played: the audio was cut off on its way from Vobiz, or this browser cannot play it. Reload the page to try again; if it still fails, try the download.");
-          return null;
-        }
-        return res.json();
-      })
-      .then(function (e) {
-        if (!e) return;
-        var ids = [];
-        if (e.vobiz_request_id) ids.push("Vobiz request ID: " + e.vobiz_request_id);
-        if (e.request_id) ids.push("cdrdash request ID: " + e.request_id);
-        setStatus(status, (e.message || e.title || "The recording could not be played.") + (ids.length ? " " + ids.join(" · ") + "." : ""));
-      })
-      .catch(function () { /* keep the short message */ });
+    askAudio(src).then(function (msg) {
+      if (msg) { setStatus(status, msg); return; }
+      // cdrdash and Vobiz answer now, so the audio was cut on its way (a
+      // cut stream reads as a format error before the first second is
+      // in) or the browser cannot play it: the download helps only in
+      // the second case.
+      setStatus(status, stopped
+        ? "The audio stopped arriving from Vobiz. Reload the page to try again."
+        : "The recording could not be played: the audio was cut off on its way from Vobiz, or this browser cannot play it. Reload the page to try again; if it still fails, try the download.");
+    }).catch(function () { /* keep the short message */ });
+  }
+
+  // A download whose link Vobiz refuses would end in the browser's bare
+  // "Failed": check first, and say why on the status line instead.
+  function guardDownload(link, audio, status) {
+    link.addEventListener("click", function (e) {
+      if (e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      setStatus(status, "Preparing the download…");
+      askAudio(audio.getAttribute("src")).then(function (msg) {
+        setStatus(status, msg || "");
+        // An attachment: the browser saves it and stays on this page.
+        if (!msg) window.location.assign(link.href);
+      }, function () { setStatus(status, ""); window.location.assign(link.href); });
+    });
   }
 
   function initPlayer(item) {
@@ -68,6 +83,8 @@
       audio.addEventListener(ev, function () { if (!audio.error) setStatus(status, ""); });
     });
     audio.addEventListener("error", function () { explainError(audio, status); });
+    var download = item.querySelector("a[data-testid=recording-download]");
+    if (download) guardDownload(download, audio, status);
     // The player may have started (or failed) before this deferred
     // script ran, its loadstart unseen.
     if (audio.error) explainError(audio, status);
