@@ -78,6 +78,21 @@ func (s *Syncer) Backfill(ctx context.Context, force bool, report func(callindex
 			report(st)
 		}
 	}
+	// Then the recordings of the days that ended, as the background sync
+	// does once no day of calls waits (docs/call-index.md#recordings).
+	// Their failures are recorded in their own row, never fail the calls.
+	for {
+		if ok, err := s.lease(ctx, s.now()); err != nil || !ok {
+			return Status{}, errors.Join(errLeaseLost, err)
+		}
+		more, err := s.recordingWork(ctx, s.now(), true)
+		if err != nil {
+			return Status{}, err
+		}
+		if !more {
+			break
+		}
+	}
 	if err := s.finishRun(ctx); err != nil {
 		return Status{}, err
 	}

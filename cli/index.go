@@ -92,7 +92,7 @@ func indexCommand(ctx context.Context, args []string, getenv Env, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("vobiz client: %w", err)
 	}
-	syncer := callsync.New(ix, client, callsync.Options{Days: n, Log: log})
+	syncer := callsync.New(ix, client, callsync.Options{Days: n, Log: log, Recordings: client})
 	// Fixed columns rather than a tabwriter: each day prints as it is done.
 	line := "%-10s  %-8s  %9s  %9s  %s\n"
 	fmt.Fprintf(stdout, line, "DAY", "STATUS", "INDEX", "VOBIZ", "NOTE")
@@ -112,6 +112,9 @@ func indexCommand(ctx context.Context, args []string, getenv Env, stdout, stderr
 	complete := st.ByStatus[callindex.DayComplete]
 	fmt.Fprintf(stdout, "%d of %d days complete (%s – %s UTC), %d calls in the index\n", complete, len(st.Days),
 		st.Oldest.Format(time.DateOnly), st.Today.Format(time.DateOnly), st.Rows)
+	if err := printRecordings(ctx, stdout, ix, st); err != nil {
+		return err
+	}
 	if complete != len(st.Days) {
 		return fmt.Errorf("%d days are not complete; see the NOTE column", len(st.Days)-complete)
 	}
@@ -239,6 +242,34 @@ func purgeIndex(ctx context.Context, ix *callindex.Index, before string, keepDay
 	if day.After(oldest) {
 		fmt.Fprintf(w, "note: the days from %s on are within CDRDASH_INDEX_DAYS (%d): a running sync downloads "+
 			"them again; lower CDRDASH_INDEX_DAYS to keep them out\n", oldest.Format(time.DateOnly), keepDays)
+	}
+	return nil
+}
+
+
+// printRecordings says how far the index's list of recordings goes: the
+// days listed and the recordings held, or that the account has no
+// Recording API, or the last failure (docs/call-index.md#recordings).
+func printRecordings(ctx context.Context, w io.Writer, ix *callindex.Index, st callsync.Status) error {
+	rs, err := ix.RecordingSync(ctx)
+	if err != nil {
+		return err
+	}
+	if rs.Unavailable != "" {
+		fmt.Fprintf(w, "recordings: not available from this Vobiz account (%s)\n", rs.Unavailable)
+		return nil
+	}
+	days, err := ix.RecordingDays(ctx, st.Oldest, st.Today.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	n, err := ix.CountRecordings(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "recordings: listed for %d of %d days, %d recordings in the index\n", len(days), len(st.Days), n)
+	if rs.LastError != "" {
+		fmt.Fprintf(w, "recordings: last error %s: %s\n", rs.LastErrorAt.UTC().Format(time.RFC3339), rs.LastError)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"net/http/httptest"
@@ -23,7 +24,9 @@ import (
 // databases, in the order an operator would run them.
 func TestIndexCommands(t *testing.T) {
 	storetest.ForEachTarget(t, func(t *testing.T, tg storetest.Target) {
-		sb := sandbox.New(sandbox.Options{Seed: 5, Calls: 1500, Days: 4, Now: time.Now()})
+		// Anchored a minute back, so every recording (added up to 8 s after
+		// its call) is already served when the test counts them.
+		sb := sandbox.New(sandbox.Options{Seed: 5, Calls: 1500, Days: 4, Now: time.Now().Add(-time.Minute)})
 		srv := httptest.NewServer(sb)
 		t.Cleanup(srv.Close)
 		env := map[string]string{
@@ -36,6 +39,12 @@ func TestIndexCommands(t *testing.T) {
 			env["CDRDASH_DATA_DIR"] = tg.DataDir
 		}
 		today := time.Now().UTC().Truncate(24 * time.Hour)
+		// Every day but today has ended (recordings are listed a few
+		// minutes after a day's end); today's come in through the poll.
+		listedDays := 6
+		if time.Since(today) < 10*time.Minute {
+			listedDays = 5
+		}
 		steps := []struct {
 			name     string
 			args     []string
@@ -46,7 +55,8 @@ func TestIndexCommands(t *testing.T) {
 			{name: "status of an empty index", args: []string{"index", "status", "-days", "7"},
 				out: []string{"nothing verified yet", "0 complete", "7 missing", "calls:", "last poll: never"}},
 			{name: "sync", args: []string{"index", "sync", "-days", "7"},
-				out: []string{"7 of 7 days complete", "1500 calls in the index", today.Format(time.DateOnly) + " complete"}},
+				out: []string{"7 of 7 days complete", "1500 calls in the index", today.Format(time.DateOnly) + " complete",
+					fmt.Sprintf("recordings: listed for %d of 7 days, %d recordings in the index", listedDays, len(sb.RecordingScenarios()))}},
 			{name: "verify", args: []string{"index", "verify", "-days", "7"},
 				out: []string{"7 of 7 days complete"}},
 			{name: "status after the sync", args: []string{"index", "status", "-days", "7"},
