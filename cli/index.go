@@ -246,7 +246,6 @@ func purgeIndex(ctx context.Context, ix *callindex.Index, before string, keepDay
 	return nil
 }
 
-
 // printRecordings says how far the index's list of recordings goes: the
 // days listed and the recordings held, or that the account has no
 // Recording API, or the last failure (docs/call-index.md#recordings).
