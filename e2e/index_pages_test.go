@@ -15,7 +15,6 @@ import (
 	"github.com/cdrdash/cdrdash/handlers"
 	"github.com/cdrdash/cdrdash/store/storetest"
 	"github.com/cdrdash/cdrdash/vobiz"
-	"github.com/cdrdash/cdrdash/vobiz/sandbox"
 )
 
 // indexedSite is a dashboard whose call index holds a small sandbox,
@@ -25,13 +24,7 @@ import (
 func indexedSite(t *testing.T) string {
 	t.Helper()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb := sandbox.New(sandbox.Options{Seed: 7, Calls: 3000, Now: now})
-	up := httptest.NewServer(sb)
-	t.Cleanup(up.Close)
-	client, err := vobiz.NewClient(up.URL, sb.AuthID(), sb.AuthToken(), vobiz.WithTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, client := sandboxClient(t, now)
 	db := storetest.SQLite(t)
 	ctx := context.Background()
 	ix := callindex.New(db)

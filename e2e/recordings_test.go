@@ -45,13 +45,7 @@ type recSite struct {
 func newRecSite(t *testing.T, access string) *recSite {
 	t.Helper()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	sb := sandbox.New(sandbox.Options{Seed: 7, Calls: 3000, Now: now})
-	up := httptest.NewServer(sb)
-	t.Cleanup(up.Close)
-	client, err := vobiz.NewClient(up.URL, sb.AuthID(), sb.AuthToken(), vobiz.WithTimeout(10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb, client := sandboxClient(t, now)
 	db := storetest.SQLite(t)
 	ctx := context.Background()
 	d, au, demo := siteDeps(t, db, now)

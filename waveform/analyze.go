@@ -168,10 +168,8 @@ func (e *envelope) add(s []float32, src int) error {
 		switch {
 		case src == 2 && e.keep == 2:
 			e.addStereo(s[:2*take])
-		case src == 2:
-			e.addLeft(s[:2*take])
 		default:
-			e.addMono(s[:take])
+			e.addFirst(s[:src*take], src)
 		}
 		s = s[src*take:]
 		e.n += take
@@ -184,22 +182,11 @@ func (e *envelope) add(s []float32, src int) error {
 	return nil
 }
 
-func (e *envelope) addMono(s []float32) {
+// addFirst adds the first channel of interleaved samples with stride
+// src (1: mono, 2: the left of a stereo pair kept as one channel).
+func (e *envelope) addFirst(s []float32, src int) {
 	sum, peak := 0.0, e.peak[0]
-	for _, v := range s {
-		sum += float64(v * v)
-		if v < 0 {
-			v = -v
-		}
-		peak = max(peak, v)
-	}
-	e.sum[0] += sum
-	e.peak[0] = peak
-}
-
-func (e *envelope) addLeft(s []float32) {
-	sum, peak := 0.0, e.peak[0]
-	for i := 0; i+1 < len(s); i += 2 {
+	for i := 0; i < len(s); i += src {
 		v := s[i]
 		sum += float64(v * v)
 		if v < 0 {
